@@ -1,0 +1,126 @@
+"""Pair-level connection features between every GB and every CN locality: institutional links, direct
+flights, diplomatic presence and ties through related places' partnerships.
+
+Built from the link tables and from the partnerships it is *given*, so an evaluation can pass only
+training partnerships and nothing of a held-out pair reaches the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features.sources import Tables
+
+EDU_STRENGTH = {"campus": 1.0, "joint_institute": 0.8, "joint_school": 0.8, "joint_programme": 0.5}
+RELATED_SHARE = 0.6  # a link held by a place's parent or child counts this much
+AIRPORT_REACH_KM = 60.0
+
+
+@dataclass
+class PairFeatures:
+    gb_ids: list[str]
+    cn_ids: list[str]
+    edu: np.ndarray          # (n_gb, n_cn) strongest institutional link, in [0, 1]
+    edu_note: dict           # (gb, cn) -> "University of X – Y University (joint_institute, 2015)"
+    flight: np.ndarray       # (n_gb, n_cn) 1 operating direct route, 0.5 suspended one
+    flight_note: dict
+    mission: np.ndarray      # (n_gb, n_cn) mean of "hosts the other side's mission" on each side, in [0, 1]
+    ties: np.ndarray         # (n_gb, n_cn) 1 when related places are already partnered
+    ties_note: dict
+
+
+def family(frame: pd.DataFrame) -> dict[str, set[str]]:
+    """Each locality with its ancestors and descendants (the places whose links reflect on it)."""
+    parent = dict(zip(frame["id"], frame["parent_id"], strict=True))
+    up: dict[str, set[str]] = {}
+    for i in frame["id"]:
+        chain, p = set(), parent.get(i)
+        while isinstance(p, str) and p in parent and p not in chain:
+            chain.add(p)
+            p = parent.get(p)
+        up[i] = chain
+    fam = {i: {i} | up[i] for i in frame["id"]}
+    for i, ancestors in up.items():
+        for a in ancestors:
+            fam[a].add(i)
+    return fam
+
+
+def _haversine_km(lat1, lon1, lat2, lon2):
+    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 6371.0 * 2 * np.arcsin(np.sqrt(a))
+
+
+def _served_by(frame: pd.DataFrame, airports: pd.DataFrame, fam: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Airports serving a locality: those in its family, or whose locality lies within reach of it."""
+    pos = frame.set_index("id")[["lat", "lon"]].astype(float)
+    served: dict[str, set[str]] = {i: set() for i in frame["id"]}
+    for _, ap in airports.iterrows():
+        home = ap["locality_id"]
+        if home not in pos.index:
+            continue
+        for i in fam.get(home, {home}):
+            served[i].add(ap["iata"])
+        lat, lon = pos.loc[home]
+        if np.isnan(lat):
+            continue
+        near = _haversine_km(lat, lon, pos["lat"].to_numpy(), pos["lon"].to_numpy()) <= AIRPORT_REACH_KM
+        for i in pos.index[near]:
+            served[i].add(ap["iata"])
+    return served
+
+
+def build_pairs(tables: Tables, frame: pd.DataFrame, partnerships: pd.DataFrame) -> PairFeatures:
+    gb_ids = frame.loc[frame["country"] == "GB", "id"].tolist()
+    cn_ids = frame.loc[frame["country"] == "CN", "id"].tolist()
+    gi = {g: n for n, g in enumerate(gb_ids)}
+    ci = {c: n for n, c in enumerate(cn_ids)}
+    fam = family(frame)
+    shape = (len(gb_ids), len(cn_ids))
+
+    edu, edu_note = np.zeros(shape), {}
+    for _, link in tables["education_links"].iterrows():
+        base = EDU_STRENGTH[link["kind"]]
+        year = "" if pd.isna(link["year"]) else f", {int(link['year'])}"
+        note = f"{link['uk_institution']} – {link['cn_institution']} ({link['kind'].replace('_', ' ')}{year})"
+        for g in fam.get(link["uk_id"], ()):
+            for c in fam.get(link["cn_id"], ()):
+                direct = g == link["uk_id"] and c == link["cn_id"]
+                value = base if direct else base * RELATED_SHARE
+                if value > edu[gi[g], ci[c]]:
+                    edu[gi[g], ci[c]] = value
+                    edu_note[(g, c)] = note
+
+    flight, flight_note = np.zeros(shape), {}
+    serves: dict[str, list[str]] = {}
+    for place, codes in _served_by(frame, tables["airports"], fam).items():
+        for code in codes:
+            serves.setdefault(code, []).append(place)
+    # Operating routes first, so a suspended one never overwrites them.
+    for _, r in tables["flights"].sort_values("status").iterrows():
+        value = 1.0 if r["status"] == "operating" else 0.5
+        airline = f" ({r['airline']}, {int(r['year'])})" if isinstance(r["airline"], str) else ""
+        for g in serves.get(r["uk_iata"], ()):
+            for c in serves.get(r["cn_iata"], ()):
+                if g in gi and c in ci and value > flight[gi[g], ci[c]]:
+                    flight[gi[g], ci[c]] = value
+                    flight_note[(g, c)] = f"{r['uk_iata']}–{r['cn_iata']}{airline}, {r['status']}"
+
+    hosts = set(tables["consulates"]["host_id"])
+    has_mission = {i: float(bool(fam[i] & hosts)) for i in frame["id"]}
+    mission = (np.array([has_mission[g] for g in gb_ids])[:, None]
+               + np.array([has_mission[c] for c in cn_ids])[None, :]) / 2.0
+
+    ties, ties_note = np.zeros(shape), {}
+    for _, p in partnerships.iterrows():
+        for g in fam.get(p["uk_id"], ()):
+            for c in fam.get(p["cn_id"], ()):
+                if (g, c) == (p["uk_id"], p["cn_id"]):
+                    continue  # the pair's own partnership is a flag, not evidence of fit
+                ties[gi[g], ci[c]] = 1.0
+                ties_note.setdefault((g, c), (p["uk_id"], p["cn_id"], p["kind"]))
+    return PairFeatures(gb_ids, cn_ids, edu, edu_note, flight, flight_note, mission, ties, ties_note)

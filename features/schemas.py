@@ -1,0 +1,171 @@
+"""Schemas of the raw tables, checked on every load.
+
+Column checks are pandera schemas; checks across rows or tables (duplicate keys, unknown ids,
+figures without provenance) are written here too so that every failure has the same shape:
+file, CSV line number (header = line 1) and column.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+
+import pandera.pandas as pa
+from pandera import Check
+
+from matcher.paths import INDICATORS_TOML
+
+GSS = r"^[ENSWK]\d{8}$"
+GBT2260 = r"^[1-8]\d{5}$"
+ANY_ID = r"^([ENSWK]\d{8}|[1-8]\d{5})$"
+YEAR = Check.in_range(1950, 2030)
+NONBLANK = Check.str_length(min_value=3)
+
+GB_LEVELS = [
+    "nation", "region", "combined_authority", "county", "unitary", "metropolitan_district",
+    "london_borough", "non_metropolitan_district", "scottish_council", "welsh_principal_area", "ni_district",
+]
+CN_LEVELS = ["province", "municipality", "sub_provincial_city", "prefecture_city", "prefecture"]
+PARTNERSHIP_KINDS = ["sister_city", "friendship", "economic_partnership", "mou"]
+PARTNERSHIP_STATUS = ["active", "dormant", "terminated", "unknown"]
+EDU_KINDS = ["campus", "joint_institute", "joint_school", "joint_programme"]
+
+INDICATORS: dict[str, dict] = tomllib.loads(INDICATORS_TOML.read_text())
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data, located precisely enough to fix by hand."""
+
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f", line {self.line}" if self.line else "") + (f", column '{self.column}'" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+def _str(**kw) -> pa.Column:
+    return pa.Column(str, **kw)
+
+
+def _num(checks=None, nullable=True) -> pa.Column:
+    return pa.Column(float, checks=checks or [], nullable=nullable, coerce=True)
+
+
+def _year(nullable=False) -> pa.Column:
+    return pa.Column("Int64", checks=[YEAR], nullable=nullable, coerce=True)
+
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "localities_cn": pa.DataFrameSchema({
+        "id": _str(checks=Check.str_matches(GBT2260)),
+        "name_en": _str(checks=Check.str_length(min_value=2)),
+        "name_zh": _str(checks=Check.str_matches(r"[\u4e00-\u9fff]")),
+        "name_pinyin": _str(),
+        "level": _str(checks=Check.isin(CN_LEVELS)),
+        "parent_id": _str(nullable=True, checks=Check.str_matches(GBT2260)),
+        "lat": _num([Check.in_range(15, 55)]),
+        "lon": _num([Check.in_range(70, 140)]),
+        "names_source": _str(checks=NONBLANK),
+        "coord_source": _str(nullable=True),
+    }, strict=True),
+    "localities_gb": pa.DataFrameSchema({
+        "id": _str(checks=Check.str_matches(GSS)),
+        "name": _str(checks=Check.str_length(min_value=2)),
+        "level": _str(checks=Check.isin(GB_LEVELS)),
+        "parent_id": _str(nullable=True, checks=Check.str_matches(GSS)),
+        "lat": _num([Check.in_range(49, 61)]),
+        "lon": _num([Check.in_range(-9, 2)]),
+        "names_source": _str(checks=NONBLANK),
+        "coord_source": _str(nullable=True),
+    }, strict=True),
+    "indicators": pa.DataFrameSchema({
+        "id": _str(checks=Check.str_matches(ANY_ID)),
+        "indicator": _str(checks=Check.isin(sorted(INDICATORS))),
+        "value": _num(nullable=False),
+        "year": _year(),
+        "source": _str(checks=NONBLANK),
+        "estimate": pa.Column("Int64", checks=Check.isin([0, 1]), coerce=True, nullable=True),
+        "note": _str(nullable=True),
+    }, strict=True),
+    "sectors": pa.DataFrameSchema({
+        "sector": _str(checks=Check.str_matches(r"^[a-z_]+$")),
+        "label_en": _str(), "label_zh": _str(), "nsi_area": _str(nullable=True),
+    }, strict=True),
+    "industry": pa.DataFrameSchema({
+        "id": _str(checks=Check.str_matches(ANY_ID)),
+        "sector": _str(),
+        "strength": pa.Column("Int64", checks=Check.isin([1, 2, 3]), coerce=True),
+        "evidence": _str(checks=NONBLANK),
+        "source": _str(checks=NONBLANK),
+        "year": _year(),
+    }, strict=True),
+    "priority_tags": pa.DataFrameSchema({
+        "tag": _str(checks=Check.str_matches(r"^[a-z_]+$")),
+        "label_en": _str(), "label_zh": _str(), "related_sectors": _str(),
+    }, strict=True),
+    "priorities": pa.DataFrameSchema({
+        "id": _str(checks=Check.str_matches(ANY_ID)),
+        "tag": _str(),
+        "evidence": _str(checks=NONBLANK),
+        "source": _str(checks=NONBLANK),
+        "year": _year(),
+    }, strict=True),
+    "partnerships": pa.DataFrameSchema({
+        "uk_id": _str(checks=Check.str_matches(GSS)),
+        "cn_id": _str(checks=Check.str_matches(GBT2260)),
+        "kind": _str(checks=Check.isin(PARTNERSHIP_KINDS)),
+        "year_signed": _year(nullable=True),
+        "status": _str(checks=Check.isin(PARTNERSHIP_STATUS)),
+        "source": _str(checks=NONBLANK),
+        "note": _str(nullable=True),
+    }, strict=True),
+    "education_links": pa.DataFrameSchema({
+        "uk_id": _str(checks=Check.str_matches(GSS)),
+        "cn_id": _str(checks=Check.str_matches(GBT2260)),
+        "uk_institution": _str(), "cn_institution": _str(),
+        "kind": _str(checks=Check.isin(EDU_KINDS)),
+        "year": _year(nullable=True),
+        "source": _str(checks=NONBLANK),
+    }, strict=True),
+    "airports": pa.DataFrameSchema({
+        "iata": _str(checks=Check.str_matches(r"^[A-Z]{3}$")),
+        "name": _str(),
+        "locality_id": _str(checks=Check.str_matches(ANY_ID)),
+        "source": _str(checks=NONBLANK),
+    }, strict=True),
+    "flights": pa.DataFrameSchema({
+        "uk_iata": _str(checks=Check.str_matches(r"^[A-Z]{3}$")),
+        "cn_iata": _str(checks=Check.str_matches(r"^[A-Z]{3}$")),
+        "airline": _str(nullable=True),
+        "year": _year(),
+        "status": _str(checks=Check.isin(["operating", "suspended"])),
+        "source": _str(checks=NONBLANK),
+    }, strict=True),
+    "consulates": pa.DataFrameSchema({
+        "host_id": _str(checks=Check.str_matches(ANY_ID)),
+        "sending_country": _str(checks=Check.isin(["CN", "GB"])),
+        "kind": _str(checks=Check.isin(["embassy", "consulate_general"])),
+        "year": _year(),
+        "source": _str(checks=NONBLANK),
+    }, strict=True),
+    "fx": pa.DataFrameSchema({
+        "currency": _str(),
+        "per_gbp": _num([Check.gt(0)], nullable=False),
+        "year": _year(),
+        "source": _str(checks=NONBLANK),
+    }, strict=True),
+}
+
+# Which columns make a row unique, per table.
+KEYS: dict[str, list[str]] = {
+    "localities_cn": ["id"], "localities_gb": ["id"], "indicators": ["id", "indicator", "year"],
+    "sectors": ["sector"], "industry": ["id", "sector"], "priority_tags": ["tag"],
+    "priorities": ["id", "tag"], "partnerships": ["uk_id", "cn_id", "kind"],
+    "education_links": ["uk_id", "cn_id", "uk_institution", "cn_institution"],
+    "airports": ["iata"], "flights": ["uk_iata", "cn_iata", "airline"],
+    "consulates": ["host_id", "sending_country"], "fx": ["currency", "year"],
+}

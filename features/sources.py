@@ -1,0 +1,189 @@
+"""Read data/raw/*.csv into validated frames, or a list of problems naming file, line and column."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors
+
+from features.schemas import INDICATORS, KEYS, SCHEMAS, Problem
+
+# table -> file patterns under the data directory. Topic tables may be split across files by author.
+FILES: dict[str, tuple[str, ...]] = {
+    "localities_cn": ("localities_cn.csv",),
+    "localities_gb": ("localities_gb.csv",),
+    "indicators": ("indicators_*.csv",),
+    "sectors": ("sectors.csv",),
+    "industry": ("industry_*.csv",),
+    "priority_tags": ("priority_tags.csv",),
+    "priorities": ("priorities*.csv",),
+    "partnerships": ("partnerships.csv",),
+    "education_links": ("education_links.csv",),
+    "airports": ("airports.csv",),
+    "flights": ("flights.csv",),
+    "consulates": ("consulates.csv",),
+    "fx": ("fx.csv",),
+}
+
+
+class DataError(Exception):
+    """The data failed validation; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        head = "\n".join(str(p) for p in problems[:50])
+        more = f"\n... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} data problem(s):\n{head}{more}")
+
+
+@dataclass
+class Tables:
+    """The validated raw tables; every row keeps `_file` and `_line` so later checks can point at it."""
+
+    frames: dict[str, pd.DataFrame]
+    checksums: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+    @property
+    def localities(self) -> pd.DataFrame:
+        cn = self["localities_cn"].assign(country="CN", name=lambda d: d["name_en"])
+        gb = self["localities_gb"].assign(country="GB", name_en=lambda d: d["name"], name_zh=None, name_pinyin=None)
+        return pd.concat([gb, cn], ignore_index=True)
+
+
+def _files_for(data_dir: Path, table: str) -> list[Path]:
+    found: list[Path] = []
+    for pattern in FILES[table]:
+        found.extend(sorted(data_dir.glob(pattern)))
+    return found
+
+
+def _read_one(path: Path, table: str, root: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+    rel = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(rel, None, None, f"not UTF-8 ({exc.reason} at byte {exc.start})")]
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        return None, [Problem(rel, None, None, f"not a readable CSV: {exc}")]
+    raw = raw.apply(lambda col: col.str.strip()).replace("", None)
+    try:
+        frame = SCHEMAS[table].validate(raw, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        return None, _problems_from_pandera(rel, exc)
+    return frame.assign(_file=rel, _line=frame.index + 2), []
+
+
+def _problems_from_pandera(rel: str, exc: pandera.errors.SchemaErrors) -> list[Problem]:
+    problems = []
+    for _, case in exc.failure_cases.iterrows():
+        idx = case.get("index")
+        line = int(idx) + 2 if idx is not None and pd.notna(idx) else None
+        column = case.get("column") if pd.notna(case.get("column")) else None
+        check = str(case.get("check"))
+        value = case.get("failure_case")
+        if check == "column_in_dataframe":
+            msg, column = f"missing column '{value}'", str(value)
+        elif check == "column_in_schema":
+            msg, column = f"unexpected column '{value}'", str(value)
+        elif check == "not_nullable":
+            msg = "is empty but required"
+        elif check.startswith("coerce_dtype"):
+            msg = f"'{value}' is not a valid {check.split('(')[-1].rstrip(')')}"
+        else:
+            msg = f"value '{value}' fails check {check}"
+        problems.append(Problem(rel, line, column, msg))
+    # Coercion failures are reported twice by pandera (coerce, then dtype): keep one per cell.
+    unique = {(p.line, p.column): p for p in reversed(problems)}
+    return sorted(unique.values(), key=lambda p: (p.line or 0, p.column or ""))
+
+
+def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def each_row(df: pd.DataFrame, mask: pd.Series, column: str, message) -> None:
+        for _, row in df[mask].iterrows():
+            problems.append(Problem(row["_file"], int(row["_line"]), column, message(row)))
+
+    for table, keys in KEYS.items():
+        df = frames[table]
+        dup = df.duplicated(subset=keys, keep="first")
+        each_row(df, dup, keys[-1], lambda r, k=keys: f"duplicate key {tuple(r[c] for c in k)}")
+
+    gb_ids = set(frames["localities_gb"]["id"])
+    cn_ids = set(frames["localities_cn"]["id"])
+    all_ids = gb_ids | cn_ids
+    sectors = set(frames["sectors"]["sector"])
+    tags = set(frames["priority_tags"]["tag"])
+    airports = set(frames["airports"]["iata"])
+
+    def unknown(table: str, column: str, allowed: set[str], what: str) -> None:
+        df = frames[table]
+        mask = df[column].notna() & ~df[column].isin(allowed)
+        each_row(df, mask, column, lambda r: f"unknown {what} '{r[column]}'")
+
+    unknown("localities_gb", "parent_id", gb_ids, "GB locality id")
+    unknown("localities_cn", "parent_id", cn_ids, "CN locality id")
+    for table, column in [("indicators", "id"), ("industry", "id"), ("priorities", "id"),
+                          ("airports", "locality_id"), ("consulates", "host_id")]:
+        unknown(table, column, all_ids, "locality id")
+    for table in ("partnerships", "education_links"):
+        unknown(table, "uk_id", gb_ids, "GB locality id")
+        unknown(table, "cn_id", cn_ids, "CN locality id")
+    unknown("industry", "sector", sectors, "sector (see sectors.csv)")
+    unknown("priorities", "tag", tags, "priority tag (see priority_tags.csv)")
+    unknown("flights", "uk_iata", airports, "airport (see airports.csv)")
+    unknown("flights", "cn_iata", airports, "airport (see airports.csv)")
+
+    pt = frames["priority_tags"]
+    for _, row in pt.iterrows():
+        for s in str(row["related_sectors"]).split("|"):
+            if s not in sectors:
+                problems.append(Problem(row["_file"], int(row["_line"]), "related_sectors", f"unknown sector '{s}'"))
+
+    ind = frames["indicators"]
+    for name, spec in INDICATORS.items():
+        rows = ind["indicator"] == name
+        bad = rows & ((ind["value"] < spec["min"]) | (ind["value"] > spec["max"]))
+        each_row(ind, bad, "value", lambda r, s=spec: f"{r['indicator']} {r['value']:g} outside [{s['min']}, {s['max']}]")
+    no_note = (ind["estimate"] == 1) & ind["note"].isna()
+    each_row(ind, no_note, "note", lambda r: "an estimate must say how it was estimated")
+    return problems
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_tables(data_dir: Path) -> Tables:
+    """Read and validate every table; raise DataError listing all problems (not only the first)."""
+    data_dir = Path(data_dir)
+    root = data_dir.parent
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    checksums: dict[str, str] = {}
+    for table in FILES:
+        paths = _files_for(data_dir, table)
+        if not paths:
+            problems.append(Problem(str(data_dir / FILES[table][0]), None, None, f"table '{table}' has no file"))
+            continue
+        parts = []
+        for path in paths:
+            checksums[str(path.relative_to(root))] = _sha256(path)
+            frame, found = _read_one(path, table, root)
+            problems.extend(found)
+            if frame is not None:
+                parts.append(frame)
+        if parts:
+            frames[table] = pd.concat(parts, ignore_index=True)
+    if problems:
+        raise DataError(problems)
+    problems = _cross_checks(frames)
+    if problems:
+        raise DataError(problems)
+    return Tables(frames=frames, checksums=checksums)

@@ -1,0 +1,222 @@
+"""`matcher` command line: validate, build, recommend, explain, evaluate, model-card, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from features.sources import DataError, load_tables
+from matcher.config import WeightError, block_names, parse_weight_string
+from matcher.paths import MODELS_DIR, RAW_DIR
+from matcher.resolve import AmbiguousLocality, UnknownLocality
+
+app = typer.Typer(help="Partner-city matchmaking: UK councils and Chinese cities.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+
+DataOpt = Annotated[Path, typer.Option("--data", help="Folder of raw CSV tables.")]
+ModelsOpt = Annotated[Path, typer.Option("--models", help="Folder holding the artifact and manifest.")]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def _bundle(models: Path):
+    from matcher.build import ArtifactError, build, load_bundle
+
+    try:
+        return load_bundle(models)
+    except ArtifactError as exc:
+        if (models / "manifest.json").exists():
+            _fail(str(exc))
+        # First use on a fresh clone: build from the shipped data rather than fail.
+        err.print("no model artifact yet: building it from the shipped data (matcher build)")
+        build(RAW_DIR, models, progress=lambda m: err.print(f"  {m}"))
+        return load_bundle(models)
+
+
+def _resolve(bundle, name: str, country: str | None = None) -> str:
+    try:
+        return bundle.resolver.resolve(name, country=country)
+    except UnknownLocality as exc:
+        _fail(str(exc), 2)
+    except AmbiguousLocality as exc:
+        _fail(str(exc), 2)
+    raise AssertionError("unreachable")
+
+
+@app.command()
+def validate(data: DataOpt = RAW_DIR) -> None:
+    """Check every table: schema, ids, provenance. Exit 1 naming file, line and column of each problem."""
+    try:
+        tables = load_tables(data)
+    except DataError as exc:
+        for p in exc.problems:
+            err.print(str(p), highlight=False, markup=False)
+        _fail(f"{len(exc.problems)} problem(s) in {data}")
+    counts = ", ".join(f"{k} {len(v)}" for k, v in tables.frames.items())
+    out.print(f"ok: {data} is valid ({counts})", highlight=False)
+
+
+@app.command("build")
+def build_cmd(data: DataOpt = RAW_DIR, models: ModelsOpt = MODELS_DIR,
+              fit_weights: Annotated[bool, typer.Option(help="Learn default weights from partnership history.")] = True
+              ) -> None:
+    """Validate the data, fit the pipelines and write the artifact + manifest under models/."""
+    from matcher.build import build
+
+    fitted, evaluation = None, None
+    try:
+        if fit_weights:
+            from matcher.evaluate import fit_weights_on_history
+
+            err.print("learning block weights from partnership history")
+            fitted = fit_weights_on_history(load_tables(data))
+        path = build(data, models, progress=lambda m: err.print(f"  {m}"), fitted_weights=fitted,
+                     evaluation=evaluation)
+    except DataError as exc:
+        for p in exc.problems:
+            err.print(str(p), highlight=False, markup=False)
+        _fail(f"{len(exc.problems)} problem(s) in {data}; nothing was built")
+    out.print(f"built {path}")
+
+
+def _print_results(payload: dict) -> None:
+    q = payload["query"]
+    table = Table(title=f"Suggested counterparts for {q['name']} ({q['id']})")
+    table.add_column("#", justify="right")
+    table.add_column("locality")
+    table.add_column("score", justify="right")
+    table.add_column("top reasons")
+    table.add_column("caveats")
+    for r in payload["results"]:
+        loc = r["locality"]
+        name = f"{loc['name']} {loc['name_zh'] or ''}\n{loc['id']} · {loc['level']}"
+        table.add_row(str(r["rank"]), name, f"{r['score']:.3f}", "\n".join(r["reasons"][:3]),
+                      "\n".join(r["caveats"][:2]))
+    out.print(table)
+    out.print("weights: " + ", ".join(f"{b}={w:g}" for b, w in payload["weights"].items()), highlight=False)
+
+
+@app.command()
+def recommend(
+    name: Annotated[str, typer.Argument(help="Locality id or name (English, pinyin or Chinese).")],
+    k: Annotated[int, typer.Option(min=1, max=200)] = 10,
+    preset: Annotated[str | None, typer.Option(help="Weight preset (see presets.toml, or 'fitted').")] = None,
+    weights: Annotated[str | None, typer.Option(help="Overrides, e.g. industry=3,scale=1.")] = None,
+    level: Annotated[list[str] | None, typer.Option(help="Only candidates of this level (repeatable).")] = None,
+    within: Annotated[str | None, typer.Option(help="Only candidates inside this parent (id or name).")] = None,
+    exclude_partners: Annotated[bool, typer.Option(help="Leave out existing partners.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    models: ModelsOpt = MODELS_DIR,
+) -> None:
+    """Rank counterparts in the other country for a locality, with reasons and caveats."""
+    from matcher.estimator import Filters
+    from matcher.recommend import recommend as run
+    from matcher.recommend import weights_for
+
+    bundle = _bundle(models)
+    qid = _resolve(bundle, name)
+    try:
+        w = weights_for(bundle, preset, parse_weight_string(weights) if weights else None)
+    except WeightError as exc:
+        _fail(str(exc), 2)
+    filters = Filters(levels=tuple(level or ()), within=_resolve(bundle, within) if within else None,
+                      exclude_partners=exclude_partners)
+    payload = run(bundle, qid, k=k, weights=w, filters=filters)
+    if as_json:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_results(payload)
+
+
+@app.command()
+def explain(a: str, b: str, preset: str | None = None, weights: str | None = None,
+            as_json: Annotated[bool, typer.Option("--json")] = False, models: ModelsOpt = MODELS_DIR) -> None:
+    """Explain the fit of any pair (one UK, one Chinese locality), ranked or not."""
+    from matcher.explain import explain_pair
+    from matcher.recommend import weights_for
+
+    bundle = _bundle(models)
+    ida, idb = _resolve(bundle, a), _resolve(bundle, b)
+    if bundle.matcher.country_of(ida) == bundle.matcher.country_of(idb):
+        _fail("explain needs one UK and one Chinese locality", 2)
+    try:
+        w = weights_for(bundle, preset, parse_weight_string(weights) if weights else None)
+    except WeightError as exc:
+        _fail(str(exc), 2)
+    card = explain_pair(bundle.matcher, ida, idb, w)
+    card = {"a": bundle.resolver.describe(ida), "b": bundle.resolver.describe(idb), "weights": w, **card}
+    if as_json:
+        sys.stdout.write(json.dumps(card, ensure_ascii=False, indent=2) + "\n")
+        return
+    out.print(f"[bold]{card['a']['name']} – {card['b']['name']} {card['b']['name_zh'] or ''}[/bold]  "
+              f"score {card['score']:.3f}")
+    for blk in block_names():
+        out.print(f"  {blk:<16} {card['contributions'][blk]:.3f}  (similarity {card['similarities'][blk]:.2f})")
+    out.print("[bold]Reasons[/bold]")
+    for r in card["reasons"]:
+        out.print(f"  • {r}", highlight=False)
+    out.print("[bold]Caveats[/bold]")
+    for c in card["caveats"]:
+        out.print(f"  • {c}", highlight=False)
+
+
+@app.command()
+def evaluate(
+    k: Annotated[int, typer.Option(min=1, max=200)] = 10,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    holdout: Annotated[Path | None, typer.Option(help="CSV with columns uk, cn (ids or names), optional year.")] = None,
+    split_year: Annotated[int | None, typer.Option(help="Train on partnerships signed before this year.")] = None,
+    preset: Annotated[str | None, typer.Option(help="Evaluate a preset instead of fitted weights.")] = None,
+    data: DataOpt = RAW_DIR,
+) -> None:
+    """Rank held-out real partnerships and compare with baselines (recall@k, MRR, nDCG@k)."""
+    from matcher.evaluate import HoldoutError, run_evaluation
+
+    try:
+        report = run_evaluation(load_tables(data), k=k, holdout=holdout, split_year=split_year, preset=preset)
+    except (HoldoutError, WeightError) as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{report['protocol']}: {report['n_pairs']} held-out pairs, k={k}")
+    for col in ("method", f"recall@{k}", "MRR", f"nDCG@{k}"):
+        table.add_column(col)
+    rows = [("model", report["model"])] + list(report["baselines"].items())
+    for name, m in rows:
+        table.add_row(name, f"{m['recall_at_k']:.3f}", f"{m['mrr']:.3f}", f"{m['ndcg_at_k']:.3f}")
+    out.print(table)
+    if report.get("unresolved"):
+        out.print(f"unresolved rows (counted as misses): {report['unresolved']}")
+
+
+@app.command("model-card")
+def model_card(data: DataOpt = RAW_DIR, output: Path = MODELS_DIR / "MODEL_CARD.md") -> None:
+    """Write models/MODEL_CARD.md from the data and a fresh evaluation."""
+    from matcher.model_card import write_model_card
+
+    write_model_card(load_tables(data), output)
+    out.print(f"wrote {output}")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Start the HTTP service (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run("service.app:create_app", factory=True, host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,98 @@
+"""Resolve what a person types (id, English, pinyin or Chinese name) to one locality id, or say why not."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+from pypinyin import lazy_pinyin
+from rapidfuzz import process, utils
+
+ZH_SUFFIXES = ("特别行政区", "自治区", "自治州", "地区", "省", "市", "盟")
+
+
+class UnknownLocality(LookupError):
+    def __init__(self, query: str, suggestions: list[dict]):
+        self.query, self.suggestions = query, suggestions
+        names = ", ".join(f"{s['name']} ({s['id']})" for s in suggestions) or "none"
+        super().__init__(f"no locality matches '{query}'; closest: {names}")
+
+
+class AmbiguousLocality(LookupError):
+    def __init__(self, query: str, candidates: list[dict]):
+        self.query, self.candidates = query, candidates
+        names = ", ".join(f"{c['name']} ({c['id']}, {c['level']})" for c in candidates)
+        super().__init__(f"'{query}' matches several localities: {names}; use an id")
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive key ('Xi’an' == 'xian' == 'XI AN')."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[\s'’\-,.()]+", "", text.lower())
+
+
+def _aliases(row: pd.Series) -> set[str]:
+    names = {row["id"], row["name"]}
+    name = str(row["name"])
+    if ", City of" in name:  # ONS style "Bristol, City of"
+        base = name.replace(", City of", "")
+        names |= {base, f"City of {base}"}
+    names.add(re.sub(r"^City of ", "", name))
+    zh = row.get("name_zh")
+    if isinstance(zh, str):
+        names.add(zh)
+        for suffix in ZH_SUFFIXES:
+            if zh.endswith(suffix) and len(zh) > len(suffix) + 1:
+                names.add(zh[: -len(suffix)])
+                break
+        names.add("".join(lazy_pinyin(zh)))
+    if isinstance(row.get("name_pinyin"), str):
+        names.add(row["name_pinyin"])
+    return {fold(n) for n in names if isinstance(n, str) and n}
+
+
+def country_of_id(i: str) -> str:
+    """GSS codes start with a letter, GB/T 2260 codes with a digit."""
+    return "GB" if i[:1].isalpha() else "CN"
+
+
+@dataclass
+class Resolver:
+    frame: pd.DataFrame  # id, name, name_zh, name_pinyin, country, level
+
+    def __post_init__(self) -> None:
+        self.index: dict[str, set[str]] = {}
+        self.choices: dict[str, str] = {}
+        for _, row in self.frame.iterrows():
+            for key in _aliases(row):
+                self.index.setdefault(key, set()).add(row["id"])
+            label = str(row["name"]) + (f" {row['name_zh']}" if isinstance(row.get("name_zh"), str) else "")
+            self.choices[row["id"]] = label
+
+    def describe(self, i: str) -> dict:
+        row = self.frame.loc[self.frame["id"] == i].iloc[0]
+        zh = row.get("name_zh")
+        return {"id": i, "name": str(row["name"]), "name_zh": zh if isinstance(zh, str) else None,
+                "country": str(row["country"]), "level": str(row["level"])}
+
+    def suggest(self, query: str, limit: int = 5, country: str | None = None) -> list[dict]:
+        """Closest names by rapidfuzz WRatio (handles word order, partial names, Chinese characters)."""
+        choices = {i: c for i, c in self.choices.items() if country is None or country_of_id(i) == country}
+        hits = process.extract(query[:200], choices, processor=utils.default_process, limit=limit)
+        return [self.describe(key) for _, score, key in hits if score >= 50]
+
+    def resolve(self, query: str, country: str | None = None) -> str:
+        q = (query or "").strip()
+        if not q:
+            raise UnknownLocality(query, [])
+        ids = self.index.get(fold(q), set())
+        if country:
+            ids = {i for i in ids if country_of_id(i) == country}
+        if len(ids) == 1:
+            return next(iter(ids))
+        if len(ids) > 1:
+            raise AmbiguousLocality(query, sorted((self.describe(i) for i in ids), key=lambda d: d["id"]))
+        raise UnknownLocality(query, self.suggest(q, country=country))

@@ -1,0 +1,52 @@
+"""Per-block similarity of one query against every candidate, each in [0, 1].
+
+All functions are vectorised over candidates and read only the fitted feature matrix and pair features,
+so the explanation of a pair (matcher.explain) is computed from exactly what produced its score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TIER_MISMATCH = 0.5  # a region-level body with a city: possible, but usually a scale mismatch
+CONNECTIVITY_PARTS = {"flight": 0.5, "ties": 0.3, "mission": 0.2}
+
+
+@dataclass(frozen=True)
+class ScaleParams:
+    """Typical log10 population ratio (CN over GB) of real partner pairs, per tier pair, and its spread."""
+
+    mu: dict[tuple[float, float], float]
+    sigma: dict[tuple[float, float], float]
+    mu_default: float = 0.8
+    sigma_default: float = 0.5
+
+    def lookup(self, gb_tier: float, cn_tier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mu = np.array([self.mu.get((gb_tier, t), self.mu_default) for t in cn_tier])
+        sigma = np.array([self.sigma.get((gb_tier, t), self.sigma_default) for t in cn_tier])
+        return mu, sigma
+
+
+def cosine(q: np.ndarray, C: np.ndarray) -> np.ndarray:
+    qn = np.linalg.norm(q)
+    cn = np.linalg.norm(C, axis=1)
+    denom = qn * cn
+    return np.divide(C @ q, denom, out=np.zeros(len(C)), where=denom > 0)
+
+
+def ochiai(q: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Binary cosine: shared tags over the geometric mean of tag counts."""
+    return cosine((q > 0).astype(float), (C > 0).astype(float))
+
+
+def cover(strengths: np.ndarray, needs: np.ndarray) -> np.ndarray:
+    """Share of one side's needed sectors met by the other's strengths (row-wise)."""
+    met = np.minimum(strengths, needs).sum(axis=1)
+    total = needs.sum(axis=1)
+    return np.divide(met, total, out=np.zeros(len(met)), where=total > 0)
+
+
+def scale_kernel(log_ratio: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    return np.exp(-0.5 * ((log_ratio - mu) / sigma) ** 2)
