@@ -115,12 +115,22 @@ def build_pairs(tables: Tables, frame: pd.DataFrame, partnerships: pd.DataFrame)
     mission = (np.array([has_mission[g] for g in gb_ids])[:, None]
                + np.array([has_mission[c] for c in cn_ids])[None, :]) / 2.0
 
-    ties, ties_note = np.zeros(shape), {}
+    ties, ties_note = build_ties(frame, partnerships, gi, ci, fam)
+    return PairFeatures(gb_ids, cn_ids, edu, edu_note, flight, flight_note, mission, ties, ties_note)
+
+
+def build_ties(frame: pd.DataFrame, partnerships: pd.DataFrame, gi: dict[str, int], ci: dict[str, int],
+               fam: dict[str, set[str]] | None = None) -> tuple[np.ndarray, dict]:
+    """1 where a place related to g (itself, parent or child) is partnered with one related to c,
+    other than the (g, c) partnership itself, which is a flag and never evidence of its own fit."""
+    fam = fam or family(frame)
+    ties, ties_note = np.zeros((len(gi), len(ci))), {}
     for _, p in partnerships.iterrows():
         for g in fam.get(p["uk_id"], ()):
             for c in fam.get(p["cn_id"], ()):
                 if (g, c) == (p["uk_id"], p["cn_id"]):
                     continue  # the pair's own partnership is a flag, not evidence of fit
-                ties[gi[g], ci[c]] = 1.0
-                ties_note.setdefault((g, c), (p["uk_id"], p["cn_id"], p["kind"]))
-    return PairFeatures(gb_ids, cn_ids, edu, edu_note, flight, flight_note, mission, ties, ties_note)
+                if g in gi and c in ci:
+                    ties[gi[g], ci[c]] = 1.0
+                    ties_note.setdefault((g, c), (p["uk_id"], p["cn_id"], p["kind"]))
+    return ties, ties_note

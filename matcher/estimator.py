@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from features.frame import locality_frame
-from features.pairs import build_pairs
+from features.pairs import build_pairs, build_ties
 from features.pipeline import build_pipeline
 from features.sources import Tables
 from matcher import similarity as sim
@@ -44,7 +45,6 @@ class PartnerMatcher(BaseEstimator):
         """Learn features from `tables`; `partnerships` (default: all) is all the link history the model
         may see. An evaluation passes the training split only."""
         parts = tables["partnerships"] if partnerships is None else partnerships
-        self.partnerships_ = parts.reset_index(drop=True)
         frame = locality_frame(tables)
         related = {r.tag: r.related_sectors.split("|") for r in tables["priority_tags"].itertuples()}
         self.pipeline_ = build_pipeline(related).fit(frame)
@@ -53,7 +53,7 @@ class PartnerMatcher(BaseEstimator):
         self.frame_ = frame.set_index("id", drop=False)
         self.features_ = features
         self.feature_names_ = list(features.columns)
-        self.pairs_ = build_pairs(tables, frame, self.partnerships_)
+        self.pairs_ = build_pairs(tables, frame, parts.iloc[0:0])
         self.ids_ = {"GB": self.pairs_.gb_ids, "CN": self.pairs_.cn_ids}
         self.pos_ = {"GB": {g: i for i, g in enumerate(self.pairs_.gb_ids)},
                      "CN": {c: i for i, c in enumerate(self.pairs_.cn_ids)}}
@@ -62,9 +62,27 @@ class PartnerMatcher(BaseEstimator):
         self.related_ = related
         self.industry_evidence_ = tables["industry"].set_index(["id", "sector"])[["strength", "evidence", "source", "year"]]
         self.priority_evidence_ = tables["priorities"].set_index(["id", "tag"])[["evidence", "source", "year"]]
-        self.scale_params_ = self._fit_scale()
         self._cache_blocks()
+        self._fit_links(parts)
         return self
+
+    def _fit_links(self, partnerships: pd.DataFrame) -> None:
+        """Everything learned from partnership history: ties, partner counts, typical scale ratio."""
+        self.partnerships_ = partnerships.reset_index(drop=True)
+        ties, note = build_ties(self.frame_.reset_index(drop=True), self.partnerships_,
+                                self.pos_["GB"], self.pos_["CN"])
+        self.pairs_ = replace(self.pairs_, ties=ties, ties_note=note)
+        live = self.partnerships_[self.partnerships_["status"].isin(["active", "unknown"])]
+        self.n_partners_ = pd.concat([live["uk_id"], live["cn_id"]]).value_counts()
+        self.scale_params_ = self._fit_scale()
+
+    def with_partnerships(self, partnerships: pd.DataFrame) -> PartnerMatcher:
+        """A copy that has seen only `partnerships` (features of places are unchanged): used to hold pairs
+        out without refitting the pipelines. The copy shares read-only feature arrays with self."""
+        check_is_fitted(self, "features_")
+        clone = copy.copy(self)
+        clone._fit_links(partnerships)
+        return clone
 
     def _fit_scale(self) -> sim.ScaleParams:
         f = self.features_
@@ -97,9 +115,6 @@ class PartnerMatcher(BaseEstimator):
         self.needs_cols_ = cols["complementarity"]
         self.tag_cols_ = cols["priorities"]
         self.matrix_ = {c: f.loc[self.ids_[c]] for c in ("GB", "CN")}
-        live = self.partnerships_[self.partnerships_["status"].isin(["active", "unknown"])]
-        n_partners = pd.concat([live["uk_id"], live["cn_id"]]).value_counts()
-        self.n_partners_ = n_partners
 
     # ---- scoring -------------------------------------------------------------------------------
     def country_of(self, locality_id: str) -> str:

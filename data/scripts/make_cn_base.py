@@ -25,6 +25,8 @@ SUB_PROVINCIAL = {
 PINYIN_FIXES = {"重庆": "Chongqing", "六安": "Lu'an", "蚌埠": "Bengbu", "长沙": "Changsha",
                 "长春": "Changchun", "长治": "Changzhi", "乐山": "Leshan", "厦门": "Xiamen",
                 "朝阳": "Chaoyang", "大理": "Dali", "铜仁": "Tongren", "丽水": "Lishui"}
+# GeoNames labels these prefectures with a former county's name.
+EN_FIXES = {"130500": "Xingtai"}
 SUFFIXES = ["维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市", "地区", "盟"]
 EN_SUFFIX = re.compile(r"\s+(Shi|Sheng|Diqu|Meng|Zizhiqu|Zizhizhou|Prefecture|Region|Autonomous Region)$")
 
@@ -80,7 +82,7 @@ def main() -> None:
         a1 = adm1.get(code[:2], "")
         gcode = f"CN.{a1}" if is_prov else f"CN.{a1}.{code[:4]}"
         en_raw = subs.get(gcode, [""])[0]
-        en = EN_SUFFIX.sub("", en_raw).strip()
+        en = EN_FIXES.get(code) or EN_SUFFIX.sub("", en_raw).strip()
         if code in MUNICIPALITIES:
             level = "municipality"
         elif is_prov:

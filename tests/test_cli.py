@@ -1,0 +1,57 @@
+"""The CLI contracts: validate exit codes and messages, recommend/explain JSON."""
+
+import json
+
+from typer.testing import CliRunner
+
+from matcher.build import build
+from matcher.cli import app
+
+runner = CliRunner()
+
+
+def test_validate_ok_on_fixtures(fixture_copy):
+    res = runner.invoke(app, ["validate", "--data", str(fixture_copy)])
+    assert res.exit_code == 0, res.output
+    assert "valid" in res.output
+
+
+def test_validate_fails_naming_file_line_column(fixture_copy):
+    p = fixture_copy / "consulates.csv"
+    p.write_text(p.read_text().replace("310000,GB", "310000,FR"))
+    res = runner.invoke(app, ["validate", "--data", str(fixture_copy)])
+    assert res.exit_code == 1
+    assert "consulates.csv, line 3, column 'sending_country'" in res.output
+
+
+def test_recommend_and_explain_json(fixture_copy, tmp_path):
+    models = tmp_path / "models"
+    build(fixture_copy, models)
+    res = runner.invoke(app, ["recommend", "Steelton", "--k", "3", "--json", "--models", str(models)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert len(data["results"]) == 3
+    for r in data["results"]:
+        assert abs(sum(r["contributions"].values()) - r["score"]) < 1e-9
+        assert r["reasons"]
+    res = runner.invoke(app, ["explain", "Steelton", "鞍山", "--json", "--models", str(models)])
+    card = json.loads(res.stdout)
+    assert card["b"]["id"] == "210300"
+    assert any("Already partnered" in c for c in card["caveats"])
+
+
+def test_unknown_name_suggests(fixture_copy, tmp_path):
+    models = tmp_path / "models"
+    build(fixture_copy, models)
+    res = runner.invoke(app, ["recommend", "Steelten", "--models", str(models)])
+    assert res.exit_code == 2
+    assert "Steelton" in res.output
+
+
+def test_bad_weights_are_rejected(fixture_copy, tmp_path):
+    models = tmp_path / "models"
+    build(fixture_copy, models)
+    res = runner.invoke(app, ["recommend", "Steelton", "--weights", "industri=2", "--models", str(models)])
+    assert res.exit_code == 2 and "industri" in res.output
+    res = runner.invoke(app, ["recommend", "Steelton", "--weights", "scale=-1", "--models", str(models)])
+    assert res.exit_code == 2 and ">= 0" in res.output

@@ -1,0 +1,109 @@
+"""Ranking behaviour, including property tests over arbitrary weights."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+
+from matcher.config import WeightError, block_names, check_weights
+from matcher.estimator import Filters
+
+GB_QUERIES = ["E08000901", "E08000902", "E06000903", "E06000904"]
+weights_st = st.dictionaries(st.sampled_from(block_names()), st.floats(0, 10, allow_nan=False), min_size=1).filter(
+    lambda w: sum(check_weights(w).values()) > 0
+)
+
+
+@given(w=weights_st, q=st.sampled_from(GB_QUERIES))
+@settings(max_examples=40, deadline=None)
+def test_contributions_add_up_and_scores_in_range(matcher, w, q):
+    contributions, scores = matcher.score(q, w)
+    assert np.allclose(contributions.sum(axis=1), scores, atol=1e-12)
+    assert ((scores >= 0) & (scores <= 1 + 1e-12)).all()
+
+
+@given(w=weights_st, c=st.floats(0.01, 100), q=st.sampled_from(GB_QUERIES))
+@settings(max_examples=30, deadline=None)
+def test_scaling_all_weights_keeps_order(matcher, w, c, q):
+    full = check_weights(w)
+    a = matcher.rank(q, full, k=20).index.tolist()
+    b = matcher.rank(q, {k: v * c for k, v in full.items()}, k=20).index.tolist()
+    assert a == b
+
+
+@given(block=st.sampled_from(block_names()), q=st.sampled_from(GB_QUERIES))
+@settings(max_examples=20, deadline=None)
+def test_zero_weight_block_contributes_nothing(matcher, block, q):
+    contributions, _ = matcher.score(q, {block: 0.0})
+    assert (contributions[block] == 0).all()
+
+
+@given(block=st.sampled_from(block_names()), q=st.sampled_from(GB_QUERIES), boost=st.floats(1.0, 50.0))
+@settings(max_examples=40, deadline=None)
+def test_raising_a_weight_never_lowers_the_best_on_that_block(matcher, block, q, boost):
+    sims = matcher.block_similarities(q)
+    best = sims[block].idxmax()
+    base = check_weights({})
+    before = matcher.rank(q, base, k=100).index.get_loc(best)
+    after = matcher.rank(q, {**base, block: base[block] * boost + 1}, k=100).index.get_loc(best)
+    assert after <= before
+
+
+def test_never_returns_same_country(matcher):
+    assert all(i[0].isdigit() for i in matcher.rank("E08000901", k=50).index)
+    assert all(i[0].isalpha() for i in matcher.rank("210300", k=50).index)
+
+
+def test_existing_partners_marked_and_excludable(matcher):
+    ranked = matcher.rank("E08000901", k=50)
+    assert "210300" in ranked.index  # already partnered, still listed
+    assert matcher.partnership("E08000901", "210300")["status"] == "dormant"
+    excluded = matcher.rank("E08000901", k=50, filters=Filters(exclude_partners=True))
+    assert "210300" not in excluded.index and "510100" not in excluded.index
+
+
+def test_level_and_population_filters(matcher):
+    provinces = matcher.rank("E08000901", k=50, filters=Filters(levels=("province",)))
+    assert set(matcher.frame_.loc[provinces.index, "level"]) == {"province"}
+    near = matcher.rank("E08000901", k=50, filters=Filters(pop_ratio=(1, 20)))
+    assert set(near.index) == {"210300", "210200", "330200"}
+
+
+def test_scale_prefers_typical_ratio_and_same_tier(matcher):
+    q = "E08000901"
+    sims = matcher.block_similarities(q)["scale"]
+    f = matcher.features_
+    cities = [i for i in sims.index if f.loc[i, "scale__tier"] == f.loc[q, "scale__tier"]]
+    mu = matcher.scale_params_.mu.get((0.0, 0.0), matcher.scale_params_.mu_default)
+    gap = (f.loc[cities, "scale__log_population"] - f.loc[q, "scale__log_population"] - mu).abs()
+    assert sims[cities].idxmax() == gap.idxmin()
+    # The same size gap costs more across tiers (a city council with a province).
+    regions = [i for i in sims.index if i not in cities]
+    assert sims[regions].max() <= 0.5 + 1e-12
+
+
+def test_estimator_clones(matcher):
+    assert clone(matcher).get_params() == matcher.get_params()
+
+
+def test_bad_weights_are_named():
+    with pytest.raises(WeightError) as e:
+        check_weights({"industri": 1})
+    assert e.value.field == "industri"
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(WeightError):
+            check_weights({"scale": bad})
+    with pytest.raises(WeightError):
+        check_weights({b: 0.0 for b in block_names()})
+
+
+def test_row_order_irrelevant(tables):
+    from features.sources import Tables
+    from matcher.estimator import PartnerMatcher
+
+    shuffled = Tables({k: v.sample(frac=1.0, random_state=3) for k, v in tables.frames.items()})
+    a = PartnerMatcher().fit(tables).score("E08000901")[1].sort_index()
+    b = PartnerMatcher().fit(shuffled).score("E08000901")[1].sort_index()
+    pd.testing.assert_series_equal(a, b)
