@@ -6,6 +6,7 @@ COPY features features
 COPY service service
 COPY bench bench
 COPY data data
+ENV MATCHER_DATA_DIR=/app/data
 RUN pip install --no-cache-dir . && mkdir -p models && matcher build --models /app/models
 ENV MATCHER_MODELS_DIR=/app/models
 EXPOSE 8000

@@ -1,0 +1,296 @@
+"""create_app(): the API under /v1, health checks, the council page and the embeddable widget."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from matcher.build import Bundle, load_bundle
+from matcher.config import WeightError, presets
+from matcher.estimator import Filters
+from matcher.recommend import recommend, weights_for
+from service import card as cards
+from service import errors
+from service.errors import problem
+from service.page import EMBED_JS, render_card, render_index
+from service.profiles import ProfileStore
+from service.schemas import (
+    Card,
+    CompareRequest,
+    Diff,
+    DiffRequest,
+    Locality,
+    Preset,
+    Profile,
+    ProfileIn,
+    RecommendationRequest,
+    Recommendations,
+)
+from service.settings import Settings
+
+NAME = Annotated[str, Query(min_length=1, max_length=200, description="Id or name (English, pinyin, Chinese)")]
+
+
+def get_bundle(request: Request) -> Bundle:
+    return request.app.state.bundle
+
+
+def get_store(request: Request) -> ProfileStore:
+    return request.app.state.store
+
+
+MatcherDep = Annotated[Bundle, Depends(get_bundle)]
+StoreDep = Annotated[ProfileStore, Depends(get_store)]
+api = APIRouter(prefix="/v1")
+
+
+def _weights(bundle: Bundle, store: ProfileStore | None, preset: str | None, overrides: dict | None,
+             profile: str | None = None) -> dict[str, float]:
+    if profile:
+        saved = store.get(profile) if store else None
+        if saved is None:
+            raise WeightError("profile", f"no saved profile '{profile}'")
+        return weights_for(bundle, None, {**saved["weights"], **(overrides or {})})
+    return weights_for(bundle, preset, overrides)
+
+
+@api.get("/localities", response_model=list[Locality], tags=["localities"])
+def search_localities(bundle: MatcherDep, q: Annotated[str, Query(max_length=200)] = "",
+                      country: Annotated[str | None, Query(pattern="^(GB|CN)$")] = None,
+                      level: Annotated[str | None, Query(max_length=40)] = None,
+                      limit: Annotated[int, Query(ge=1, le=100)] = 20):
+    """Search by English, pinyin or Chinese name (type-ahead)."""
+    from matcher.resolve import fold
+
+    frame = bundle.resolver.frame
+    if country:
+        frame = frame[frame["country"] == country]
+    if level:
+        frame = frame[frame["level"] == level]
+    key = fold(q)
+    if key:
+        exact = [i for i in bundle.resolver.index.get(key, set()) if i in set(frame["id"])]
+        starts = [i for i in frame["id"] if any(a.startswith(key) for a in _aliases_of(bundle, i))]
+        ids = list(dict.fromkeys(exact + starts))
+        if len(ids) < limit:
+            ids += [s["id"] for s in bundle.resolver.suggest(q, limit=limit, country=country)
+                    if s["id"] in set(frame["id"]) and s["id"] not in ids]
+    else:
+        ids = frame["id"].tolist()
+    return [bundle.resolver.describe(i) for i in ids[:limit]]
+
+
+def _aliases_of(bundle: Bundle, i: str) -> list[str]:
+    cache = bundle.resolver.__dict__.setdefault("_by_id", {})
+    if not cache:
+        for alias, ids in bundle.resolver.index.items():
+            for x in ids:
+                cache.setdefault(x, []).append(alias)
+    return cache.get(i, [])
+
+
+@api.get("/localities/{locality_id}", tags=["localities"])
+def get_locality(bundle: MatcherDep, locality_id: Annotated[str, Path(max_length=200)]) -> dict:
+    """A locality's profile: every figure with its source and year, sectors, priorities, partnerships."""
+    return cards.profile(bundle, bundle.resolver.resolve(locality_id))
+
+
+def _run(bundle: Bundle, store: ProfileStore, req: RecommendationRequest) -> dict:
+    qid = bundle.resolver.resolve(req.locality)
+    w = _weights(bundle, store, req.preset, req.weights, req.profile)
+    ratio = None
+    if req.pop_ratio_min is not None or req.pop_ratio_max is not None:
+        ratio = (req.pop_ratio_min or 0.0, req.pop_ratio_max or float("inf"))
+    filters = Filters(levels=tuple(req.levels), exclude_partners=req.exclude_partners, pop_ratio=ratio,
+                      within=bundle.resolver.resolve(req.within) if req.within else None)
+    return recommend(bundle, qid, k=req.k, weights=w, filters=filters)
+
+
+@api.get("/recommendations", response_model=Recommendations, tags=["recommendations"])
+def get_recommendations(bundle: MatcherDep, store: StoreDep, locality: NAME,
+                        k: Annotated[int, Query(ge=1, le=100)] = 10,
+                        preset: Annotated[str | None, Query(max_length=64)] = None,
+                        profile: Annotated[str | None, Query(max_length=64)] = None,
+                        exclude_partners: bool = False):
+    """Ranked counterparts in the other country, with contributions, reasons and caveats."""
+    return _run(bundle, store, RecommendationRequest(locality=locality, k=k, preset=preset, profile=profile,
+                                                     exclude_partners=exclude_partners))
+
+
+@api.post("/recommendations", response_model=Recommendations, tags=["recommendations"])
+def post_recommendations(bundle: MatcherDep, store: StoreDep, body: RecommendationRequest):
+    """As GET, with custom `weights` (merged over the preset) and filters."""
+    return _run(bundle, store, body)
+
+
+@api.get("/recommendations.csv", tags=["recommendations"], response_class=PlainTextResponse)
+def recommendations_csv(bundle: MatcherDep, store: StoreDep, locality: NAME,
+                        k: Annotated[int, Query(ge=1, le=100)] = 10,
+                        preset: Annotated[str | None, Query(max_length=64)] = None,
+                        weights: Annotated[str | None, Query(max_length=500)] = None):
+    """The ranked list as CSV (for the page's download button)."""
+    from matcher.config import parse_weight_string
+
+    overrides = parse_weight_string(weights) if weights else {}
+    payload = _run(bundle, store, RecommendationRequest(locality=locality, k=k, preset=preset, weights=overrides))
+    buf = io.StringIO()
+    blocks_ = list(payload["weights"])
+    w = csv.writer(buf)
+    w.writerow(["rank", "id", "name", "name_zh", "level", "score", *blocks_, "reasons", "caveats"])
+    for r in payload["results"]:
+        loc = r["locality"]
+        w.writerow([r["rank"], loc["id"], loc["name"], loc["name_zh"] or "", loc["level"], f"{r['score']:.4f}",
+                    *(f"{r['contributions'][b]:.4f}" for b in blocks_), " | ".join(r["reasons"]),
+                    " | ".join(r["caveats"])])
+    name = f"partners-{payload['query']['id']}.csv"
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@api.get("/explain", response_model=Card, tags=["recommendations"])
+def explain(bundle: MatcherDep, a: NAME, b: NAME, preset: Annotated[str | None, Query(max_length=64)] = None):
+    """The assessment card for any UK–China pair, in the six sections of a council partner-city policy."""
+    ida, idb = bundle.resolver.resolve(a), bundle.resolver.resolve(b)
+    if bundle.matcher.country_of(ida) == bundle.matcher.country_of(idb):
+        return problem(422, "explain needs one UK and one Chinese locality", field="b")
+    return cards.card(bundle, ida, idb, weights_for(bundle, preset))
+
+
+@api.post("/compare", response_model=Recommendations, tags=["recommendations"])
+def compare(bundle: MatcherDep, body: CompareRequest):
+    """Rank a given list of candidates (approaches a council has received) for a locality."""
+    qid = bundle.resolver.resolve(body.locality)
+    other = "CN" if bundle.matcher.country_of(qid) == "GB" else "GB"
+    ids = tuple(dict.fromkeys(bundle.resolver.resolve(c, country=other) for c in body.candidates))
+    w = weights_for(bundle, body.preset, body.weights)
+    return recommend(bundle, qid, k=len(ids), weights=w, filters=Filters(only=ids))
+
+
+@api.get("/presets", response_model=list[Preset], tags=["analysts"])
+def list_presets(bundle: MatcherDep):
+    out = [{"name": p.name, "description": p.description, "weights": p.weights} for p in presets().values()]
+    if bundle.fitted_weights:
+        out.append({"name": "fitted", "description": "Learned from partnership history at build time.",
+                    "weights": bundle.fitted_weights})
+    return out
+
+
+PROFILE = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+@api.get("/profiles/{name}", response_model=Profile, tags=["analysts"])
+def get_profile(store: StoreDep, name: PROFILE):
+    saved = store.get(name)
+    return saved if saved else problem(404, f"no saved profile '{name}'")
+
+
+@api.put("/profiles/{name}", response_model=Profile, tags=["analysts"])
+def put_profile(bundle: MatcherDep, store: StoreDep, name: PROFILE, body: ProfileIn):
+    weights = weights_for(bundle, None, body.weights)
+    return store.put(name, weights, body.description)
+
+
+@api.delete("/profiles/{name}", status_code=204, tags=["analysts"])
+def delete_profile(store: StoreDep, name: PROFILE):
+    if not store.delete(name):
+        return problem(404, f"no saved profile '{name}'")
+    return Response(status_code=204)
+
+
+@api.post("/rankings/diff", response_model=Diff, tags=["analysts"])
+def diff(bundle: MatcherDep, body: DiffRequest):
+    """How the top-k changes between two weightings: moved up, moved down, entered, left."""
+    qid = bundle.resolver.resolve(body.locality)
+    wa = weights_for(bundle, body.a.preset, body.a.weights)
+    wb = weights_for(bundle, body.b.preset, body.b.weights)
+    ra = bundle.matcher.rank(qid, wa, k=body.k).index.tolist()
+    rb = bundle.matcher.rank(qid, wb, k=body.k).index.tolist()
+    out: dict[str, list] = {"moved_up": [], "moved_down": [], "entered": [], "left": [], "unchanged": []}
+    for i in dict.fromkeys(ra + rb):
+        pa = ra.index(i) + 1 if i in ra else None
+        pb = rb.index(i) + 1 if i in rb else None
+        move = {"locality": bundle.resolver.describe(i), "rank_a": pa, "rank_b": pb}
+        key = ("entered" if pa is None else "left" if pb is None else
+               "moved_up" if pb < pa else "moved_down" if pb > pa else "unchanged")
+        out[key].append(move)
+    return {"query": bundle.resolver.describe(qid), **out}
+
+
+@api.get("/evaluation", tags=["analysts"])
+def evaluation(request: Request):
+    """The latest evaluation table (written by `matcher model-card`)."""
+    path = request.app.state.settings.models_dir / "evaluation.json"
+    if not path.exists():
+        return problem(404, "no evaluation yet: run `matcher model-card`")
+    return json.loads(path.read_text())
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with 413 before reading them."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            length = dict(scope.get("headers", [])).get(b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > self.limit):
+                await problem(413, f"request body over {self.limit} bytes")(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # Loaded once; a corrupt or mismatched artifact stops start-up with load_bundle's message.
+        app.state.bundle = bundle or load_bundle(settings.models_dir)
+        app.state.store = ProfileStore(settings.db_url())
+        yield
+
+    app = FastAPI(title="Partner-city matchmaker", version="1", lifespan=lifespan,
+                  description="Which Chinese cities and provinces fit a UK locality, and why (and the reverse).")
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(api)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz():
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz(request: Request):
+        b = getattr(request.app.state, "bundle", None)
+        if b is None:
+            return problem(503, "model not loaded")
+        return {"status": "ready", "artifact": b.manifest.get("artifact"), "built_at": b.manifest.get("built_at")}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(request: Request):
+        return render_index(request.app.state.bundle)
+
+    @app.get("/card", response_class=HTMLResponse, include_in_schema=False)
+    def card_page(request: Request, a: NAME, b: NAME, preset: Annotated[str | None, Query(max_length=64)] = None):
+        bundle_ = request.app.state.bundle
+        ida, idb = bundle_.resolver.resolve(a), bundle_.resolver.resolve(b)
+        if bundle_.matcher.country_of(ida) == bundle_.matcher.country_of(idb):
+            return problem(422, "a card needs one UK and one Chinese locality", field="b")
+        return render_card(cards.card(bundle_, ida, idb, weights_for(bundle_, preset)))
+
+    @app.get("/embed.js", include_in_schema=False)
+    def embed_js():
+        return Response(EMBED_JS, media_type="application/javascript")
+
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["content-type"])
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
