@@ -1,0 +1,137 @@
+"""API: every endpoint, every error shape (problem+json), contributions add up, no cross-request leakage."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def client(bundle, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("svc")
+    settings = Settings(models_dir=tmp, cors_origins=["https://howto.example"], database_url=f"sqlite:///{tmp}/p.db")
+    with TestClient(create_app(bundle=bundle, settings=settings)) as c:
+        yield c
+
+
+def assert_problem(r, status, *words):
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == status and body["detail"]
+    for w in words:
+        assert w in body["detail"]
+    return body
+
+
+def test_recommendations_contract(client):
+    r = client.get("/v1/recommendations", params={"locality": "Steelton", "k": 3})
+    assert r.status_code == 200
+    d = r.json()
+    assert d["query"]["id"] == "E08000901" and len(d["results"]) == 3
+    for res in d["results"]:
+        assert set(res["locality"]) >= {"id", "name", "name_zh", "country", "level"}
+        assert abs(sum(res["contributions"].values()) - res["score"]) < 1e-9
+        assert res["reasons"]
+
+
+def test_chinese_query_and_post_weights(client):
+    r = client.post("/v1/recommendations", json={"locality": "鞍山", "k": 2, "weights": {"industry": 5}})
+    assert r.status_code == 200
+    assert r.json()["weights"]["industry"] == 5
+    assert all(x["locality"]["country"] == "GB" for x in r.json()["results"])
+
+
+def test_unknown_ambiguous_and_bad_weights(client):
+    body = assert_problem(client.get("/v1/recommendations", params={"locality": "Steeltn"}), 404, "Steeltn")
+    assert body["suggestions"][0]["name"] == "Steelton"
+    body = assert_problem(client.post("/v1/recommendations", json={"locality": "Steelton", "weights": {"x": 1}}),
+                          422, "unknown block")
+    assert body["field"] == "x"
+    assert_problem(client.post("/v1/recommendations", json={"locality": "Steelton", "weights": {"scale": -2}}),
+                   422, ">= 0")
+    assert_problem(client.get("/v1/recommendations", params={"locality": "Steelton", "k": 0}), 422, "k")
+    assert_problem(client.get("/v1/recommendations", params={"locality": "Steelton", "preset": "nope"}), 422, "nope")
+    assert_problem(client.get("/v1/recommendations", params={"locality": "x" * 10_000}), 422)
+    assert_problem(client.post("/v1/recommendations", content=b"not json",
+                               headers={"content-type": "text/plain"}), 422)
+    assert_problem(client.post("/v1/recommendations", content=b"{" + b" " * 70_000 + b"}",
+                               headers={"content-type": "application/json"}), 413)
+
+
+def test_nan_weight_rejected(client):
+    r = client.post("/v1/recommendations", content=b'{"locality": "Steelton", "weights": {"scale": NaN}}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_explain_compare_diff_presets(client):
+    card = client.get("/v1/explain", params={"a": "Steelton", "b": "Anshan"}).json()
+    assert [s["title"] for s in card["sections"]] == ["Location overview", "Strategic fit", "Profile",
+                                                      "Due diligence considerations", "Connections",
+                                                      "Resources and purpose"]
+    assert_problem(client.get("/v1/explain", params={"a": "Steelton", "b": "Portcaster"}), 422)
+    r = client.post("/v1/compare", json={"locality": "Steelton", "candidates": ["Chengdu", "大连", "Ningbo"]})
+    assert {x["locality"]["id"] for x in r.json()["results"]} == {"510100", "210200", "330200"}
+    diff = client.post("/v1/rankings/diff", json={"locality": "Steelton", "k": 3, "a": {},
+                                                  "b": {"weights": {"student_links": 20}}}).json()
+    moved = diff["moved_up"] + diff["entered"]
+    assert any(m["locality"]["id"] == "510100" for m in moved) or diff["unchanged"][0]["locality"]["id"] == "510100"
+    names = [p["name"] for p in client.get("/v1/presets").json()]
+    assert "balanced" in names
+
+
+def test_profiles_roundtrip(client):
+    assert_problem(client.get("/v1/profiles/mine"), 404)
+    r = client.put("/v1/profiles/mine", json={"weights": {"industry": 4}, "description": "steel first"})
+    assert r.status_code == 200 and r.json()["weights"]["industry"] == 4
+    rec = client.get("/v1/recommendations", params={"locality": "Steelton", "profile": "mine"}).json()
+    assert rec["weights"]["industry"] == 4
+    assert_problem(client.put("/v1/profiles/bad", json={"weights": {"industry": -1}}), 422)
+    assert client.delete("/v1/profiles/mine").status_code == 204
+    assert_problem(client.delete("/v1/profiles/mine"), 404)
+
+
+def test_locality_search_and_profile(client):
+    hits = client.get("/v1/localities", params={"q": "anshan"}).json()
+    assert hits[0]["id"] == "210300"
+    prof = client.get("/v1/localities/210300").json()
+    assert all(f["source"] and f["year"] for f in prof["figures"])
+    assert_problem(client.get("/v1/localities/Nowhere"), 404)
+
+
+def test_page_card_embed_and_escaping(client):
+    assert "Partner-city matchmaker" in client.get("/").text
+    html = client.get("/card", params={"a": "Steelton", "b": "Anshan"}).text
+    assert "Due diligence considerations" in html
+    assert "textContent" in client.get("/embed.js").text
+    r = client.get("/v1/recommendations", params={"locality": "<script>alert(1)</script>"})
+    assert r.status_code == 404 and "<script>" not in r.headers["content-type"]
+
+
+def test_cors_allowlist(client):
+    ok = client.get("/v1/recommendations", params={"locality": "Steelton"}, headers={"Origin": "https://howto.example"})
+    assert ok.headers.get("access-control-allow-origin") == "https://howto.example"
+    no = client.get("/v1/recommendations", params={"locality": "Steelton"}, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in no.headers
+
+
+def test_health(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.get("/readyz").status_code == 200
+
+
+def test_requests_do_not_leak_weights(client):
+    a = client.post("/v1/recommendations", json={"locality": "Steelton", "weights": {"industry": 9}}).json()
+    b = client.get("/v1/recommendations", params={"locality": "Steelton"}).json()
+    assert a["weights"]["industry"] == 9 and b["weights"]["industry"] == 3.0
+
+
+def test_corrupt_artifact_refused(tmp_path, fixture_copy):
+    from matcher.build import ArtifactError, build, load_bundle
+
+    path = build(fixture_copy, tmp_path)
+    path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ArtifactError, match="checksum"):
+        load_bundle(tmp_path)
