@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -35,7 +36,6 @@ class Bundle:
     resolver: Resolver
     manifest: dict
     fitted_weights: dict[str, float] | None = None
-    evaluation: dict | None = None
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -63,7 +63,7 @@ def fit_bundle(tables: Tables, partnerships: pd.DataFrame | None = None) -> Bund
 
 
 def build(data_dir: Path = RAW_DIR, models_dir: Path = MODELS_DIR, progress=None,
-          fitted_weights: dict[str, float] | None = None, evaluation: dict | None = None) -> Path:
+          fitted_weights: dict[str, float] | None = None) -> Path:
     """Validate, fit, and write `matcher-<data hash>.joblib` + manifest.json. Returns the artifact path."""
     step = progress or (lambda msg: None)
     step("validating data")
@@ -71,7 +71,6 @@ def build(data_dir: Path = RAW_DIR, models_dir: Path = MODELS_DIR, progress=None
     step("fitting feature pipelines and pair features")
     bundle = fit_bundle(tables)
     bundle.fitted_weights = fitted_weights
-    bundle.evaluation = evaluation
     data_hash = sha256_bytes(json.dumps(tables.checksums, sort_keys=True).encode())[:12]
     models_dir.mkdir(parents=True, exist_ok=True)
     name = f"matcher-{data_hash}.joblib"
@@ -116,8 +115,6 @@ def load_bundle(models_dir: Path = MODELS_DIR) -> Bundle:
     if actual != expected:
         raise ArtifactError(f"artifact {path.name} fails its checksum (manifest {expected[:12]}…, file "
                             f"{actual[:12]}…): it is corrupt or was replaced; run `matcher build`")
-    import io
-
     bundle = joblib.load(io.BytesIO(payload))
     if not isinstance(bundle, Bundle):
         raise ArtifactError(f"{path.name} does not hold a matcher bundle")

@@ -74,15 +74,14 @@ def build_cmd(data: DataOpt = RAW_DIR, models: ModelsOpt = MODELS_DIR,
     """Validate the data, fit the pipelines and write the artifact + manifest under models/."""
     from matcher.build import build
 
-    fitted, evaluation = None, None
+    fitted = None
     try:
         if fit_weights:
             from matcher.evaluate import fit_weights_on_history
 
             err.print("learning block weights from partnership history")
             fitted = fit_weights_on_history(load_tables(data))
-        path = build(data, models, progress=lambda m: err.print(f"  {m}"), fitted_weights=fitted,
-                     evaluation=evaluation)
+        path = build(data, models, progress=lambda m: err.print(f"  {m}"), fitted_weights=fitted)
     except DataError as exc:
         for p in exc.problems:
             err.print(str(p), highlight=False, markup=False)

@@ -173,11 +173,15 @@ class PartnerMatcher(BaseEstimator):
 
     def score(self, query: str, weights: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.Series]:
         """Contributions (candidates x blocks) and scores; scores are the row sums of contributions."""
-        w = check_weights(weights or {})
-        sims = self.block_similarities(query)
-        wv = np.array([w[b] for b in block_names()])
-        contributions = sims * (wv / wv.sum())
+        contributions = self.contributions(self.block_similarities(query), weights)
         return contributions, contributions.sum(axis=1)
+
+    @staticmethod
+    def contributions(sims: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.DataFrame:
+        """w_b * s_b / sum(w), per candidate and block: the one place a weight turns into a score."""
+        w = check_weights(weights or {})
+        wv = np.array([w[b] for b in block_names()])
+        return sims * (wv / wv.sum())
 
     def partnership(self, a: str, b: str) -> dict | None:
         """The existing partnership between a and b (either order), as the model knows it."""

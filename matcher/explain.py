@@ -11,7 +11,6 @@ import pandas as pd
 
 from matcher.config import block_names
 from matcher.estimator import PartnerMatcher
-from matcher.similarity import CONNECTIVITY_PARTS
 
 STRENGTH_WORD = {3: "a defining", 2: "a major", 1: "a notable"}
 LARGE_GAP = 15.0  # population ratio beyond which a scale gap is worth a caveat
@@ -212,17 +211,16 @@ def caveats(m: PartnerMatcher, a: str, b: str) -> list[str]:
 
 def explain_pair(m: PartnerMatcher, a: str, b: str, weights: dict[str, float] | None = None) -> dict:
     """Score, contributions, reasons and caveats for any GB–CN pair, ranked or not."""
-    contributions, scores = m.score(a, weights)
-    row = contributions.loc[b]
+    sims = m.block_similarities(a)
+    row = m.contributions(sims, weights).loc[b]
     contrib = {blk: float(row[blk]) for blk in block_names()}
     return {
         "score": float(sum(contrib.values())),
         "contributions": contrib,
-        "similarities": {blk: float(v) for blk, v in m.block_similarities(a).loc[b].items()},
+        "similarities": {blk: float(v) for blk, v in sims.loc[b].items()},
         "reasons": reasons(m, a, b, contrib),
         "caveats": caveats(m, a, b),
         "partnership": m.partnership(a, b),
     }
 
 
-__all__ = ["explain_pair", "reasons", "caveats", "CONNECTIVITY_PARTS"]

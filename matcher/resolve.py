@@ -65,18 +65,22 @@ class Resolver:
 
     def __post_init__(self) -> None:
         self.index: dict[str, set[str]] = {}
+        self.aliases: dict[str, set[str]] = {}
         self.choices: dict[str, str] = {}
+        self.described: dict[str, dict] = {}
         for _, row in self.frame.iterrows():
-            for key in _aliases(row):
-                self.index.setdefault(key, set()).add(row["id"])
-            label = str(row["name"]) + (f" {row['name_zh']}" if isinstance(row.get("name_zh"), str) else "")
-            self.choices[row["id"]] = label
+            i = row["id"]
+            self.aliases[i] = _aliases(row)
+            for key in self.aliases[i]:
+                self.index.setdefault(key, set()).add(i)
+            zh = row.get("name_zh")
+            zh = zh if isinstance(zh, str) else None
+            self.choices[i] = str(row["name"]) + (f" {zh}" if zh else "")
+            self.described[i] = {"id": i, "name": str(row["name"]), "name_zh": zh,
+                                 "country": str(row["country"]), "level": str(row["level"])}
 
     def describe(self, i: str) -> dict:
-        row = self.frame.loc[self.frame["id"] == i].iloc[0]
-        zh = row.get("name_zh")
-        return {"id": i, "name": str(row["name"]), "name_zh": zh if isinstance(zh, str) else None,
-                "country": str(row["country"]), "level": str(row["level"])}
+        return dict(self.described[i])
 
     def suggest(self, query: str, limit: int = 5, country: str | None = None) -> list[dict]:
         """Closest names by rapidfuzz WRatio (handles word order, partial names, Chinese characters)."""

@@ -75,25 +75,17 @@ def search_localities(bundle: MatcherDep, q: Annotated[str, Query(max_length=200
     if level:
         frame = frame[frame["level"] == level]
     key = fold(q)
+    allowed = set(frame["id"])
     if key:
-        exact = [i for i in bundle.resolver.index.get(key, set()) if i in set(frame["id"])]
-        starts = [i for i in frame["id"] if any(a.startswith(key) for a in _aliases_of(bundle, i))]
+        exact = [i for i in bundle.resolver.index.get(key, set()) if i in allowed]
+        starts = [i for i in frame["id"] if any(a.startswith(key) for a in bundle.resolver.aliases[i])]
         ids = list(dict.fromkeys(exact + starts))
         if len(ids) < limit:
             ids += [s["id"] for s in bundle.resolver.suggest(q, limit=limit, country=country)
-                    if s["id"] in set(frame["id"]) and s["id"] not in ids]
+                    if s["id"] in allowed and s["id"] not in ids]
     else:
         ids = frame["id"].tolist()
     return [bundle.resolver.describe(i) for i in ids[:limit]]
-
-
-def _aliases_of(bundle: Bundle, i: str) -> list[str]:
-    cache = bundle.resolver.__dict__.setdefault("_by_id", {})
-    if not cache:
-        for alias, ids in bundle.resolver.index.items():
-            for x in ids:
-                cache.setdefault(x, []).append(alias)
-    return cache.get(i, [])
 
 
 @api.get("/localities/{locality_id}", tags=["localities"])
