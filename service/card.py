@@ -82,12 +82,15 @@ def profile(bundle: Bundle, i: str) -> dict:
 
 def _fig_line(bundle: Bundle, i: str) -> tuple[list[str], list[str]]:
     items, sources = [], []
-    name = bundle.resolver.describe(i)["name"]
+    who = bundle.resolver.describe(i)
+    # UK output is GVA in pounds, Chinese output GDP in yuan (data/README.md: definitions that differ).
+    local = "GVA, £ million" if who["country"] == "GB" else "GDP, ¥ million"
+    label = {"population": "population", "gdp_local_m": local, "gdp_gbp_m": "output, £ million"}
     for f in figures(bundle, i):
-        if f["indicator"] in ("population", "gdp_local_m", "gdp_gbp_m"):
-            unit = {"population": "people", "gdp_local_m": "million (local currency)", "gdp_gbp_m": "million GBP"}
-            est = " (estimate)" if f["estimate"] else ""
-            items.append(f"{name}: {f['indicator']} {f['value']:,.0f} {unit[f['indicator']]} ({f['year']}){est}")
+        if f["indicator"] in label:
+            est = " (converted at the HMRC yearly average rate)" if f["indicator"] == "gdp_gbp_m" else \
+                " (estimate)" if f["estimate"] else ""
+            items.append(f"{who['name']}: {label[f['indicator']]} {f['value']:,.0f} ({f['year']}){est}")
             sources.append(str(f["source"]))
     return items, sources
 

@@ -6,9 +6,8 @@ builds every dynamic node with textContent, so names and reasons can never injec
 
 from __future__ import annotations
 
-import json
-
 from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2.utils import htmlsafe_json_dumps
 
 from matcher.build import Bundle
 from matcher.config import blocks, presets
@@ -22,12 +21,14 @@ def render_index(bundle: Bundle) -> str:
     names = list(presets())
     if bundle.fitted_weights:
         names.append("fitted")
+    # JSON inside <script> is not autoescaped: htmlsafe_json_dumps writes < > & ' as \u003c etc., so a
+    # label containing "</script>" cannot close the script element.
     return env.get_template("index.html").render(blocks=spec, presets=names,
-                                                 blocks_json=json.dumps(spec, ensure_ascii=False))
+                                                 blocks_json=htmlsafe_json_dumps(spec, ensure_ascii=False))
 
 
 def render_card(card: dict) -> str:
-    return env.get_template("card.html").render(card=card)
+    return env.get_template("card.html").render(card=card, labels={b.name: b.label_en for b in blocks()})
 
 
 EMBED_JS = r"""
