@@ -28,6 +28,10 @@ class ArtifactError(RuntimeError):
     """The artifact is missing, corrupt or does not match its manifest."""
 
 
+class StaleArtifact(ArtifactError):
+    """A sound artifact from an older layout: rebuilding from the data fixes it."""
+
+
 @dataclass
 class Bundle:
     """What the CLI and the service load: the fitted matcher, the name resolver and the manifest."""
@@ -36,6 +40,10 @@ class Bundle:
     resolver: Resolver
     manifest: dict
     fitted_weights: dict[str, float] | None = None
+
+
+# Bump when the pickled estimator's layout changes, so a stale artifact is rebuilt rather than half-read.
+ARTIFACT_FORMAT = 2
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -85,6 +93,7 @@ def build(data_dir: Path = RAW_DIR, models_dir: Path = MODELS_DIR, progress=None
         "sha256": sha256_bytes(payload),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "version": __version__,
+        "format": ARTIFACT_FORMAT,
         "data_checksums": tables.checksums,
         "blocks": block_names(),
         "feature_names": bundle.matcher.feature_names_,
@@ -110,6 +119,9 @@ def load_bundle(models_dir: Path = MODELS_DIR) -> Bundle:
         raise ArtifactError(f"{manifest_path} is not a valid manifest ({exc}); run `matcher build`") from None
     if not path.exists():
         raise ArtifactError(f"artifact {path.name} named in {manifest_path} is missing; run `matcher build`")
+    if manifest.get("format") != ARTIFACT_FORMAT:
+        raise StaleArtifact(f"{path.name} was built by an older matcher (artifact format "
+                            f"{manifest.get('format', 1)}, this code reads {ARTIFACT_FORMAT}); run `matcher build`")
     payload = path.read_bytes()
     actual = sha256_bytes(payload)
     if actual != expected:

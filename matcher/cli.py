@@ -31,15 +31,15 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _bundle(models: Path):
-    from matcher.build import ArtifactError, build, load_bundle
+    from matcher.build import ArtifactError, StaleArtifact, build, load_bundle
 
     try:
         return load_bundle(models)
     except ArtifactError as exc:
-        if (models / "manifest.json").exists():
+        if (models / "manifest.json").exists() and not isinstance(exc, StaleArtifact):
             _fail(str(exc))
-        # First use on a fresh clone: build from the shipped data rather than fail.
-        err.print("no model artifact yet: building it from the shipped data (matcher build)")
+        # First use on a fresh clone, or code newer than the artifact: build from the shipped data.
+        err.print(f"{exc}\nbuilding the model from the shipped data (matcher build)")
         build(RAW_DIR, models, progress=lambda m: err.print(f"  {m}"))
         return load_bundle(models)
 

@@ -14,6 +14,7 @@ from features.frame import locality_frame
 from features.pairs import build_pairs, build_ties
 from features.pipeline import build_pipeline
 from features.sources import Tables
+from matcher import kernel
 from matcher import similarity as sim
 from matcher.config import block_names, check_weights
 
@@ -60,9 +61,11 @@ class PartnerMatcher(BaseEstimator):
         self.sectors_ = tables["sectors"].set_index("sector")
         self.tags_ = tables["priority_tags"].set_index("tag")
         self.related_ = related
-        self.industry_evidence_ = tables["industry"].set_index(["id", "sector"])[["strength", "evidence", "source", "year"]]
+        evidence = ["strength", "evidence", "source", "year"]
+        self.industry_evidence_ = tables["industry"].set_index(["id", "sector"])[evidence]
         self.priority_evidence_ = tables["priorities"].set_index(["id", "tag"])[["evidence", "source", "year"]]
         self._cache_blocks()
+        self._cache_lookups(tables)
         self._fit_links(parts)
         return self
 
@@ -74,7 +77,20 @@ class PartnerMatcher(BaseEstimator):
         self.pairs_ = replace(self.pairs_, ties=ties, ties_note=note)
         live = self.partnerships_[self.partnerships_["status"].isin(["active", "unknown"])]
         self.n_partners_ = pd.concat([live["uk_id"], live["cn_id"]]).value_counts()
+        first = self.partnerships_.sort_values("year_signed", kind="stable").drop_duplicates(["uk_id", "cn_id"])
+        self.partnership_map_ = {(r.uk_id, r.cn_id): {
+            "kind": r.kind, "year_signed": None if pd.isna(r.year_signed) else int(r.year_signed),
+            "status": r.status, "source": r.source} for r in first.itertuples()}
         self.scale_params_ = self._fit_scale()
+
+    def _cache_lookups(self, tables: Tables) -> None:
+        """Plain dicts for the per-pair look-ups explanations make (a pandas .loc per fact is ~100x slower)."""
+        self.records_ = self.frame_.to_dict("index")
+        self.feature_rows_ = self.features_.to_dict("index")
+        self.sector_info_ = self.sectors_.to_dict("index")
+        self.tag_info_ = self.tags_.to_dict("index")
+        self.industry_evidence_map_ = self.industry_evidence_.to_dict("index")
+        self.priority_evidence_map_ = self.priority_evidence_.to_dict("index")
 
     def with_partnerships(self, partnerships: pd.DataFrame) -> PartnerMatcher:
         """A copy that has seen only `partnerships` (features of places are unchanged): used to hold pairs
@@ -114,62 +130,30 @@ class PartnerMatcher(BaseEstimator):
         self.industry_cols_ = [c for c in cols["industry"] if c != "industry__imputed"]
         self.needs_cols_ = cols["complementarity"]
         self.tag_cols_ = cols["priorities"]
-        self.matrix_ = {c: f.loc[self.ids_[c]] for c in ("GB", "CN")}
+        self.sides_ = {c: kernel.Side.from_features(f.loc[self.ids_[c]], self.industry_cols_, self.tag_cols_,
+                                                    self.needs_cols_) for c in ("GB", "CN")}
 
     # ---- scoring -------------------------------------------------------------------------------
     def country_of(self, locality_id: str) -> str:
-        check_is_fitted(self, "frame_")
-        return str(self.frame_.loc[locality_id, "country"])
+        check_is_fitted(self, "records_")
+        return str(self.records_[locality_id]["country"])
+
+    def _sides(self, queries: list[str]) -> tuple[kernel.Side, kernel.Side, kernel.PairRows, bool]:
+        """Query rows, the other country's candidates, and the queries' pair-feature rows."""
+        check_is_fitted(self, "sides_")
+        qc = self.country_of(queries[0])
+        rows = np.array([self.pos_[qc][q] for q in queries])
+        pick = (lambda m: m[rows, :]) if qc == "GB" else (lambda m: m[:, rows].T)
+        pairs = kernel.PairRows(edu=pick(self.pairs_.edu), flight=pick(self.pairs_.flight),
+                                ties=pick(self.pairs_.ties), mission=pick(self.pairs_.mission))
+        other = "CN" if qc == "GB" else "GB"
+        return self.sides_[qc].query(rows), self.sides_[other], pairs, qc == "GB"
 
     def block_similarities(self, query: str) -> pd.DataFrame:
         """(candidates x blocks) similarities of `query` against every locality of the other country."""
-        check_is_fitted(self, "features_")
-        qc = self.country_of(query)
-        other = "CN" if qc == "GB" else "GB"
-        C = self.matrix_[other]
-        q = self.features_.loc[query]
-        out: dict[str, np.ndarray] = {}
-
-        out["industry"] = sim.cosine(q[self.industry_cols_].to_numpy(float), C[self.industry_cols_].to_numpy(float))
-
-        gb_tier, cn_tier = (q["scale__tier"], C["scale__tier"].to_numpy()) if qc == "GB" else \
-            (C["scale__tier"].to_numpy(), np.full(len(C), q["scale__tier"]))
-        if qc == "GB":
-            mu, sigma = self.scale_params_.lookup(float(gb_tier), cn_tier)
-            sign = 1.0
-        else:
-            pairs = [self.scale_params_.lookup(float(t), np.array([q["scale__tier"]])) for t in gb_tier]
-            mu = np.array([m[0] for m, _ in pairs])
-            sigma = np.array([s[0] for _, s in pairs])
-            sign = -1.0
-        d_pop = sign * (C["scale__log_population"].to_numpy() - q["scale__log_population"])
-        k_pop = sim.scale_kernel(d_pop, mu, sigma)
-        # GDP joins only where both sides have a sourced figure; its typical ratio is the population one's.
-        d_gdp = sign * (C["scale__log_gdp_gbp"].to_numpy() - q["scale__log_gdp_gbp"])
-        both_gdp = (C["scale__gdp_imputed"].to_numpy() == 0) & (q["scale__gdp_imputed"] == 0)
-        k_gdp = sim.scale_kernel(d_gdp, mu, sigma)
-        k = np.where(both_gdp, (k_pop + k_gdp) / 2, k_pop)
-        tier_fit = np.where(C["scale__tier"].to_numpy() == q["scale__tier"], 1.0, sim.TIER_MISMATCH)
-        out["scale"] = k * tier_fit
-
-        out["education"] = np.sqrt(q["education__strength"] * C["education__strength"].to_numpy())
-
-        row = self.pos_[qc][query]
-        pick = (lambda m: m[row, :]) if qc == "GB" else (lambda m: m[:, row])
-        out["student_links"] = pick(self.pairs_.edu)
-
-        out["priorities"] = sim.ochiai(q[self.tag_cols_].to_numpy(float), C[self.tag_cols_].to_numpy(float))
-
-        parts = sim.CONNECTIVITY_PARTS
-        out["connectivity"] = (parts["flight"] * pick(self.pairs_.flight) + parts["ties"] * pick(self.pairs_.ties)
-                               + parts["mission"] * pick(self.pairs_.mission))
-
-        qi = q[self.industry_cols_].to_numpy(float)[None, :]
-        qn = q[self.needs_cols_].to_numpy(float)[None, :]
-        Ci = C[self.industry_cols_].to_numpy(float)
-        Cn = C[self.needs_cols_].to_numpy(float)
-        out["complementarity"] = 0.5 * (sim.cover(np.repeat(qi, len(C), 0), Cn) + sim.cover(Ci, np.repeat(qn, len(C), 0)))
-        return pd.DataFrame(out, index=C.index)[block_names()]
+        q, c, pairs, is_gb = self._sides([query])
+        sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb)
+        return pd.DataFrame({b: v[0] for b, v in sims.items()}, index=pd.Index(c.ids, name=None))[block_names()]
 
     def score(self, query: str, weights: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.Series]:
         """Contributions (candidates x blocks) and scores; scores are the row sums of contributions."""
@@ -184,42 +168,62 @@ class PartnerMatcher(BaseEstimator):
         return sims * (wv / wv.sum())
 
     def partnership(self, a: str, b: str) -> dict | None:
-        """The existing partnership between a and b (either order), as the model knows it."""
-        p = self.partnerships_
-        hit = p[((p["uk_id"] == a) & (p["cn_id"] == b)) | ((p["uk_id"] == b) & (p["cn_id"] == a))]
-        if hit.empty:
-            return None
-        row = hit.sort_values("year_signed").iloc[0]
-        year = None if pd.isna(row["year_signed"]) else int(row["year_signed"])
-        return {"kind": row["kind"], "year_signed": year, "status": row["status"], "source": row["source"]}
+        """The existing partnership between a and b (either order, earliest signed), as the model knows it."""
+        hit = self.partnership_map_.get((a, b)) or self.partnership_map_.get((b, a))
+        return dict(hit) if hit else None
 
-    def candidates(self, query: str, filters: Filters) -> pd.Index:
+    def allowed(self, query: str, filters: Filters) -> np.ndarray | None:
+        """Boolean mask over the other country's candidates, or None when nothing is filtered out."""
+        if filters == Filters():
+            return None
         qc = self.country_of(query)
         other = "CN" if qc == "GB" else "GB"
         frame = self.frame_.loc[self.ids_[other]]
-        keep = pd.Series(True, index=frame.index)
+        keep = np.ones(len(frame), dtype=bool)
         if filters.only:
             keep &= frame.index.isin(filters.only)
         if filters.levels:
-            keep &= frame["level"].isin(filters.levels)
+            keep &= frame["level"].isin(filters.levels).to_numpy()
         if filters.within:
-            keep &= (frame["parent_id"] == filters.within) | (frame.index == filters.within)
+            keep &= ((frame["parent_id"] == filters.within) | (frame.index == filters.within)).to_numpy()
         if filters.exclude_partners:
             p = self.partnerships_
             partners = set(p.loc[p["uk_id"] == query, "cn_id"]) | set(p.loc[p["cn_id"] == query, "uk_id"])
             keep &= ~frame.index.isin(partners)
         if filters.pop_ratio:
             lo, hi = filters.pop_ratio
-            ratio = 10 ** (self.features_.loc[frame.index, "scale__log_population"]
-                           - self.features_.loc[query, "scale__log_population"])
+            side, q = self.sides_[other], self.sides_[qc].query(self.pos_[qc][query])
+            ratio = 10 ** (side.log_pop - q.log_pop[0])
             keep &= (ratio >= lo) & (ratio <= hi)
-        return frame.index[keep.to_numpy()]
+        return keep
+
+    def candidates(self, query: str, filters: Filters) -> pd.Index:
+        other = "CN" if self.country_of(query) == "GB" else "GB"
+        keep = self.allowed(query, filters)
+        ids = pd.Index(self.ids_[other])
+        return ids if keep is None else ids[keep]
 
     def rank(self, query: str, weights: dict[str, float] | None = None, k: int = 10,
              filters: Filters | None = None) -> pd.DataFrame:
         """Top-k candidates with score and per-block contributions, best first (ties broken by id)."""
-        contributions, scores = self.score(query, weights)
-        allowed = self.candidates(query, filters or Filters())
-        table = contributions.loc[allowed].assign(score=scores.loc[allowed])
-        table = table.rename_axis("id").reset_index().sort_values(["score", "id"], ascending=[False, True])
-        return table.head(k).set_index("id")
+        w = check_weights(weights or {})
+        q, c, pairs, is_gb = self._sides([query])
+        pick, sims = kernel.rank(q, c, pairs, w, self.scale_params_, is_gb, k,
+                                 self.allowed(query, filters or Filters()))
+        table = self.contributions(pd.DataFrame(sims, index=pd.Index(c.ids[pick], name="id"))[block_names()], w)
+        return table.assign(score=table.sum(axis=1))
+
+    def exact_scores(self, queries: list[str], weights: dict[str, float] | None = None) -> pd.DataFrame:
+        """(queries x candidates) scores as sums of block contributions, for several queries of one country."""
+        w = check_weights(weights or {})
+        q, c, pairs, is_gb = self._sides(queries)
+        sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb)
+        total = sum(w.values())
+        scores = sum(sims[b] * (w[b] / total) for b in block_names())
+        return pd.DataFrame(scores, index=queries, columns=c.ids)
+
+    def score_queries(self, queries: list[str], weights: dict[str, float] | None = None) -> np.ndarray:
+        """Fused (queries x candidates) scores in one matrix product: the batch path (all UK x all CN)."""
+        w = check_weights(weights or {})
+        q, c, pairs, is_gb = self._sides(queries)
+        return kernel.fused(q, c, pairs, w, self.scale_params_, is_gb)

@@ -17,12 +17,12 @@ LARGE_GAP = 15.0  # population ratio beyond which a scale gap is worth a caveat
 
 
 def _name(m: PartnerMatcher, i: str) -> str:
-    row = m.frame_.loc[i]
+    row = m.records_[i]
     return f"{row['name']} ({row['name_zh']})" if isinstance(row["name_zh"], str) else str(row["name"])
 
 
 def _short(m: PartnerMatcher, i: str) -> str:
-    return str(m.frame_.loc[i, "name"])
+    return str(m.records_[i]["name"])
 
 
 def _millions(x: float) -> str:
@@ -30,18 +30,16 @@ def _millions(x: float) -> str:
 
 
 def _sector_label(m: PartnerMatcher, s: str) -> str:
-    return str(m.sectors_.loc[s, "label_en"]).lower()
+    return str(m.sector_info_[s]["label_en"]).lower()
 
 
 def _evidence(m: PartnerMatcher, i: str, sector: str) -> str | None:
-    key = (i, sector)
-    if key in m.industry_evidence_.index:
-        return str(m.industry_evidence_.loc[key, "evidence"])
-    return None
+    row = m.industry_evidence_map_.get((i, sector))
+    return None if row is None else str(row["evidence"])
 
 
 def _strength(m: PartnerMatcher, i: str, sector: str) -> float:
-    return float(m.features_.loc[i, f"industry__{sector}"])
+    return float(m.feature_rows_[i][f"industry__{sector}"])
 
 
 def industry_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
@@ -52,7 +50,7 @@ def industry_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
     for level, s in sorted(shared, reverse=True)[:3]:
         word = STRENGTH_WORD.get(round(level * 3), "an")
         ev = [f"{_short(m, x)}: {e}" for x in (a, b) if (e := _evidence(m, x, s))]
-        inherited = [_short(m, x) for x in (a, b) if m.features_.loc[x, "industry__imputed"] == 1]
+        inherited = [_short(m, x) for x in (a, b) if m.feature_rows_[x]["industry__imputed"] == 1]
         note = f" ({'; '.join(ev)})" if ev else ""
         via = f" [inferred for {', '.join(inherited)} from its parent area]" if inherited else ""
         out.append(f"Both have {_sector_label(m, s)} as {word} industry{note}{via}")
@@ -60,12 +58,12 @@ def industry_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
 
 
 def scale_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
-    pa_, pb = (10 ** m.features_.loc[x, "scale__log_population"] for x in (a, b))
+    pa_, pb = (10 ** m.feature_rows_[x]["scale__log_population"] for x in (a, b))
     gb, cn = (a, b) if m.country_of(a) == "GB" else (b, a)
-    ratio = 10 ** (m.features_.loc[cn, "scale__log_population"] - m.features_.loc[gb, "scale__log_population"])
-    tier = (m.features_.loc[gb, "scale__tier"], m.features_.loc[cn, "scale__tier"])
+    ratio = 10 ** (m.feature_rows_[cn]["scale__log_population"] - m.feature_rows_[gb]["scale__log_population"])
+    tier = (m.feature_rows_[gb]["scale__tier"], m.feature_rows_[cn]["scale__tier"])
     typical = 10 ** m.scale_params_.mu.get(tier, m.scale_params_.mu_default)
-    est = [_short(m, x) for x in (a, b) if m.features_.loc[x, "scale__population_imputed"] == 1]
+    est = [_short(m, x) for x in (a, b) if m.feature_rows_[x]["scale__population_imputed"] == 1]
     tail = f"; estimated for {', '.join(est)}" if est else ""
     text = (f"Population {_millions(pa_)} ({_short(m, a)}) vs {_millions(pb)} ({_short(m, b)}): "
             f"{_short(m, cn)} is {ratio:.1f}x {_short(m, gb)}; real partner pairs of this kind are typically "
@@ -79,7 +77,7 @@ def scale_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
 def education_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
     parts = []
     for x in (a, b):
-        row = m.frame_.loc[x]
+        row = m.records_[x]
         bits = []
         if pd.notna(row["hei_count"]):
             bits.append(f"{int(row['hei_count'])} higher-education institutions ({int(row['hei_count__year'])})")
@@ -110,15 +108,14 @@ def student_link_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
 
 def priority_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
     shared = [c.removeprefix("priorities__") for c in m.tag_cols_
-              if m.features_.loc[a, c] > 0 and m.features_.loc[b, c] > 0]
+              if m.feature_rows_[a][c] > 0 and m.feature_rows_[b][c] > 0]
     out = []
     for t in shared[:3]:
         ev = []
         for x in (a, b):
-            if (x, t) in m.priority_evidence_.index:
-                row = m.priority_evidence_.loc[(x, t)]
+            if (row := m.priority_evidence_map_.get((x, t))) is not None:
                 ev.append(f"{_short(m, x)}: {row['evidence']} ({int(row['year'])})")
-        out.append(f"Both list {str(m.tags_.loc[t, 'label_en']).lower()} as a priority"
+        out.append(f"Both list {str(m.tag_info_[t]['label_en']).lower()} as a priority"
                    + (f" ({'; '.join(ev)})" if ev else ""))
     return out
 
@@ -133,7 +130,7 @@ def connectivity_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
                    f"({tie[2].replace('_', ' ')})")
     if _pair_value(m, m.pairs_.mission, a, b) > 0:
         hosts = [_short(m, x) for x in (a, b)
-                 if m.features_.loc[x, "connectivity__hosts_mission"] > 0]
+                 if m.feature_rows_[x]["connectivity__hosts_mission"] > 0]
         where = f" in {', '.join(hosts)}" if hosts else " in a parent or neighbouring area"
         out.append(f"Diplomatic presence of the other country{where}")
     return out
@@ -142,14 +139,14 @@ def connectivity_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
 def complementarity_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
     out = []
     for x, y in ((a, b), (b, a)):
-        tags = [c.removeprefix("priorities__") for c in m.tag_cols_ if m.features_.loc[y, c] > 0]
+        tags = [c.removeprefix("priorities__") for c in m.tag_cols_ if m.feature_rows_[y][c] > 0]
         for t in tags:
-            strong = [s for s in m.related_.get(t, []) if f"industry__{s}" in m.features_.columns
+            strong = [s for s in m.related_.get(t, []) if f"industry__{s}" in m.feature_rows_[x]
                       and _strength(m, x, s) > 0]
             if strong:
                 labels = ", ".join(_sector_label(m, s) for s in strong[:2])
                 out.append(f"{_short(m, x)}'s strength in {labels} serves {_short(m, y)}'s "
-                           f"{str(m.tags_.loc[t, 'label_en']).lower()} priority")
+                           f"{str(m.tag_info_[t]['label_en']).lower()} priority")
                 break
     return out
 
@@ -180,7 +177,7 @@ def caveats(m: PartnerMatcher, a: str, b: str) -> list[str]:
         out.append(f"{_short(m, b)} already has {n} active partnerships with the other country: "
                    "expect competition for its attention")
     gb, cn = _pair_key(m, a, b)
-    ratio = 10 ** (m.features_.loc[cn, "scale__log_population"] - m.features_.loc[gb, "scale__log_population"])
+    ratio = 10 ** (m.feature_rows_[cn]["scale__log_population"] - m.feature_rows_[gb]["scale__log_population"])
     if ratio > LARGE_GAP or ratio < 1 / LARGE_GAP:
         out.append(f"Large scale gap: {_short(m, cn)} has {ratio:.0f}x the population of {_short(m, gb)}"
                    if ratio > 1 else f"Large scale gap: {_short(m, gb)} has {1 / ratio:.0f}x the population of "
@@ -189,15 +186,15 @@ def caveats(m: PartnerMatcher, a: str, b: str) -> list[str]:
     for x in (a, b):
         for c in m.industry_cols_:
             s = c.removeprefix("industry__")
-            area = m.sectors_.loc[s, "nsi_area"]
-            if isinstance(area, str) and m.features_.loc[x, c] >= 2 / 3 and s not in [t[0] for t in sensitive]:
+            area = m.sector_info_[s]["nsi_area"]
+            if isinstance(area, str) and m.feature_rows_[x][c] >= 2 / 3 and s not in [t[0] for t in sensitive]:
                 sensitive.append((s, area))
     if sensitive:
         items = "; ".join(f"{_sector_label(m, s)} ({area})" for s, area in sensitive[:4])
         out.append(f"Due diligence: sectors in the National Security and Investment Act's sensitive areas: {items}")
     for x in (a, b):
         est = []
-        f = m.features_.loc[x]
+        f = m.feature_rows_[x]
         if f["scale__population_imputed"]:
             est.append("population")
         if f["industry__imputed"]:

@@ -10,7 +10,8 @@ from matcher.explain import caveats, reasons
 MAX_K = 200
 
 
-def weights_for(bundle: Bundle, preset: str | None = None, overrides: dict[str, float] | None = None) -> dict[str, float]:
+def weights_for(bundle: Bundle, preset: str | None = None,
+                overrides: dict[str, float] | None = None) -> dict[str, float]:
     """Preset (or defaults) with per-request overrides on top; raises WeightError naming the bad field."""
     if preset in (None, "", "default"):
         base = default_weights()
@@ -31,6 +32,8 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
     m = bundle.matcher
     w = weights or default_weights()
     table = m.rank(query_id, w, k=k, filters=filters)
+    ids = table.index.tolist()
+    mutual = mutual_ranks(bundle, ids, query_id, w) if (mutual and ids) else {}
     results = []
     for n, (cid, row) in enumerate(table.iterrows(), start=1):
         contrib = {b: float(row[b]) for b in w}
@@ -43,14 +46,15 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
             "caveats": caveats(m, query_id, cid),
             "partnership": m.partnership(query_id, cid),
         }
-        if mutual:
-            result["mutual_rank"] = mutual_rank(bundle, cid, query_id, w)
+        if cid in mutual:
+            result["mutual_rank"] = mutual[cid]
         results.append(result)
     return {"query": bundle.resolver.describe(query_id), "weights": w, "results": results}
 
 
-def mutual_rank(bundle: Bundle, candidate: str, query: str, weights: dict[str, float]) -> int:
-    """Where the query would appear in the candidate's own ranking (1 = its best match)."""
-    _, scores = bundle.matcher.score(candidate, weights)
-    ordered = scores.rename("score").rename_axis("id").reset_index().sort_values(["score", "id"], ascending=[False, True])
-    return int(ordered["id"].tolist().index(query)) + 1
+def mutual_ranks(bundle: Bundle, candidates: list[str], query: str, weights: dict[str, float]) -> dict[str, int]:
+    """Where the query would appear in each candidate's own ranking (1 = its best match), ties by id."""
+    scores = bundle.matcher.exact_scores(candidates, weights)
+    mine = scores[query]
+    ahead = scores.gt(mine, axis=0).sum(axis=1) + scores.loc[:, scores.columns < query].eq(mine, axis=0).sum(axis=1)
+    return {c: int(ahead[c]) + 1 for c in candidates}

@@ -1,0 +1,223 @@
+"""The ranking kernel: every block similarity of one query (or many) against a country's candidates.
+
+Arrays are laid out once at fit time (`Side`), so a query costs one matrix-vector product over a stacked
+matrix plus a few length-N vector operations, then `argpartition`: close to the floor of any linear
+scorer. The three sector blocks are linear in a per-query vector because
+- industry is a cosine: rows and query pre-divided by their norms;
+- priorities is an Ochiai (binary cosine) on 0/1 tags: the same, on the tag columns;
+- complementarity's "share of needs met" is min(strength, need) summed over sectors, and needs are 0/1
+  with strengths in [0, 1], so min(s, n) == s * n exactly (checked at fit time).
+
+`blocks()` returns the per-block similarities in float64 (what scores and explanations read); `fused()`
+returns the weighted sum of the same terms in one pass over a float32 copy (half the memory traffic), used
+only to choose which candidates to score block by block; `rank()` widens that choice by the float32
+rounding so the float64 scores alone decide the order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from matcher import similarity as sim
+
+# Bound on |fused - exact| score: float32 products over <100 terms in [0, 1] err by < 1e-5.
+FUSED_TOLERANCE = 1e-4
+
+
+def _unit_rows(X: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One country's candidates as contiguous arrays, in the order of `ids`."""
+
+    ids: np.ndarray
+    linear: np.ndarray      # (N, 2*S + T + S): [industry/|industry| | tags/|tags| | needs/sum(needs) | industry]
+    linear32: np.ndarray    # the same in float32: half the memory traffic for choosing the top k
+    industry: np.ndarray    # (N, S) strengths in [0, 1]
+    needs: np.ndarray       # (N, S) 0/1
+    tags_unit: np.ndarray   # (N, T)
+    edu_sqrt: np.ndarray    # (N,) sqrt of education strength
+    log_pop: np.ndarray
+    log_gdp: np.ndarray
+    gdp_known: np.ndarray   # (N,) bool: a sourced GDP figure
+    tier: np.ndarray        # (N,) 1 region-level body, 0 city
+    tier_idx: np.ndarray    # (N,) the same as small ints, for table look-ups
+
+    @classmethod
+    def from_features(cls, f: pd.DataFrame, industry_cols: list[str], tag_cols: list[str],
+                      needs_cols: list[str]) -> Side:
+        ind = f[industry_cols].to_numpy(float)
+        needs = f[needs_cols].to_numpy(float)
+        tags = (f[tag_cols].to_numpy(float) > 0).astype(float)
+        if ind.min(initial=0) < 0 or ind.max(initial=0) > 1 or not np.isin(needs, (0.0, 1.0)).all():
+            raise ValueError("kernel needs industry strengths in [0, 1] and 0/1 needs (min == product)")
+        n_needs = needs.sum(axis=1, keepdims=True)
+        needs_share = np.divide(needs, n_needs, out=np.zeros_like(needs), where=n_needs > 0)
+        linear = np.ascontiguousarray(np.hstack([_unit_rows(ind), _unit_rows(tags), needs_share, ind]))
+        tier = f["scale__tier"].to_numpy(float)
+        if not np.isin(tier, (0.0, 1.0)).all():
+            raise ValueError("kernel needs tiers 0 (city) or 1 (region-level body)")
+        return cls(ids=f.index.to_numpy(), linear=linear, linear32=linear.astype(np.float32), industry=ind,
+                   needs=needs, tags_unit=_unit_rows(tags),
+                   edu_sqrt=np.sqrt(f["education__strength"].to_numpy(float)),
+                   log_pop=f["scale__log_population"].to_numpy(float),
+                   log_gdp=f["scale__log_gdp_gbp"].to_numpy(float),
+                   gdp_known=f["scale__gdp_imputed"].to_numpy() == 0,
+                   tier=tier, tier_idx=tier.astype(np.intp))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_sectors(self) -> int:
+        return self.industry.shape[1]
+
+    def query(self, row: int | np.ndarray) -> Side:
+        """Row(s) of this side as a query side (same arrays, sliced)."""
+        rows = np.atleast_1d(row)
+        return Side(**{k: getattr(self, k)[rows] for k in self.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class PairRows:
+    """Pair features of the queries (rows) against every candidate (columns), each in [0, 1]."""
+
+    edu: np.ndarray
+    flight: np.ndarray
+    ties: np.ndarray
+    mission: np.ndarray
+
+    def columns(self, idx: np.ndarray) -> PairRows:
+        return PairRows(self.edu[:, idx], self.flight[:, idx], self.ties[:, idx], self.mission[:, idx])
+
+    def connectivity(self) -> np.ndarray:
+        p = sim.CONNECTIVITY_PARTS
+        return p["flight"] * self.flight + p["ties"] * self.ties + p["mission"] * self.mission
+
+
+def _query_vectors(q: Side, w: dict[str, float]) -> np.ndarray:
+    """(Q, linear width): each query's weights on the stacked linear columns."""
+    S = q.n_sectors
+    n_needs = q.needs.sum(axis=1, keepdims=True)
+    needs_share = np.divide(q.needs, n_needs, out=np.zeros_like(q.needs), where=n_needs > 0)
+    parts = [w["industry"] * q.linear[:, :S],                       # cosine of industry
+             w["priorities"] * q.tags_unit,                        # Ochiai of tags
+             0.5 * w["complementarity"] * q.industry,              # query's strengths meet candidate's needs
+             0.5 * w["complementarity"] * needs_share]             # candidate's strengths meet query's needs
+    return np.hstack(parts)
+
+
+def _tier_tables(params: sim.ScaleParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """mu, 1/sigma and tier-fit factor indexed [gb tier, cn tier] (0 city, 1 region-level body)."""
+    mu = np.full((2, 2), params.mu_default)
+    inv_sigma = np.full((2, 2), 1 / params.sigma_default)
+    for (g, t), m in params.mu.items():
+        mu[int(g), int(t)], inv_sigma[int(g), int(t)] = m, 1 / params.sigma[(g, t)]
+    fit = np.array([[1.0, sim.TIER_MISMATCH], [sim.TIER_MISMATCH, 1.0]])
+    return mu, inv_sigma, fit
+
+
+def _kernel_inplace(z: np.ndarray, mu: np.ndarray, inv_sigma: np.ndarray) -> np.ndarray:
+    """exp(-0.5 ((z - mu) / sigma)^2), overwriting z: same as sim.scale_kernel, fewer temporaries."""
+    z -= mu
+    z *= inv_sigma
+    np.square(z, out=z)
+    z *= -0.5
+    return np.exp(z, out=z)
+
+
+def scale(q: Side, c: Side, params: sim.ScaleParams, query_is_gb: bool) -> np.ndarray:
+    """(Q, N) scale fit: a kernel around the typical partner-pair size ratio for the pair's tiers."""
+    mu_t, inv_t, fit_t = _tier_tables(params)
+    qi, ci = q.tier_idx[:, None], c.tier_idx[None, :]
+    g, t = (qi, ci) if query_is_gb else (ci, qi)
+    mu, inv_sigma, fit = mu_t[g, t], inv_t[g, t], fit_t[g, t]
+    # Ratios are CN over GB whichever side asks.
+    z = c.log_pop[None, :] - q.log_pop[:, None]
+    if not query_is_gb:
+        z *= -1.0
+    k = _kernel_inplace(z, mu, inv_sigma)
+    both = q.gdp_known[:, None] & c.gdp_known[None, :]
+    if both.any():  # GDP joins, averaged with population, only where both sides have a sourced figure
+        r, col = np.nonzero(both)
+        d = (c.log_gdp[col] - q.log_gdp[r]) * (1.0 if query_is_gb else -1.0)
+        k_gdp = _kernel_inplace(d, np.broadcast_to(mu, both.shape)[r, col],
+                                np.broadcast_to(inv_sigma, both.shape)[r, col])
+        k[r, col] = (k[r, col] + k_gdp) / 2
+    k *= fit
+    return k
+
+
+def fused(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: sim.ScaleParams,
+          query_is_gb: bool) -> np.ndarray:
+    """(Q, N) scores sum_b w_b s_b / sum(w) in one pass; `w` must already be checked and complete."""
+    total = sum(w.values())
+    w = {b: v / total for b, v in w.items()}
+    out = (_query_vectors(q, w).astype(np.float32) @ c.linear32.T).astype(np.float64)
+    if w["education"]:
+        out += w["education"] * np.outer(q.edu_sqrt, c.edu_sqrt)
+    if w["scale"]:
+        sc = scale(q, c, params, query_is_gb)
+        sc *= w["scale"]
+        out += sc
+    if w["student_links"]:
+        out += w["student_links"] * pairs.edu
+    if w["connectivity"]:
+        out += w["connectivity"] * pairs.connectivity()
+    return out
+
+
+def blocks(q: Side, c: Side, pairs: PairRows, params: sim.ScaleParams, query_is_gb: bool) -> dict[str, np.ndarray]:
+    """Per-block similarities (Q, N), each in [0, 1]: what the explanations and contributions read."""
+    S, T = q.n_sectors, q.tags_unit.shape[1]
+    n_needs = q.needs.sum(axis=1)
+    meets_query = np.divide(q.needs @ c.industry.T, n_needs[:, None], out=np.zeros((len(q), len(c))),
+                            where=n_needs[:, None] > 0)
+    return {
+        "industry": q.linear[:, :S] @ c.linear[:, :S].T,
+        "scale": scale(q, c, params, query_is_gb),
+        "education": np.outer(q.edu_sqrt, c.edu_sqrt),
+        "student_links": pairs.edu,
+        "priorities": q.tags_unit @ c.linear[:, S:S + T].T,
+        "connectivity": pairs.connectivity(),
+        "complementarity": 0.5 * (q.industry @ c.linear[:, S + T:2 * S + T].T + meets_query),
+    }
+
+
+def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the k best scores (unordered), among `allowed` when given: O(N) argpartition."""
+    if allowed is not None:
+        idx = np.flatnonzero(allowed)
+        if k >= len(idx):
+            return idx
+        return idx[np.argpartition(-scores[idx], k - 1)[:k]]
+    if k >= len(scores):
+        return np.arange(len(scores))
+    return np.argpartition(-scores, k - 1)[:k]
+
+
+def rank(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: sim.ScaleParams, query_is_gb: bool,
+         k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """One query's top k: candidate positions, best first, and their per-block similarities.
+
+    The fused scores pick the top k in O(N); only those, and anything within rounding of the k-th, are
+    scored block by block, and the order is by the sum of the weighted blocks (the reported score), then id.
+    """
+    fused_ = fused(q, c, pairs, w, params, query_is_gb)[0]
+    pick = top_k(fused_, k, allowed)
+    if len(pick):
+        # Everything within the fused scores' rounding (float32) of the k-th joins, so the exact
+        # float64 scores decide the order and exact ties go by id, never by chance.
+        near = fused_ >= fused_[pick].min() - FUSED_TOLERANCE
+        pick = np.flatnonzero(near if allowed is None else near & allowed)
+    sims = blocks(q, c.query(pick), pairs.columns(pick), params, query_is_gb)
+    total = sum(w.values())
+    score = sum(sims[b][0] * (w[b] / total) for b in w)
+    order = np.lexsort((c.ids[pick], -score))[:k]
+    return pick[order], {b: v[0][order] for b, v in sims.items()}

@@ -1,0 +1,98 @@
+"""The fast kernel equals the textbook definitions of each block, and its top k equals a full sort."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher import kernel
+from matcher import similarity as sim
+from matcher.config import block_names, default_weights
+
+
+def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
+    """Each block straight from its definition in matcher.similarity, on the fitted feature table."""
+    qc = m.country_of(query)
+    other = "CN" if qc == "GB" else "GB"
+    f = m.features_
+    q, C = f.loc[query], f.loc[m.ids_[other]]
+    gb_tiers = np.full(len(C), q["scale__tier"]) if qc == "GB" else C["scale__tier"].to_numpy()
+    cn_tiers = C["scale__tier"].to_numpy() if qc == "GB" else np.full(len(C), q["scale__tier"])
+    mu = np.array([m.scale_params_.mu.get((g, t), m.scale_params_.mu_default) for g, t in zip(gb_tiers, cn_tiers)])
+    sd = np.array([m.scale_params_.sigma.get((g, t), m.scale_params_.sigma_default)
+                   for g, t in zip(gb_tiers, cn_tiers)])
+    sign = 1.0 if qc == "GB" else -1.0
+    k = sim.scale_kernel(sign * (C["scale__log_population"].to_numpy() - q["scale__log_population"]), mu, sd)
+    k_gdp = sim.scale_kernel(sign * (C["scale__log_gdp_gbp"].to_numpy() - q["scale__log_gdp_gbp"]), mu, sd)
+    both = (C["scale__gdp_imputed"].to_numpy() == 0) & (q["scale__gdp_imputed"] == 0)
+    k = np.where(both, (k + k_gdp) / 2, k)
+    tier_fit = np.where(C["scale__tier"].to_numpy() == q["scale__tier"], 1.0, sim.TIER_MISMATCH)
+    row = m.pos_[qc][query]
+    pick = (lambda a: a[row, :]) if qc == "GB" else (lambda a: a[:, row])
+    parts = sim.CONNECTIVITY_PARTS
+    qi, Ci = q[m.industry_cols_].to_numpy(float), C[m.industry_cols_].to_numpy(float)
+    qn, Cn = q[m.needs_cols_].to_numpy(float), C[m.needs_cols_].to_numpy(float)
+    return {
+        "industry": sim.cosine(qi, Ci),
+        "scale": k * tier_fit,
+        "education": np.sqrt(q["education__strength"] * C["education__strength"].to_numpy()),
+        "student_links": pick(m.pairs_.edu),
+        "priorities": sim.ochiai(q[m.tag_cols_].to_numpy(float), C[m.tag_cols_].to_numpy(float)),
+        "connectivity": (parts["flight"] * pick(m.pairs_.flight) + parts["ties"] * pick(m.pairs_.ties)
+                         + parts["mission"] * pick(m.pairs_.mission)),
+        "complementarity": 0.5 * (sim.cover(np.repeat(qi[None, :], len(C), 0), Cn)
+                                  + sim.cover(Ci, np.repeat(qn[None, :], len(C), 0))),
+    }
+
+
+def test_kernel_blocks_equal_their_definitions(matcher):
+    for query in [*matcher.ids_["GB"], *matcher.ids_["CN"]]:
+        fast = matcher.block_similarities(query)
+        ref = reference_blocks(matcher, query)
+        for b in block_names():
+            np.testing.assert_allclose(fast[b].to_numpy(), ref[b], atol=1e-12, err_msg=f"{query} {b}")
+
+
+weights_st = st.fixed_dictionaries({b: st.floats(0, 10) for b in block_names()}).filter(
+    lambda w: sum(w.values()) > 0.1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(weights=weights_st, seed=st.integers(0, 2**16), k=st.integers(1, 40))
+def test_kernel_top_k_equals_full_sort(matcher, weights, seed, k):
+    """Over many synthetic candidates (with deliberate exact ties), the kernel's top k is the exact
+    float64 order of a full sort, ties broken by id."""
+    rng = np.random.default_rng(seed)
+    side = matcher.sides_["CN"]
+    rows = rng.integers(0, len(side), 3000)  # resampling real rows makes many exact ties
+    c = side.query(rows)
+    c = kernel.Side(**{**c.__dict__, "ids": np.array([f"S{i:05d}" for i in rng.permutation(len(rows))],
+                                                     dtype=object)})
+    pairs = kernel.PairRows(*(rng.random((1, len(rows))) * (rng.random((1, len(rows))) < 0.02) for _ in range(4)))
+    q, _, _, is_gb = matcher._sides(["E08000901"])
+    pick, sims = kernel.rank(q, c, pairs, weights, matcher.scale_params_, is_gb, k)
+
+    full = kernel.blocks(q, c, pairs, matcher.scale_params_, is_gb)
+    total = sum(weights.values())
+    exact = sum(full[b][0] * (weights[b] / total) for b in block_names())
+    expected = np.lexsort((c.ids, -exact))[:k]
+    assert pick.tolist() == expected.tolist()
+    fused = kernel.fused(q, c, pairs, weights, matcher.scale_params_, is_gb)[0]
+    assert np.abs(fused - exact).max() < kernel.FUSED_TOLERANCE / 10
+
+
+def test_kernel_refuses_features_it_cannot_linearise(matcher):
+    f = matcher.features_.loc[matcher.ids_["GB"]].copy()
+    f[matcher.needs_cols_[0]] = 0.5  # a fractional need would make min(s, n) != s * n
+    with pytest.raises(ValueError, match="0/1 needs"):
+        kernel.Side.from_features(f, matcher.industry_cols_, matcher.tag_cols_, matcher.needs_cols_)
+
+
+def test_batch_scores_equal_single_queries(matcher):
+    ids = list(matcher.ids_["GB"])
+    batch = matcher.score_queries(ids, default_weights())
+    exact = matcher.exact_scores(ids, default_weights())
+    np.testing.assert_allclose(batch, exact.to_numpy(), atol=kernel.FUSED_TOLERANCE / 10)
+    for i, g in enumerate(ids):
+        top = matcher.rank(g, default_weights(), k=3)
+        np.testing.assert_allclose(top["score"].to_numpy(), exact.loc[g, top.index].to_numpy(), atol=1e-15)
