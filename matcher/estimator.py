@@ -135,12 +135,14 @@ class PartnerMatcher(BaseEstimator):
 
     # ---- scoring -------------------------------------------------------------------------------
     def country_of(self, locality_id: str) -> str:
-        check_is_fitted(self, "records_")
-        return str(self.records_[locality_id]["country"])
+        try:
+            return self.records_[locality_id]["country"]
+        except AttributeError:
+            check_is_fitted(self, "records_")  # raises sklearn's NotFittedError with its usual message
+            raise
 
     def _sides(self, queries: list[str]) -> tuple[kernel.Side, kernel.Side, kernel.PairRows, bool]:
         """Query rows, the other country's candidates, and the queries' pair-feature rows."""
-        check_is_fitted(self, "sides_")
         qc = self.country_of(queries[0])
         rows = np.array([self.pos_[qc][q] for q in queries])
         pick = (lambda m: m[rows, :]) if qc == "GB" else (lambda m: m[:, rows].T)
@@ -203,24 +205,31 @@ class PartnerMatcher(BaseEstimator):
         ids = pd.Index(self.ids_[other])
         return ids if keep is None else ids[keep]
 
+    def top(self, query: str, weights: dict[str, float], k: int = 10,
+            filters: Filters | None = None) -> tuple[list[str], np.ndarray]:
+        """Top-k ids, best first (ties by id), and their (k x blocks) contributions; `weights` checked."""
+        q, c, pairs, is_gb = self._sides([query])
+        pick, sims = kernel.rank(q, c, pairs, weights, self.scale_params_, is_gb, k,
+                                 self.allowed(query, filters or Filters()))
+        total = sum(weights.values())
+        contributions = np.column_stack([sims[b] * (weights[b] / total) for b in block_names()])
+        return c.ids[pick].tolist(), contributions.reshape(len(pick), len(block_names()))
+
     def rank(self, query: str, weights: dict[str, float] | None = None, k: int = 10,
              filters: Filters | None = None) -> pd.DataFrame:
         """Top-k candidates with score and per-block contributions, best first (ties broken by id)."""
-        w = check_weights(weights or {})
-        q, c, pairs, is_gb = self._sides([query])
-        pick, sims = kernel.rank(q, c, pairs, w, self.scale_params_, is_gb, k,
-                                 self.allowed(query, filters or Filters()))
-        table = self.contributions(pd.DataFrame(sims, index=pd.Index(c.ids[pick], name="id"))[block_names()], w)
+        ids, contributions = self.top(query, check_weights(weights or {}), k, filters)
+        table = pd.DataFrame(contributions, index=pd.Index(ids, name="id"), columns=block_names())
         return table.assign(score=table.sum(axis=1))
 
-    def exact_scores(self, queries: list[str], weights: dict[str, float] | None = None) -> pd.DataFrame:
-        """(queries x candidates) scores as sums of block contributions, for several queries of one country."""
+    def exact_scores(self, queries: list[str],
+                     weights: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(queries x candidates) scores as sums of block contributions, and the candidate ids (columns)."""
         w = check_weights(weights or {})
         q, c, pairs, is_gb = self._sides(queries)
         sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb)
         total = sum(w.values())
-        scores = sum(sims[b] * (w[b] / total) for b in block_names())
-        return pd.DataFrame(scores, index=queries, columns=c.ids)
+        return sum(sims[b] * (w[b] / total) for b in block_names()), c.ids
 
     def score_queries(self, queries: list[str], weights: dict[str, float] | None = None) -> np.ndarray:
         """Fused (queries x candidates) scores in one matrix product: the batch path (all UK x all CN)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from matcher.build import Bundle
 from matcher.config import WeightError, check_weights, default_weights, presets
 from matcher.estimator import Filters
@@ -31,12 +33,11 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
               filters: Filters | None = None, mutual: bool = True) -> dict:
     m = bundle.matcher
     w = weights or default_weights()
-    table = m.rank(query_id, w, k=k, filters=filters)
-    ids = table.index.tolist()
+    ids, contributions = m.top(query_id, check_weights(w), k=k, filters=filters)
     mutual = mutual_ranks(bundle, ids, query_id, w) if (mutual and ids) else {}
     results = []
-    for n, (cid, row) in enumerate(table.iterrows(), start=1):
-        contrib = {b: float(row[b]) for b in w}
+    for n, (cid, row) in enumerate(zip(ids, contributions, strict=True), start=1):
+        contrib = dict(zip(w, row.tolist(), strict=True))
         result = {
             "rank": n,
             "locality": bundle.resolver.describe(cid),
@@ -54,7 +55,8 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
 
 def mutual_ranks(bundle: Bundle, candidates: list[str], query: str, weights: dict[str, float]) -> dict[str, int]:
     """Where the query would appear in each candidate's own ranking (1 = its best match), ties by id."""
-    scores = bundle.matcher.exact_scores(candidates, weights)
-    mine = scores[query]
-    ahead = scores.gt(mine, axis=0).sum(axis=1) + scores.loc[:, scores.columns < query].eq(mine, axis=0).sum(axis=1)
-    return {c: int(ahead[c]) + 1 for c in candidates}
+    scores, ids = bundle.matcher.exact_scores(candidates, weights)
+    col = int(np.flatnonzero(ids == query)[0])
+    mine = scores[:, col][:, None]
+    ahead = (scores > mine).sum(axis=1) + (scores[:, ids < query] == mine).sum(axis=1)
+    return {c: int(a) + 1 for c, a in zip(candidates, ahead, strict=True)}
