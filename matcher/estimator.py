@@ -91,6 +91,11 @@ class PartnerMatcher(BaseEstimator):
         self.tag_info_ = self.tags_.to_dict("index")
         self.industry_evidence_map_ = self.industry_evidence_.to_dict("index")
         self.priority_evidence_map_ = self.priority_evidence_.to_dict("index")
+        # Strong (>= 2/3) sectors in the National Security and Investment Act's areas: a due-diligence caveat.
+        nsi = {s: info["nsi_area"] for s, info in self.sector_info_.items() if isinstance(info["nsi_area"], str)}
+        self.sensitive_sectors_ = {
+            i: [(s, nsi[s]) for c in self.industry_cols_ if (s := c.removeprefix("industry__")) in nsi
+                and row[c] >= 2 / 3] for i, row in self.feature_rows_.items()}
 
     def with_partnerships(self, partnerships: pd.DataFrame) -> PartnerMatcher:
         """A copy that has seen only `partnerships` (features of places are unchanged): used to hold pairs

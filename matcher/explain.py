@@ -182,13 +182,7 @@ def caveats(m: PartnerMatcher, a: str, b: str) -> list[str]:
         out.append(f"Large scale gap: {_short(m, cn)} has {ratio:.0f}x the population of {_short(m, gb)}"
                    if ratio > 1 else f"Large scale gap: {_short(m, gb)} has {1 / ratio:.0f}x the population of "
                    f"{_short(m, cn)}")
-    sensitive = []
-    for x in (a, b):
-        for c in m.industry_cols_:
-            s = c.removeprefix("industry__")
-            area = m.sector_info_[s]["nsi_area"]
-            if isinstance(area, str) and m.feature_rows_[x][c] >= 2 / 3 and s not in [t[0] for t in sensitive]:
-                sensitive.append((s, area))
+    sensitive = list(dict.fromkeys(m.sensitive_sectors_[a] + m.sensitive_sectors_[b]))
     if sensitive:
         items = "; ".join(f"{_sector_label(m, s)} ({area})" for s, area in sensitive[:4])
         out.append(f"Due diligence: sectors in the National Security and Investment Act's sensitive areas: {items}")
