@@ -150,7 +150,8 @@ def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     for name, spec in INDICATORS.items():
         rows = ind["indicator"] == name
         bad = rows & ((ind["value"] < spec["min"]) | (ind["value"] > spec["max"]))
-        each_row(ind, bad, "value", lambda r, s=spec: f"{r['indicator']} {r['value']:g} outside [{s['min']}, {s['max']}]")
+        each_row(ind, bad, "value",
+                 lambda r, s=spec: f"{r['indicator']} {r['value']:g} outside [{s['min']}, {s['max']}]")
     no_note = (ind["estimate"] == 1) & ind["note"].isna()
     each_row(ind, no_note, "note", lambda r: "an estimate must say how it was estimated")
     return problems

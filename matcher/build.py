@@ -7,6 +7,7 @@ import io
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +52,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; the service may run as another user
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -81,6 +83,9 @@ def build(data_dir: Path = RAW_DIR, models_dir: Path = MODELS_DIR, progress=None
     bundle.fitted_weights = fitted_weights
     data_hash = sha256_bytes(json.dumps(tables.checksums, sort_keys=True).encode())[:12]
     models_dir.mkdir(parents=True, exist_ok=True)
+    for stale in models_dir.glob(".*.tmp"):  # left by a build killed mid-write (not one running now)
+        if time.time() - stale.stat().st_mtime > 600:
+            stale.unlink(missing_ok=True)
     name = f"matcher-{data_hash}.joblib"
     step(f"writing {name}")
     with tempfile.TemporaryFile() as buf:

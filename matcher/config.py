@@ -83,8 +83,12 @@ def check_weights(weights: dict[str, float], base: dict[str, float] | None = Non
         if value < 0:
             raise WeightError(key, f"weight for '{key}' must be >= 0, got {value}")
         merged[key] = value
-    if sum(merged.values()) <= 0:
+    total = sum(merged.values())
+    if total <= 0:
         raise WeightError("weights", "at least one block needs a positive weight")
+    if math.isinf(total):  # score = sum(w s) / sum(w): an infinite sum would silently zero every score
+        raise WeightError("weights", "weights are too large: their sum overflows; only their ratios matter, "
+                                     "so scale them down (e.g. to 0-10)")
     return merged
 
 

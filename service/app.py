@@ -122,6 +122,11 @@ def post_recommendations(bundle: MatcherDep, store: StoreDep, body: Recommendati
     return _run(bundle, store, body)
 
 
+def _cell(text: str) -> str:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is prefixed with ' (OWASP CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @api.get("/recommendations.csv", tags=["recommendations"], response_class=PlainTextResponse)
 def recommendations_csv(bundle: MatcherDep, store: StoreDep, locality: NAME,
                         k: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -138,9 +143,9 @@ def recommendations_csv(bundle: MatcherDep, store: StoreDep, locality: NAME,
     w.writerow(["rank", "id", "name", "name_zh", "level", "score", *blocks_, "reasons", "caveats"])
     for r in payload["results"]:
         loc = r["locality"]
-        w.writerow([r["rank"], loc["id"], loc["name"], loc["name_zh"] or "", loc["level"], f"{r['score']:.4f}",
-                    *(f"{r['contributions'][b]:.4f}" for b in blocks_), " | ".join(r["reasons"]),
-                    " | ".join(r["caveats"])])
+        w.writerow([r["rank"], loc["id"], _cell(loc["name"]), _cell(loc["name_zh"] or ""), loc["level"],
+                     f"{r['score']:.4f}", *(f"{r['contributions'][b]:.4f}" for b in blocks_),
+                     _cell(" | ".join(r["reasons"])), _cell(" | ".join(r["caveats"]))])
     name = f"partners-{payload['query']['id']}.csv"
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -225,18 +230,58 @@ def evaluation(request: Request):
 
 
 class BodyLimit:
-    """Refuse bodies over the limit with 413 before reading them."""
+    """Refuse bodies over the limit with 413: at once when Content-Length says so, otherwise by counting the
+    bytes as they arrive (a chunked body has no Content-Length). The body is at most `limit` bytes, so it
+    is held here and replayed to the app."""
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            length = dict(scope.get("headers", [])).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.limit):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and not length.isdigit():
+            await problem(400, "Content-Length header is not a number")(scope, receive, send)
+            return
+        if length is not None and int(length) > self.limit:
+            await problem(413, f"request body over {self.limit} bytes")(scope, receive, send)
+            return
+        received: list[dict] = []
+        size = 0
+        while True:
+            message = await receive()
+            received.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.limit:
                 await problem(413, f"request body over {self.limit} bytes")(scope, receive, send)
                 return
-        await self.app(scope, receive, send)
+            if not message.get("more_body", False):
+                break
+
+        async def replay():
+            return received.pop(0) if received else await receive()
+
+        await self.app(scope, replay, send)
+
+
+class CORS(CORSMiddleware):
+    """Starlette's CORS middleware, but a refused preflight answers problem+json like every other 4xx."""
+
+    def preflight_response(self, request_headers):
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        refused = problem(response.status_code, f"{response.body.decode()}: this origin, method or header is "
+                                                "not allowed to call the API from a browser")
+        for key in ("vary", "access-control-allow-methods", "access-control-max-age",
+                    "access-control-allow-headers"):
+            if key in response.headers:
+                refused.headers[key] = response.headers[key]
+        return refused
 
 
 def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -> FastAPI:
@@ -282,7 +327,7 @@ def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -
     def embed_js():
         return Response(EMBED_JS, media_type="application/javascript")
 
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+    app.add_middleware(CORS, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["content-type"])
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -22,6 +22,22 @@ def problem(status: int, detail: str, **extra) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
+def _is_json(content_type: str) -> bool:
+    mime = content_type.split(";")[0].strip().lower()
+    return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
+
+
+def _error(e: dict) -> dict:
+    """One validation error as {field, message}; a JSON syntax error names its position, not a field '0'."""
+    if e.get("type") == "json_invalid":
+        loc = e.get("loc", ())
+        position = loc[1] if len(loc) > 1 else "?"
+        reason = e.get("ctx", {}).get("error", "")
+        return {"field": "body", "message": f"invalid JSON at character {position}: {reason}"}
+    return {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
+            "message": e.get("msg", "")}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(UnknownLocality)
     async def unknown(_: Request, exc: UnknownLocality):
@@ -36,14 +52,22 @@ def install(app: FastAPI) -> None:
         return problem(422, str(exc), field=exc.field)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError):
-        errors = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query")),
-                   "message": e.get("msg", "")} for e in exc.errors()]
+    async def invalid(request: Request, exc: RequestValidationError):
+        errors = [_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors) or "invalid request"
+        body_errors = any(e.get("loc", ())[:1] == ("body",) for e in exc.errors())
+        content_type = request.headers.get("content-type", "")
+        if body_errors and not _is_json(content_type):
+            sent = f"'{content_type}'" if content_type else "no Content-Type"
+            detail = f"the body must be JSON sent as Content-Type: application/json (got {sent}); {detail}"
         return problem(422, detail, errors=errors)
 
     @app.exception_handler(HTTPException)
     async def http(_: Request, exc: HTTPException):
+        cause = exc.__cause__
+        if exc.status_code == 400 and isinstance(cause, UnicodeDecodeError):
+            # FastAPI's "There was an error parsing the body" for a JSON body that is not UTF-8.
+            return problem(400, f"the request body is not UTF-8 JSON ({cause.reason} at byte {cause.start})")
         return problem(exc.status_code, str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 Weights = dict[str, float]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class Locality(BaseModel):
@@ -43,7 +46,7 @@ class RecommendationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"locality": "Sheffield", "k": 5, "preset": "industry_trade", "weights": {"scale": 3}}]})
     locality: str = Field(min_length=1, max_length=200)
-    k: int = Field(default=10, ge=1, le=100)
+    k: int = Field(default=10, ge=1, le=100, strict=True)  # strict: JSON true or 2.0 is not a k
     preset: str | None = Field(default=None, max_length=64)
     profile: str | None = Field(default=None, max_length=64)
     weights: Weights = Field(default_factory=dict)
@@ -58,7 +61,7 @@ class CompareRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"locality": "Derby", "candidates": ["Xi'an", "Hefei", "Zhejiang"]}]})
     locality: str = Field(min_length=1, max_length=200)
-    candidates: list[str] = Field(min_length=1, max_length=50)
+    candidates: list[Name] = Field(min_length=1, max_length=50)
     preset: str | None = Field(default=None, max_length=64)
     weights: Weights = Field(default_factory=dict)
 
@@ -73,7 +76,7 @@ class DiffRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"locality": "Sheffield", "k": 10, "a": {"preset": "balanced"}, "b": {"preset": "education_students"}}]})
     locality: str = Field(min_length=1, max_length=200)
-    k: int = Field(default=10, ge=1, le=100)
+    k: int = Field(default=10, ge=1, le=100, strict=True)  # strict: JSON true or 2.0 is not a k
     a: Weighting
     b: Weighting
 

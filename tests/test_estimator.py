@@ -96,7 +96,9 @@ def test_bad_weights_are_named():
         with pytest.raises(WeightError):
             check_weights({"scale": bad})
     with pytest.raises(WeightError):
-        check_weights({b: 0.0 for b in block_names()})
+        check_weights(dict.fromkeys(block_names(), 0.0))
+    with pytest.raises(WeightError, match="overflows"):  # each finite, the sum not: scores would all be 0
+        check_weights({"scale": 1e308, "industry": 1e308})
 
 
 def test_row_order_irrelevant(tables):
@@ -107,3 +109,42 @@ def test_row_order_irrelevant(tables):
     a = PartnerMatcher().fit(tables).score("E08000901")[1].sort_index()
     b = PartnerMatcher().fit(shuffled).score("E08000901")[1].sort_index()
     pd.testing.assert_series_equal(a, b)
+
+
+# ---- the same invariants for any valid weights, in both directions -------------------------------------------
+# The properties above draw partial weights in [0, 10] for UK queries. Below: every block set, magnitudes from
+# 1e-100 to 1e100 (plus exact zeros), Chinese queries too (the scale block computes them differently), and the
+# score checked against an independent weighted mean rather than against the row sums that define it.
+
+ALL_QUERIES = GB_QUERIES + ["E92000001", "210000", "210300", "210200", "330000", "330200", "310000", "510100",
+                            "510000"]
+magnitude = st.one_of(st.just(0.0), st.integers(1, 1000).map(float), st.floats(1e-100, 1e100))
+any_weights_st = st.fixed_dictionaries(dict.fromkeys(block_names(), magnitude)).filter(
+    lambda w: sum(w.values()) > 0)
+
+
+@given(w=any_weights_st, q=st.sampled_from(ALL_QUERIES))
+@settings(max_examples=60, deadline=None)
+def test_score_is_the_weighted_mean_in_unit_interval(matcher, w, q):
+    sims = matcher.block_similarities(q)
+    contributions, scores = matcher.score(q, w)
+    wv = np.array([w[b] for b in block_names()])
+    expected = sims[block_names()].to_numpy() @ (wv / wv.sum())
+    assert np.isfinite(scores).all()
+    assert ((scores >= 0) & (scores <= 1 + 1e-12)).all()
+    assert (contributions.to_numpy() >= 0).all()
+    np.testing.assert_allclose(scores.to_numpy(), expected, rtol=1e-9, atol=1e-15)
+    # What callers see: every ranked row's contributions add up to its score.
+    table = matcher.rank(q, w, k=100)
+    np.testing.assert_allclose(table[block_names()].sum(axis=1), table["score"], rtol=0, atol=1e-12)
+    assert table["score"].is_monotonic_decreasing
+
+
+@given(w=any_weights_st, c=st.one_of(st.floats(1e-6, 1e6), st.sampled_from([1e-3, 3.0, 1e3])),
+       q=st.sampled_from(ALL_QUERIES))
+@settings(max_examples=60, deadline=None)
+def test_scaling_any_weights_keeps_scores_and_order(matcher, w, c, q):
+    a = matcher.rank(q, w, k=100)
+    b = matcher.rank(q, {k: v * c for k, v in w.items()}, k=100)
+    np.testing.assert_allclose(b["score"].to_numpy(), a["score"].to_numpy(), rtol=1e-12, atol=1e-15)
+    assert a.index.tolist() == b.index.tolist()

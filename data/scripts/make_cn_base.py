@@ -65,10 +65,9 @@ def main() -> None:
         best = max(hits, key=lambda c: c["population"])
         return f"{best['latitude']:.4f}", f"{best['longitude']:.4f}"
 
-    provinces = {k: v for k, v in DIVISIONS.items() if k.endswith("0000") and int(k) < 700000}
     # geonames admin1 code for each province, read from a prefecture's geonames code.
     adm1 = {}
-    for gcode, f in subs.items():
+    for gcode in subs:
         parts = gcode.split(".")
         if len(parts) == 3 and len(parts[2]) == 4:
             adm1[parts[2][:2]] = parts[1]
