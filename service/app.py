@@ -18,6 +18,7 @@ from matcher.estimator import Filters
 from matcher.recommend import recommend, weights_for
 from service import card as cards
 from service import errors
+from service.cache import AnswerCache
 from service.errors import problem
 from service.page import EMBED_JS, render_card, render_index
 from service.profiles import ProfileStore
@@ -95,6 +96,11 @@ def get_locality(bundle: MatcherDep, locality_id: Annotated[str, Path(max_length
 
 
 def _run(bundle: Bundle, store: ProfileStore, req: RecommendationRequest) -> dict:
+    return recommend(*_resolved(bundle, store, req))
+
+
+def _resolved(bundle: Bundle, store: ProfileStore, req: RecommendationRequest) -> tuple:
+    """(bundle, query id, k, weights, filters): everything a recommendation depends on, all resolved."""
     qid = bundle.resolver.resolve(req.locality)
     w = _weights(bundle, store, req.preset, req.weights, req.profile)
     ratio = None
@@ -102,24 +108,36 @@ def _run(bundle: Bundle, store: ProfileStore, req: RecommendationRequest) -> dic
         ratio = (req.pop_ratio_min or 0.0, req.pop_ratio_max or float("inf"))
     filters = Filters(levels=tuple(req.levels), exclude_partners=req.exclude_partners, pop_ratio=ratio,
                       within=bundle.resolver.resolve(req.within) if req.within else None)
-    return recommend(bundle, qid, k=req.k, weights=w, filters=filters)
+    return bundle, qid, req.k, w, filters
+
+
+def _answer(request: Request, store: ProfileStore, req: RecommendationRequest) -> Response:
+    """The JSON answer, from the cache when the same resolved request was answered before."""
+    bundle, qid, k, w, filters = _resolved(request.app.state.bundle, store, req)
+    key = (qid, k, tuple(w.items()), filters)
+
+    def make() -> bytes:
+        payload = recommend(bundle, qid, k=k, weights=w, filters=filters)
+        return Recommendations.model_validate(payload).model_dump_json().encode()
+
+    return Response(request.app.state.answers.get_or_make(key, make), media_type="application/json")
 
 
 @api.get("/recommendations", response_model=Recommendations, tags=["recommendations"])
-def get_recommendations(bundle: MatcherDep, store: StoreDep, locality: NAME,
+def get_recommendations(request: Request, store: StoreDep, locality: NAME,
                         k: Annotated[int, Query(ge=1, le=100)] = 10,
                         preset: Annotated[str | None, Query(max_length=64)] = None,
                         profile: Annotated[str | None, Query(max_length=64)] = None,
                         exclude_partners: bool = False):
     """Ranked counterparts in the other country, with contributions, reasons and caveats."""
-    return _run(bundle, store, RecommendationRequest(locality=locality, k=k, preset=preset, profile=profile,
-                                                     exclude_partners=exclude_partners))
+    return _answer(request, store, RecommendationRequest(locality=locality, k=k, preset=preset, profile=profile,
+                                                         exclude_partners=exclude_partners))
 
 
 @api.post("/recommendations", response_model=Recommendations, tags=["recommendations"])
-def post_recommendations(bundle: MatcherDep, store: StoreDep, body: RecommendationRequest):
+def post_recommendations(request: Request, store: StoreDep, body: RecommendationRequest):
     """As GET, with custom `weights` (merged over the preset) and filters."""
-    return _run(bundle, store, body)
+    return _answer(request, store, body)
 
 
 def _cell(text: str) -> str:
@@ -292,6 +310,7 @@ def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -
         # Loaded once; a corrupt or mismatched artifact stops start-up with load_bundle's message.
         app.state.bundle = bundle or load_bundle(settings.models_dir)
         app.state.store = ProfileStore(settings.db_url())
+        app.state.answers = AnswerCache(settings.answer_cache_size)
         yield
 
     app = FastAPI(title="Partner-city matchmaker", version="1", lifespan=lifespan,

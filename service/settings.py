@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []  # JSON list in the env, e.g. MATCHER_CORS_ORIGINS='["https://howto.example"]'
     max_body_bytes: int = 64 * 1024
     max_k: int = 100
+    answer_cache_size: int = 2048  # recommendation answers kept (about 10 kB each); 0 turns the cache off
 
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.models_dir / 'profiles.db'}"

@@ -135,3 +135,30 @@ def test_corrupt_artifact_refused(tmp_path, fixture_copy):
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     with pytest.raises(ArtifactError, match="checksum"):
         load_bundle(tmp_path)
+
+
+def test_answer_cache_is_keyed_by_everything_that_decides_the_answer(client):
+    answers = client.app.state.answers
+    body = {"locality": "Steelton", "k": 4, "weights": {"education": 2.5}}
+    first = client.post("/v1/recommendations", json=body)
+    hits = answers.hits
+    again = client.post("/v1/recommendations", json=body)
+    assert answers.hits == hits + 1 and again.content == first.content
+    # The same resolved request by another route (GET by id, preset-free defaults) shares nothing it shouldn't.
+    other = client.post("/v1/recommendations", json={**body, "weights": {"education": 0.5}})
+    assert other.json()["weights"]["education"] == 0.5 and other.content != first.content
+    # A saved profile that changes gives a new answer, not the cached one for its old weights.
+    client.put("/v1/profiles/cachetest", json={"weights": {"scale": 1}})
+    a = client.post("/v1/recommendations", json={"locality": "Steelton", "profile": "cachetest"}).json()
+    client.put("/v1/profiles/cachetest", json={"weights": {"scale": 4}})
+    b = client.post("/v1/recommendations", json={"locality": "Steelton", "profile": "cachetest"}).json()
+    assert (a["weights"]["scale"], b["weights"]["scale"]) == (1, 4)
+
+
+def test_answer_cache_off_gives_the_same_answers(bundle, tmp_path, client):
+    settings = Settings(models_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/p.db", answer_cache_size=0)
+    with TestClient(create_app(bundle=bundle, settings=settings)) as uncached:
+        for params in ({"locality": "Steelton", "k": 3}, {"locality": "Anshan", "k": 5}):
+            assert uncached.get("/v1/recommendations", params=params).content == \
+                client.get("/v1/recommendations", params=params).content
+        assert uncached.app.state.answers.hits == 0
