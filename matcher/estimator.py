@@ -77,6 +77,7 @@ class PartnerMatcher(BaseEstimator):
         self.pairs_ = replace(self.pairs_, ties=ties, ties_note=note)
         live = self.partnerships_[self.partnerships_["status"].isin(["active", "unknown"])]
         self.n_partners_ = pd.concat([live["uk_id"], live["cn_id"]]).value_counts()
+        self.partner_counts_ = {i: int(n) for i, n in self.n_partners_.items()}
         first = self.partnerships_.sort_values("year_signed", kind="stable").drop_duplicates(["uk_id", "cn_id"])
         self.partnership_map_ = {(r.uk_id, r.cn_id): {
             "kind": r.kind, "year_signed": None if pd.isna(r.year_signed) else int(r.year_signed),

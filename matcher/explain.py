@@ -172,7 +172,7 @@ def caveats(m: PartnerMatcher, a: str, b: str) -> list[str]:
     if (p := m.partnership(a, b)):
         since = f" since {p['year_signed']}" if p["year_signed"] else ""
         out.append(f"Already partnered: {p['kind'].replace('_', ' ')}{since} (status: {p['status']})")
-    n = int(m.n_partners_.get(b, 0))
+    n = m.partner_counts_.get(b, 0)
     if n >= m.saturation_at:
         out.append(f"{_short(m, b)} already has {n} active partnerships with the other country: "
                    "expect competition for its attention")

@@ -9,8 +9,6 @@ from matcher.config import WeightError, check_weights, default_weights, presets
 from matcher.estimator import Filters
 from matcher.explain import caveats, reasons
 
-MAX_K = 200
-
 
 def weights_for(bundle: Bundle, preset: str | None = None,
                 overrides: dict[str, float] | None = None) -> dict[str, float]:

@@ -126,7 +126,7 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float]) -> dict:
     labels = {blk.name: blk.label_en for blk in blocks()}
     purpose = [f"Suggested purpose: {PURPOSE[t]} ({labels[t]} contributes {contrib[t]:.3f} of {ex['score']:.3f})"
                for t in top if contrib[t] > 0]
-    n_b = int(m.n_partners_.get(b, 0))
+    n_b = m.partner_counts_.get(b, 0)
     purpose.append(f"{bundle.resolver.describe(b)['name']} has {n_b} active partnership(s) with the other country")
     return {
         "a": bundle.resolver.describe(a), "b": bundle.resolver.describe(b), "score": ex["score"],

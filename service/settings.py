@@ -17,7 +17,6 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", validation_alias=AliasChoices("DATABASE_URL", "MATCHER_DATABASE_URL"))
     cors_origins: list[str] = []  # JSON list in the env, e.g. MATCHER_CORS_ORIGINS='["https://howto.example"]'
     max_body_bytes: int = 64 * 1024
-    max_k: int = 100
     answer_cache_size: int = 2048  # recommendation answers kept (about 10 kB each); 0 turns the cache off
 
     def db_url(self) -> str:
