@@ -41,6 +41,8 @@ def _aliases(row: pd.Series) -> set[str]:
         base = name.replace(", City of", "")
         names |= {base, f"City of {base}"}
     names.add(re.sub(r"^City of ", "", name))
+    names.add(re.sub(r" City$", "", name))           # Scottish "Glasgow City", "Aberdeen City"
+    names.add(re.sub(r", County of$", "", name))     # ONS "Herefordshire, County of"
     zh = row.get("name_zh")
     if isinstance(zh, str):
         names.add(zh)

@@ -1,0 +1,48 @@
+"""Place names as officers type them resolve to one id; near misses get suggestions, shared names candidates."""
+
+import pandas as pd
+import pytest
+
+from matcher.resolve import AmbiguousLocality, Resolver, UnknownLocality
+
+ROWS = [
+    ("S12000049", "Glasgow City", None, None, "GB", "scottish_council"),
+    ("S12000033", "Aberdeen City", None, None, "GB", "scottish_council"),
+    ("S12000034", "Aberdeenshire", None, None, "GB", "scottish_council"),
+    ("E06000023", "Bristol, City of", None, None, "GB", "unitary"),
+    ("E06000019", "Herefordshire, County of", None, None, "GB", "unitary"),
+    ("S12000036", "City of Edinburgh", None, None, "GB", "scottish_council"),
+    ("140000", "Shanxi", "山西省", "Shanxi", "CN", "province"),
+    ("610000", "Shaanxi", "陕西省", "Shaanxi", "CN", "province"),
+    ("610100", "Xi'an", "西安市", "Xi'an", "CN", "sub_provincial_city"),
+    ("331000", "Taizhou", "台州市", "Taizhou", "CN", "prefecture_city"),
+    ("321200", "Taizhou", "泰州市", "Taizhou", "CN", "prefecture_city"),
+]
+
+
+@pytest.fixture(scope="module")
+def resolver():
+    return Resolver(pd.DataFrame(ROWS, columns=["id", "name", "name_zh", "name_pinyin", "country", "level"]))
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("Glasgow", "S12000049"), ("glasgow city", "S12000049"), ("Aberdeen", "S12000033"),
+    ("Aberdeenshire", "S12000034"), ("Bristol", "E06000023"), ("City of Bristol", "E06000023"),
+    ("Herefordshire", "E06000019"), ("Edinburgh", "S12000036"), ("xian", "610100"), ("XI AN", "610100"),
+    ("西安", "610100"), ("西安市", "610100"), ("Shanxi", "140000"), ("Shaanxi", "610000"), ("陕西", "610000"),
+    ("台州", "331000"), ("E06000023", "E06000023"),
+])
+def test_typed_names_resolve(resolver, typed, expected):
+    assert resolver.resolve(typed) == expected
+
+
+def test_shared_name_lists_both(resolver):
+    with pytest.raises(AmbiguousLocality) as e:
+        resolver.resolve("Taizhou")
+    assert {c["id"] for c in e.value.candidates} == {"331000", "321200"}
+
+
+def test_near_miss_suggests(resolver):
+    with pytest.raises(UnknownLocality) as e:
+        resolver.resolve("Glasgo")
+    assert e.value.suggestions[0]["id"] == "S12000049"
