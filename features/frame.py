@@ -3,10 +3,14 @@ priority tags and per-locality connection counts. The feature blocks read this f
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from features.sources import Tables
+if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
+    from features.sources import Tables
+
 
 # Localities that act for a region (nation/province) vs a city; partners are usually of the same tier.
 REGION_LEVELS = {"nation", "region", "combined_authority", "county", "province", "municipality"}

@@ -8,11 +8,14 @@ training partnerships and nothing of a held-out pair reaches the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from features.sources import Tables
+if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
+    from features.sources import Tables
+
 
 EDU_STRENGTH = {"campus": 1.0, "joint_institute": 0.8, "joint_school": 0.8, "joint_programme": 0.5}
 RELATED_SHARE = 0.6  # a link held by a place's parent or child counts this much

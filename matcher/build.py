@@ -11,16 +11,19 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import joblib
 import pandas as pd
 
-from features.sources import Tables, load_tables
 from matcher import __version__
 from matcher.config import block_names
 from matcher.estimator import PartnerMatcher
 from matcher.paths import MODELS_DIR, RAW_DIR
 from matcher.resolve import Resolver
+
+if TYPE_CHECKING:  # the service only loads artifacts: no need to import the validators
+    from features.sources import Tables
 
 MANIFEST = "manifest.json"
 
@@ -76,6 +79,8 @@ def build(data_dir: Path = RAW_DIR, models_dir: Path = MODELS_DIR, progress=None
           fitted_weights: dict[str, float] | None = None) -> Path:
     """Validate, fit, and write `matcher-<data hash>.joblib` + manifest.json. Returns the artifact path."""
     step = progress or (lambda msg: None)
+    from features.sources import load_tables
+
     step("validating data")
     tables = load_tables(data_dir)
     step("fitting feature pipelines and pair features")

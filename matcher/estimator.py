@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -13,10 +14,12 @@ from sklearn.utils.validation import check_is_fitted
 from features.frame import locality_frame
 from features.pairs import build_pairs, build_ties
 from features.pipeline import build_pipeline
-from features.sources import Tables
 from matcher import kernel
 from matcher import similarity as sim
 from matcher.config import block_names, check_weights
+
+if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
+    from features.sources import Tables
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
-from pypinyin import lazy_pinyin
 from rapidfuzz import process, utils
 
 ZH_SUFFIXES = ("特别行政区", "自治区", "自治州", "地区", "省", "市", "盟")
@@ -50,6 +49,8 @@ def _aliases(row: pd.Series) -> set[str]:
             if zh.endswith(suffix) and len(zh) > len(suffix) + 1:
                 names.add(zh[: -len(suffix)])
                 break
+        from pypinyin import lazy_pinyin  # ~0.4 s to import; only needed when a resolver is built
+
         names.add("".join(lazy_pinyin(zh)))
     if isinstance(row.get("name_pinyin"), str):
         names.add(row["name_pinyin"])
