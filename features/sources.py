@@ -161,6 +161,12 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def data_checksums(data_dir: Path) -> dict[str, str]:
+    """SHA-256 of every table file, keyed as load_tables keys them: tells whether a model is stale."""
+    data_dir = Path(data_dir)
+    return {str(p.relative_to(data_dir.parent)): _sha256(p) for table in FILES for p in _files_for(data_dir, table)}
+
+
 def load_tables(data_dir: Path) -> Tables:
     """Read and validate every table; raise DataError listing all problems (not only the first)."""
     data_dir = Path(data_dir)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from features.sources import DataError, load_tables
+from features.sources import DataError, data_checksums, load_tables
 from matcher.config import WeightError, block_names, parse_weight_string
 from matcher.paths import MODELS_DIR, RAW_DIR
 from matcher.resolve import AmbiguousLocality, UnknownLocality
@@ -25,23 +25,31 @@ DataOpt = Annotated[Path, typer.Option("--data", help="Folder of raw CSV tables.
 ModelsOpt = Annotated[Path, typer.Option("--models", help="Folder holding the artifact and manifest.")]
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
     raise typer.Exit(code)
 
 
 def _bundle(models: Path):
-    from matcher.build import ArtifactError, StaleArtifact, build, load_bundle
+    from matcher.build import ArtifactError, StaleArtifact, load_bundle
 
     try:
-        return load_bundle(models)
+        bundle = load_bundle(models)
     except ArtifactError as exc:
         if (models / "manifest.json").exists() and not isinstance(exc, StaleArtifact):
             _fail(str(exc))
         # First use on a fresh clone, or code newer than the artifact: build from the shipped data.
         err.print(f"{exc}\nbuilding the model from the shipped data (matcher build)")
-        build(RAW_DIR, models, progress=lambda m: err.print(f"  {m}"))
+        _build(RAW_DIR, models)
         return load_bundle(models)
+    built_from = bundle.manifest.get("data_checksums", {})
+    if built_from and all(k.startswith(f"{RAW_DIR.name}/") for k in built_from) \
+            and built_from != data_checksums(RAW_DIR):
+        # Someone edited data/raw since the last build: answer from the data as it is now.
+        err.print(f"{RAW_DIR} changed since the model was built: rebuilding (matcher build)")
+        _build(RAW_DIR, models)
+        return load_bundle(models)
+    return bundle
 
 
 def _resolve(bundle, name: str, country: str | None = None) -> str:
@@ -72,6 +80,11 @@ def build_cmd(data: DataOpt = RAW_DIR, models: ModelsOpt = MODELS_DIR,
               fit_weights: Annotated[bool, typer.Option(help="Learn default weights from partnership history.")] = True
               ) -> None:
     """Validate the data, fit the pipelines and write the artifact + manifest under models/."""
+    out.print(f"built {_build(data, models, fit_weights)}")
+
+
+def _build(data: Path, models: Path, fit_weights: bool = True) -> Path:
+    """`matcher build`, also run when recommend/explain find no model or a stale one."""
     from matcher.build import build
 
     fitted = None
@@ -81,12 +94,11 @@ def build_cmd(data: DataOpt = RAW_DIR, models: ModelsOpt = MODELS_DIR,
 
             err.print("learning block weights from partnership history")
             fitted = fit_weights_on_history(load_tables(data))
-        path = build(data, models, progress=lambda m: err.print(f"  {m}"), fitted_weights=fitted)
+        return build(data, models, progress=lambda m: err.print(f"  {m}"), fitted_weights=fitted)
     except DataError as exc:
         for p in exc.problems:
             err.print(str(p), highlight=False, markup=False)
         _fail(f"{len(exc.problems)} problem(s) in {data}; nothing was built")
-    out.print(f"built {path}")
 
 
 def _print_results(payload: dict) -> None:

@@ -55,3 +55,26 @@ def test_bad_weights_are_rejected(fixture_copy, tmp_path):
     assert res.exit_code == 2 and "industri" in res.output
     res = runner.invoke(app, ["recommend", "Steelton", "--weights", "scale=-1", "--models", str(models)])
     assert res.exit_code == 2 and ">= 0" in res.output
+
+
+def test_recommend_rebuilds_when_the_data_changed(fixture_copy, tmp_path, monkeypatch):
+    """An analyst edits data/raw and asks again: the answer must come from the data as it is now."""
+    import matcher.cli as cli
+
+    raw = tmp_path / "work" / "raw"
+    raw.parent.mkdir()
+    fixture_copy.rename(raw)
+    models = tmp_path / "models"
+    build(raw, models)
+    monkeypatch.setattr(cli, "RAW_DIR", raw)
+    before = json.loads((models / "manifest.json").read_text())["sha256"]
+
+    res = runner.invoke(app, ["recommend", "Steelton", "--k", "2", "--models", str(models)])
+    assert res.exit_code == 0 and "since the model was built" not in " ".join(res.output.split())
+
+    path = raw / "localities_gb.csv"
+    path.write_text(path.read_text().replace("Portcaster", "Portchester"))
+    res = runner.invoke(app, ["recommend", "Portchester", "--k", "2", "--json", "--models", str(models)])
+    assert res.exit_code == 0, res.output
+    assert "changed since the model was built" in " ".join(res.output.split())  # rich wraps lines
+    assert json.loads((models / "manifest.json").read_text())["sha256"] != before
