@@ -95,6 +95,12 @@ class PartnerMatcher(BaseEstimator):
         self.tag_info_ = self.tags_.to_dict("index")
         self.industry_evidence_map_ = self.industry_evidence_.to_dict("index")
         self.priority_evidence_map_ = self.priority_evidence_.to_dict("index")
+        # Per locality, in column order: sectors with a strength, and priority tags held (what reasons read).
+        sectors = {c: c.removeprefix("industry__") for c in self.industry_cols_}
+        tags = {c: c.removeprefix("priorities__") for c in self.tag_cols_}
+        self.sectors_of_ = {i: {s: float(row[c]) for c, s in sectors.items() if row[c] > 0}
+                            for i, row in self.feature_rows_.items()}
+        self.tags_of_ = {i: [t for c, t in tags.items() if row[c] > 0] for i, row in self.feature_rows_.items()}
         # Strong (>= 2/3) sectors in the National Security and Investment Act's areas: a due-diligence caveat.
         nsi = {s: info["nsi_area"] for s, info in self.sector_info_.items() if isinstance(info["nsi_area"], str)}
         self.sensitive_sectors_ = {

@@ -38,14 +38,9 @@ def _evidence(m: PartnerMatcher, i: str, sector: str) -> str | None:
     return None if row is None else str(row["evidence"])
 
 
-def _strength(m: PartnerMatcher, i: str, sector: str) -> float:
-    return float(m.feature_rows_[i][f"industry__{sector}"])
-
-
 def industry_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
-    sectors = [c.removeprefix("industry__") for c in m.industry_cols_]
-    shared = [(min(_strength(m, a, s), _strength(m, b, s)), s) for s in sectors
-              if _strength(m, a, s) > 0 and _strength(m, b, s) > 0]
+    sa, sb = m.sectors_of_[a], m.sectors_of_[b]
+    shared = [(min(sa[s], sb[s]), s) for s in sa.keys() & sb.keys()]
     out = []
     for level, s in sorted(shared, reverse=True)[:3]:
         word = STRENGTH_WORD.get(round(level * 3), "an")
@@ -107,8 +102,7 @@ def student_link_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
 
 
 def priority_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
-    shared = [c.removeprefix("priorities__") for c in m.tag_cols_
-              if m.feature_rows_[a][c] > 0 and m.feature_rows_[b][c] > 0]
+    shared = [t for t in m.tags_of_[a] if t in m.tags_of_[b]]
     out = []
     for t in shared[:3]:
         ev = []
@@ -139,10 +133,8 @@ def connectivity_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
 def complementarity_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
     out = []
     for x, y in ((a, b), (b, a)):
-        tags = [c.removeprefix("priorities__") for c in m.tag_cols_ if m.feature_rows_[y][c] > 0]
-        for t in tags:
-            strong = [s for s in m.related_.get(t, []) if f"industry__{s}" in m.feature_rows_[x]
-                      and _strength(m, x, s) > 0]
+        for t in m.tags_of_[y]:
+            strong = [s for s in m.related_.get(t, []) if s in m.sectors_of_[x]]
             if strong:
                 labels = ", ".join(_sector_label(m, s) for s in strong[:2])
                 out.append(f"{_short(m, x)}'s strength in {labels} serves {_short(m, y)}'s "
