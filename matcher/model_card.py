@@ -24,6 +24,9 @@ def write_model_card(tables: Tables, output: Path, k: int = 10) -> None:
     counts = frame.groupby(["country", "level"]).size()
     missing = {c: frame.groupby("country")[c].apply(lambda s: s.isna().mean()) for c in
                ("population", "gdp_local_m", "hei_count")}
+    with_industry = frame["id"].isin(tables["industry"]["id"])
+    missing["industry rows"] = (~with_industry).groupby(frame["country"]).mean()
+    no_industry = missing["industry rows"]
     lines = [
         "# Model card: partner-city matcher",
         "",
@@ -69,8 +72,9 @@ def write_model_card(tables: Tables, output: Path, k: int = 10) -> None:
         "## Known limitations",
         "",
         "- Few real partnerships (tens): evaluation numbers move by ~0.08 recall per pair; treat as indicative.",
-        "- Figures are patchy: GDP and university figures are missing for most localities; CN industry rows",
-        "  cover about half of the prefectures (the rest inherit their province's at half strength, flagged).",
+        "- Figures are patchy: GDP and university figures are missing for most localities; "
+        f"{no_industry.get('GB', 0):.0%} of GB and {no_industry.get('CN', 0):.0%} of CN localities",
+        "  have no industry rows (they inherit their parent area's at half strength, flagged as estimated).",
         "- The scale prior is learned from still-active partnerships, which favour large Chinese cities.",
         "- Flights and partnership status change; each row carries the year it was reported.",
         "- The model ranks fit; it does not replace due diligence (NSI Act areas are flagged, not assessed).",
