@@ -96,20 +96,21 @@ class ScaleBlock(_Block):
 
 
 class EducationBlock(_Block):
-    """Higher-education strength in [0, 1]: the mean within-country percentile of institutions, students
-    and (GB) China-domiciled students. Percentiles keep the two countries comparable despite their size gap."""
+    """Higher-education strength in [0, 1]: the mean percentile of institutions, students and (GB)
+    China-domiciled students among localities of the same country and tier. Percentiles keep the two
+    countries comparable despite their size gap; the tier keeps a city from being ranked against provinces."""
 
     figures = ("hei_count", "students_he", "students_from_china")
 
     def fit(self, X: pd.DataFrame, y=None):
         self.reference_ = {}
-        for country, grp in X.groupby("country"):
-            self.reference_[country] = {f: np.sort(grp[f].dropna().astype(float).to_numpy()) for f in self.figures}
+        for key, grp in X.groupby(["country", "tier"]):
+            self.reference_[key] = {f: np.sort(grp[f].dropna().astype(float).to_numpy()) for f in self.figures}
         self.names_ = ["strength", "china_students", "imputed"]
         return self
 
-    def _pct(self, country: str, fig: str, v: float) -> float:
-        ref = self.reference_.get(country, {}).get(fig, np.array([]))
+    def _pct(self, key: tuple[str, str], fig: str, v: float) -> float:
+        ref = self.reference_.get(key, {}).get(fig, np.array([]))
         if np.isnan(v) or ref.size == 0:
             return np.nan
         return float(np.searchsorted(ref, v, side="right")) / ref.size
@@ -118,7 +119,7 @@ class EducationBlock(_Block):
         check_is_fitted(self, "reference_")
         strength, china, imputed = [], [], []
         for _, row in X.iterrows():
-            pcts = [self._pct(row["country"], f, float(row[f])) for f in self.figures]
+            pcts = [self._pct((row["country"], row["tier"]), f, float(row[f])) for f in self.figures]
             known = [p for p in pcts if not np.isnan(p)]
             # No sourced figure: assume no notable HE presence rather than the median, and say so.
             strength.append(float(np.mean(known)) if known else 0.0)
