@@ -145,8 +145,11 @@ class PartnerMatcher(BaseEstimator):
         self.industry_cols_ = [c for c in cols["industry"] if c != "industry__imputed"]
         self.needs_cols_ = cols["complementarity"]
         self.tag_cols_ = cols["priorities"]
+        # Inverse document frequency of each priority tag over all localities (smoothed, as in TF-IDF).
+        held = (f[self.tag_cols_] > 0).sum(axis=0).to_numpy(float)
+        self.tag_idf_ = np.log((1 + len(f)) / (1 + held)) + 1
         self.sides_ = {c: kernel.Side.from_features(f.loc[self.ids_[c]], self.industry_cols_, self.tag_cols_,
-                                                    self.needs_cols_) for c in ("GB", "CN")}
+                                                    self.needs_cols_, self.tag_idf_) for c in ("GB", "CN")}
 
     # ---- scoring -------------------------------------------------------------------------------
     def country_of(self, locality_id: str) -> str:

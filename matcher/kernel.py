@@ -4,7 +4,7 @@ Arrays are laid out once at fit time (`Side`), so a query costs one matrix-vecto
 matrix plus a few length-N vector operations, then `argpartition`: close to the floor of any linear
 scorer. The three sector blocks are linear in a per-query vector because
 - industry is a cosine: rows and query pre-divided by their norms;
-- priorities is an Ochiai (binary cosine) on 0/1 tags: the same, on the tag columns;
+- priorities is an IDF-weighted Ochiai (binary cosine) on the tags: the same, on the weighted tag columns;
 - complementarity's "share of needs met" is min(strength, need) summed over sectors, and needs are 0/1
   with strengths in [0, 1], so min(s, n) == s * n exactly (checked at fit time).
 
@@ -51,10 +51,12 @@ class Side:
 
     @classmethod
     def from_features(cls, f: pd.DataFrame, industry_cols: list[str], tag_cols: list[str],
-                      needs_cols: list[str]) -> Side:
+                      needs_cols: list[str], tag_weights: np.ndarray | None = None) -> Side:
         ind = f[industry_cols].to_numpy(float)
         needs = f[needs_cols].to_numpy(float)
         tags = (f[tag_cols].to_numpy(float) > 0).astype(float)
+        if tag_weights is not None:  # rarer shared priorities say more than ones most places list
+            tags = tags * tag_weights
         if ind.min(initial=0) < 0 or ind.max(initial=0) > 1 or not np.isin(needs, (0.0, 1.0)).all():
             raise ValueError("kernel needs industry strengths in [0, 1] and 0/1 needs (min == product)")
         n_needs = needs.sum(axis=1, keepdims=True)

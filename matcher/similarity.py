@@ -36,9 +36,11 @@ def cosine(q: np.ndarray, C: np.ndarray) -> np.ndarray:
     return np.divide(C @ q, denom, out=np.zeros(len(C)), where=denom > 0)
 
 
-def ochiai(q: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Binary cosine: shared tags over the geometric mean of tag counts."""
-    return cosine((q > 0).astype(float), (C > 0).astype(float))
+def ochiai(q: np.ndarray, C: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Binary cosine: shared tags over the geometric mean of tag counts; with `weights` (IDF), each tag
+    counts by its weight, so a rare shared priority says more than one most places list."""
+    w = np.ones(q.shape[-1]) if weights is None else weights
+    return cosine((q > 0) * w, (C > 0) * w)
 
 
 def cover(strengths: np.ndarray, needs: np.ndarray) -> np.ndarray:

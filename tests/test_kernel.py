@@ -37,7 +37,7 @@ def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
         "scale": k * tier_fit,
         "education": np.sqrt(q["education__strength"] * C["education__strength"].to_numpy()),
         "student_links": pick(m.pairs_.edu),
-        "priorities": sim.ochiai(q[m.tag_cols_].to_numpy(float), C[m.tag_cols_].to_numpy(float)),
+        "priorities": sim.ochiai(q[m.tag_cols_].to_numpy(float), C[m.tag_cols_].to_numpy(float), m.tag_idf_),
         "connectivity": (parts["flight"] * pick(m.pairs_.flight) + parts["ties"] * pick(m.pairs_.ties)
                          + parts["mission"] * pick(m.pairs_.mission)),
         "complementarity": 0.5 * (sim.cover(np.repeat(qi[None, :], len(C), 0), Cn)
