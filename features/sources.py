@@ -21,7 +21,7 @@ FILES: dict[str, tuple[str, ...]] = {
     "priority_tags": ("priority_tags.csv",),
     "priorities": ("priorities*.csv",),
     "partnerships": ("partnerships.csv",),
-    "education_links": ("education_links.csv",),
+    "education_links": ("education_links*.csv",),
     "airports": ("airports.csv",),
     "flights": ("flights.csv",),
     "consulates": ("consulates.csv",),
