@@ -169,6 +169,11 @@ def test_search_rerank_and_open_card(page, site, hostile_bundle, tmp_path):
 
     # Contribution bars: one segment per block, widths add up to the score.
     score = float(page.text_content("#results .result h3 .muted").rsplit(" ", 1)[-1])
+    # Reciprocity: where the query would rank in the first result's own list, as the API computes it.
+    mutual = page.text_content("#results .result:first-child h3 .mutual")
+    first = expected[0]
+    others = hostile_bundle.matcher.rank(first, target, k=100).index.tolist()
+    assert mutual.endswith("#" + str(others.index("E08000901") + 1))
     widths = page.eval_on_selector_all("#results .result:first-child .bar span",
                                        "ss => ss.map(s => parseFloat(s.style.width))")
     assert len(widths) == len(blocks) and sum(widths) / 100 == pytest.approx(score, abs=2e-3)
