@@ -47,7 +47,7 @@ class Bundle:
 
 
 # Bump when the pickled estimator's layout changes, so a stale artifact is rebuilt rather than half-read.
-ARTIFACT_FORMAT = 4
+ARTIFACT_FORMAT = 5
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

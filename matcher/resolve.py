@@ -42,6 +42,7 @@ def _aliases(row: pd.Series) -> set[str]:
     names.add(re.sub(r"^City of ", "", name))
     names.add(re.sub(r" City$", "", name))           # Scottish "Glasgow City", "Aberdeen City"
     names.add(re.sub(r", County of$", "", name))     # ONS "Herefordshire, County of"
+    names.add(re.sub(r"^Greater ", "", name))         # "Greater London" -> "London" (shared with the City)
     zh = row.get("name_zh")
     if isinstance(zh, str):
         names.add(zh)
@@ -68,6 +69,7 @@ class Resolver:
 
     def __post_init__(self) -> None:
         self.index: dict[str, set[str]] = {}
+        self.exact: dict[str, set[str]] = {}  # keys that are a place's own id or name, not a derived form
         self.aliases: dict[str, set[str]] = {}
         self.choices: dict[str, str] = {}
         self.described: dict[str, dict] = {}
@@ -76,6 +78,9 @@ class Resolver:
             self.aliases[i] = _aliases(row)
             for key in self.aliases[i]:
                 self.index.setdefault(key, set()).add(i)
+            for own in (i, row["name"], row.get("name_zh")):
+                if isinstance(own, str) and own:
+                    self.exact.setdefault(fold(own), set()).add(i)
             zh = row.get("name_zh")
             zh = zh if isinstance(zh, str) else None
             self.choices[i] = str(row["name"]) + (f" {zh}" if zh else "")
@@ -98,6 +103,9 @@ class Resolver:
         ids = self.index.get(fold(q), set())
         if country:
             ids = {i for i in ids if country_of_id(i) == country}
+        if len(ids) > 1:  # "Manchester" is a district's own name and Greater Manchester's short form
+            own = self.exact.get(fold(q), set()) & ids
+            ids = own if len(own) == 1 else ids
         if len(ids) == 1:
             return next(iter(ids))
         if len(ids) > 1:

@@ -10,6 +10,10 @@ ROWS = [
     ("S12000033", "Aberdeen City", None, None, "GB", "scottish_council"),
     ("S12000034", "Aberdeenshire", None, None, "GB", "scottish_council"),
     ("E06000023", "Bristol, City of", None, None, "GB", "unitary"),
+    ("E08000003", "Manchester", None, None, "GB", "metropolitan_district"),
+    ("E47000001", "Greater Manchester", None, None, "GB", "combined_authority"),
+    ("E12000007", "Greater London", None, None, "GB", "region"),
+    ("E09000001", "City of London", None, None, "GB", "london_borough"),
     ("E06000019", "Herefordshire, County of", None, None, "GB", "unitary"),
     ("S12000036", "City of Edinburgh", None, None, "GB", "scottish_council"),
     ("140000", "Shanxi", "山西省", "Shanxi", "CN", "province"),
@@ -30,10 +34,18 @@ def resolver():
     ("Aberdeenshire", "S12000034"), ("Bristol", "E06000023"), ("City of Bristol", "E06000023"),
     ("Herefordshire", "E06000019"), ("Edinburgh", "S12000036"), ("xian", "610100"), ("XI AN", "610100"),
     ("西安", "610100"), ("西安市", "610100"), ("Shanxi", "140000"), ("Shaanxi", "610000"), ("陕西", "610000"),
-    ("台州", "331000"), ("E06000023", "E06000023"),
+    ("台州", "331000"), ("E06000023", "E06000023"), ("Manchester", "E08000003"),
+    ("Greater Manchester", "E47000001"),
 ])
 def test_typed_names_resolve(resolver, typed, expected):
     assert resolver.resolve(typed) == expected
+
+
+def test_london_is_ambiguous_not_the_city(resolver):
+    """"London" is Greater London's short form and the City of London's: ask, never pick the square mile."""
+    with pytest.raises(AmbiguousLocality) as e:
+        resolver.resolve("London")
+    assert {c["id"] for c in e.value.candidates} == {"E12000007", "E09000001"}
 
 
 def test_shared_name_lists_both(resolver):
