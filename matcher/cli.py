@@ -208,6 +208,16 @@ def evaluate(
     for name, m in rows:
         table.add_row(name, f"{m['recall_at_k']:.3f}", f"{m['mrr']:.3f}", f"{m['ndcg_at_k']:.3f}")
     out.print(table)
+    if "leave_one_out" in report:
+        loo = report["leave_one_out"]
+        table = Table(title=f"leave-one-pair-out: {loo['n_pairs']} pairs, k={k}")
+        for col in ("method", f"recall@{k}", "MRR", f"nDCG@{k}"):
+            table.add_column(col)
+        rows = [("model", loo["model"]), ("fitted per fold", loo["fitted"]), *loo["baselines"].items(),
+                ("reverse CN→GB: model", loo["reverse"]["model"]), ("reverse CN→GB: random", loo["reverse"]["random"])]
+        for name, m in rows:
+            table.add_row(name, f"{m['recall_at_k']:.3f}", f"{m['mrr']:.3f}", f"{m['ndcg_at_k']:.3f}")
+        out.print(table)
     if report.get("unresolved"):
         out.print(f"unresolved rows (counted as misses): {report['unresolved']}")
 

@@ -242,8 +242,9 @@ def leave_one_pair_out(full: PartnerMatcher, k: int, weights: dict[str, float]) 
     allp = full.partnerships_
     ranks: list[int] = []
     fitted_ranks: list[int] = []
+    reverse_ranks: list[int] = []  # the same pair from the Chinese side: where the UK partner ranks
     base: dict[str, list[int]] = {"population": [], "popularity": [], "euclidean": []}
-    sizes = []
+    sizes, reverse_sizes = [], []
     z = _zscored(full)
     for i, row in allp.iterrows():
         train = allp.drop(index=i)
@@ -259,5 +260,10 @@ def leave_one_pair_out(full: PartnerMatcher, k: int, weights: dict[str, float]) 
         sizes.append(len(m.ids_["CN"]) - len(known) + 1)
         for name, s in _baseline_scores(m, row["uk_id"], z).items():
             base[name].append(_rank_of(s, row["cn_id"], known))
+        known_uk = frozenset(set(train.loc[train["cn_id"] == row["cn_id"], "uk_id"]) | {row["uk_id"]})
+        _, scores = m.score(row["cn_id"], weights)
+        reverse_ranks.append(_rank_of(scores, row["uk_id"], known_uk))
+        reverse_sizes.append(len(m.ids_["GB"]) - len(known_uk) + 1)
     return {"n_pairs": len(ranks), "model": _metrics(ranks, k), "fitted": _metrics(fitted_ranks, k),
-            "baselines": {"random": _random_expected(sizes, k), **{n: _metrics(r, k) for n, r in base.items()}}}
+            "baselines": {"random": _random_expected(sizes, k), **{n: _metrics(r, k) for n, r in base.items()}},
+            "reverse": {"model": _metrics(reverse_ranks, k), "random": _random_expected(reverse_sizes, k)}}

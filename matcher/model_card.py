@@ -67,7 +67,9 @@ def write_model_card(tables: Tables, output: Path, k: int = 10) -> None:
         loo = report["leave_one_out"]
         lines += [f"Leave-one-pair-out ({loo['n_pairs']} pairs):", "", "| method | recall@k | MRR | nDCG@k |",
                   "|---|---|---|---|", _row("model", loo["model"]), _row("fitted per fold", loo["fitted"]),
-                  *[_row(f"baseline {n}", m) for n, m in loo["baselines"].items()], ""]
+                  *[_row(f"baseline {n}", m) for n, m in loo["baselines"].items()],
+                  _row("reverse (CN→GB): model", loo["reverse"]["model"]),
+                  _row("reverse (CN→GB): random", loo["reverse"]["random"]), ""]
     lines += [
         "## Known limitations",
         "",

@@ -51,3 +51,15 @@ def test_planted_link_does_not_reach_held_out_ranking(tables, tmp_path):
                           for k in ("sister_city", "friendship", "mou")])
     planted = Tables({**tables.frames, "partnerships": pd.concat([tables["partnerships"], plant])})
     assert run_evaluation(planted, k=3, holdout=f)["pairs"] == base["pairs"]
+
+
+def test_reverse_direction_is_scored(tables):
+    """Leave-one-out also ranks each pair from the Chinese side. With k covering every UK candidate each UK
+    partner must be found; with k = 1 the metrics stay in [0, 1] and some partner is ranked."""
+    n_gb = int((tables.localities["country"] == "GB").sum())
+    wide = run_evaluation(tables, k=n_gb, split_year=2005)["leave_one_out"]["reverse"]
+    assert wide["model"]["recall_at_k"] == 1.0 and wide["random"]["recall_at_k"] == 1.0
+    narrow = run_evaluation(tables, k=1, split_year=2005)["leave_one_out"]["reverse"]
+    for metrics in narrow.values():
+        assert all(0 <= v <= 1 for v in metrics.values())
+    assert narrow["model"]["mrr"] > 0
