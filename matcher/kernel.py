@@ -104,25 +104,15 @@ class PairRows:
 
 
 def _query_vectors(q: Side, w: dict[str, float]) -> np.ndarray:
-    """(Q, linear width): each query's weights on the stacked linear columns."""
-    S = q.n_sectors
-    n_needs = q.needs.sum(axis=1, keepdims=True)
-    needs_share = np.divide(q.needs, n_needs, out=np.zeros_like(q.needs), where=n_needs > 0)
-    parts = [w["industry"] * q.linear[:, :S],                       # cosine of industry
-             w["priorities"] * q.tags_unit,                        # Ochiai of tags
-             0.5 * w["complementarity"] * q.industry,              # query's strengths meet candidate's needs
-             0.5 * w["complementarity"] * needs_share]             # candidate's strengths meet query's needs
-    return np.hstack(parts)
+    """(Q, linear width): each query's weights on the stacked linear columns.
 
-
-def _tier_tables(params: sim.ScaleParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """mu, 1/sigma and tier-fit factor indexed [gb tier, cn tier] (0 city, 1 region-level body)."""
-    mu = np.full((2, 2), params.mu_default)
-    inv_sigma = np.full((2, 2), 1 / params.sigma_default)
-    for (g, t), m in params.mu.items():
-        mu[int(g), int(t)], inv_sigma[int(g), int(t)] = m, 1 / params.sigma[(g, t)]
-    fit = np.array([[1.0, sim.TIER_MISMATCH], [sim.TIER_MISMATCH, 1.0]])
-    return mu, inv_sigma, fit
+    The query's own stacked row already holds what is needed, with the two complementarity parts swapped:
+    its strengths meet the candidate's needs shares, its needs shares meet the candidate's strengths."""
+    S, T = q.n_sectors, q.tags_unit.shape[1]
+    swap = np.r_[0:S + T, 2 * S + T:3 * S + T, S + T:2 * S + T]
+    scale = np.repeat([w["industry"], w["priorities"], 0.5 * w["complementarity"], 0.5 * w["complementarity"]],
+                      [S, T, S, S])
+    return q.linear[:, swap] * scale
 
 
 def _kernel_inplace(z: np.ndarray, mu: np.ndarray, inv_sigma: np.ndarray) -> np.ndarray:
@@ -136,7 +126,7 @@ def _kernel_inplace(z: np.ndarray, mu: np.ndarray, inv_sigma: np.ndarray) -> np.
 
 def scale(q: Side, c: Side, params: sim.ScaleParams, query_is_gb: bool) -> np.ndarray:
     """(Q, N) scale fit: a kernel around the typical partner-pair size ratio for the pair's tiers."""
-    mu_t, inv_t, fit_t = _tier_tables(params)
+    mu_t, inv_t, fit_t = params.tables
     qi, ci = q.tier_idx[:, None], c.tier_idx[None, :]
     g, t = (qi, ci) if query_is_gb else (ci, qi)
     mu, inv_sigma, fit = mu_t[g, t], inv_t[g, t], fit_t[g, t]

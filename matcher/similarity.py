@@ -7,6 +7,7 @@ so the explanation of a pair (matcher.explain) is computed from exactly what pro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -23,10 +24,15 @@ class ScaleParams:
     mu_default: float = 0.8
     sigma_default: float = 0.5
 
-    def lookup(self, gb_tier: float, cn_tier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mu = np.array([self.mu.get((gb_tier, t), self.mu_default) for t in cn_tier])
-        sigma = np.array([self.sigma.get((gb_tier, t), self.sigma_default) for t in cn_tier])
-        return mu, sigma
+    @cached_property
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """mu, 1/sigma and tier-fit factor indexed [gb tier, cn tier] (0 city, 1 region-level body); built once."""
+        mu = np.full((2, 2), self.mu_default)
+        inv_sigma = np.full((2, 2), 1 / self.sigma_default)
+        for (g, t), m in self.mu.items():
+            mu[int(g), int(t)], inv_sigma[int(g), int(t)] = m, 1 / self.sigma[(g, t)]
+        fit = np.array([[1.0, TIER_MISMATCH], [TIER_MISMATCH, 1.0]])
+        return mu, inv_sigma, fit
 
 
 def cosine(q: np.ndarray, C: np.ndarray) -> np.ndarray:
