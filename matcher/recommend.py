@@ -30,8 +30,8 @@ def weights_for(bundle: Bundle, preset: str | None = None,
 def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, float] | None = None,
               filters: Filters | None = None, mutual: bool = True) -> dict:
     m = bundle.matcher
-    w = weights or default_weights()
-    ids, contributions = m.top(query_id, check_weights(w), k=k, filters=filters)
+    w = check_weights(weights or {})  # complete and in block order: contributions are labelled by it
+    ids, contributions = m.top(query_id, w, k=k, filters=filters)
     mutual = mutual_ranks(bundle, ids, query_id, w) if (mutual and ids) else {}
     results = []
     for n, (cid, row) in enumerate(zip(ids, contributions, strict=True), start=1):

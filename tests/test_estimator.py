@@ -148,3 +148,15 @@ def test_scaling_any_weights_keeps_scores_and_order(matcher, w, c, q):
     b = matcher.rank(q, {k: v * c for k, v in w.items()}, k=100)
     np.testing.assert_allclose(b["score"].to_numpy(), a["score"].to_numpy(), rtol=1e-12, atol=1e-15)
     assert a.index.tolist() == b.index.tolist()
+
+
+def test_recommend_completes_partial_weights(bundle):
+    """A caller may give some weights; the rest come from the defaults and every block is labelled."""
+    from matcher.recommend import recommend
+
+    out = recommend(bundle, "E08000901", k=3, weights={"industry": 5})
+    assert out["weights"]["industry"] == 5 and list(out["weights"]) == block_names()
+    expected = bundle.matcher.rank("E08000901", {"industry": 5}, k=3)
+    for r, (cid, row) in zip(out["results"], expected.iterrows(), strict=True):
+        assert r["locality"]["id"] == cid
+        assert r["contributions"] == pytest.approx({b: row[b] for b in block_names()})
