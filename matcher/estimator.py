@@ -182,10 +182,10 @@ class PartnerMatcher(BaseEstimator):
 
     @staticmethod
     def contributions(sims: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.DataFrame:
-        """w_b * s_b / sum(w), per candidate and block: the one place a weight turns into a score."""
+        """w_b * s_b / sum(w), per candidate and block (kernel.contributions on a table)."""
         w = check_weights(weights or {})
-        wv = np.array([w[b] for b in block_names()])
-        return sims * (wv / wv.sum())
+        return pd.DataFrame(kernel.contributions({b: sims[b].to_numpy() for b in w}, w),
+                            index=sims.index, columns=list(w))
 
     def partnership(self, a: str, b: str) -> dict | None:
         """The existing partnership between a and b (either order, earliest signed), as the model knows it."""
@@ -227,17 +227,16 @@ class PartnerMatcher(BaseEstimator):
             filters: Filters | None = None) -> tuple[list[str], np.ndarray]:
         """Top-k ids, best first (ties by id), and their (k x blocks) contributions; `weights` checked."""
         q, c, pairs, is_gb = self._sides([query])
-        pick, sims = kernel.rank(q, c, pairs, weights, self.scale_params_, is_gb, k,
-                                 self.allowed(query, filters or Filters()))
-        total = sum(weights.values())
-        contributions = np.column_stack([sims[b] * (weights[b] / total) for b in block_names()])
-        return c.ids[pick].tolist(), contributions.reshape(len(pick), len(block_names()))
+        pick, contributions = kernel.rank(q, c, pairs, weights, self.scale_params_, is_gb, k,
+                                          self.allowed(query, filters or Filters()))
+        return c.ids[pick].tolist(), contributions
 
     def rank(self, query: str, weights: dict[str, float] | None = None, k: int = 10,
              filters: Filters | None = None) -> pd.DataFrame:
         """Top-k candidates with score and per-block contributions, best first (ties broken by id)."""
-        ids, contributions = self.top(query, check_weights(weights or {}), k, filters)
-        table = pd.DataFrame(contributions, index=pd.Index(ids, name="id"), columns=block_names())
+        w = check_weights(weights or {})
+        ids, contributions = self.top(query, w, k, filters)
+        table = pd.DataFrame(contributions, index=pd.Index(ids, name="id"), columns=list(w))
         return table.assign(score=table.sum(axis=1))
 
     def exact_scores(self, queries: list[str],
@@ -246,8 +245,7 @@ class PartnerMatcher(BaseEstimator):
         w = check_weights(weights or {})
         q, c, pairs, is_gb = self._sides(queries)
         sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb)
-        total = sum(w.values())
-        return sum(sims[b] * (w[b] / total) for b in block_names()), c.ids
+        return kernel.contributions(sims, w).sum(axis=-1), c.ids
 
     def score_queries(self, queries: list[str], weights: dict[str, float] | None = None) -> np.ndarray:
         """Fused (queries x candidates) scores in one matrix product: the batch path (all UK x all CN)."""

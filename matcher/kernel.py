@@ -194,12 +194,19 @@ def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.n
     return np.argpartition(-scores, k - 1)[:k]
 
 
+def contributions(sims: dict[str, np.ndarray], w: dict[str, float]) -> np.ndarray:
+    """w_b * s_b / sum(w), stacked on a last axis in the order of `w`: the one place a weight turns into a
+    score. A score is the sum of its contributions over that axis."""
+    total = sum(w.values())
+    return np.stack([sims[b] * (v / total) for b, v in w.items()], axis=-1)
+
+
 def rank(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: sim.ScaleParams, query_is_gb: bool,
-         k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """One query's top k: candidate positions, best first, and their per-block similarities.
+         k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One query's top k: candidate positions, best first, and their (k x blocks) contributions.
 
     The fused scores pick the top k in O(N); only those, and anything within rounding of the k-th, are
-    scored block by block, and the order is by the sum of the weighted blocks (the reported score), then id.
+    scored block by block, and the order is by the sum of the contributions (the reported score), then id.
     """
     fused_ = fused(q, c, pairs, w, params, query_is_gb)[0]
     pick = top_k(fused_, k, allowed)
@@ -208,8 +215,6 @@ def rank(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: sim.Sca
         # float64 scores decide the order and exact ties go by id, never by chance.
         near = fused_ >= fused_[pick].min() - FUSED_TOLERANCE
         pick = np.flatnonzero(near if allowed is None else near & allowed)
-    sims = blocks(q, c.query(pick), pairs.columns(pick), params, query_is_gb)
-    total = sum(w.values())
-    score = sum(sims[b][0] * (w[b] / total) for b in w)
-    order = np.lexsort((c.ids[pick], -score))[:k]
-    return pick[order], {b: v[0][order] for b, v in sims.items()}
+    contrib = contributions(blocks(q, c.query(pick), pairs.columns(pick), params, query_is_gb), w)[0]
+    order = np.lexsort((c.ids[pick], -contrib.sum(axis=-1)))[:k]
+    return pick[order], contrib[order]

@@ -70,13 +70,14 @@ def test_kernel_top_k_equals_full_sort(matcher, weights, seed, k):
                                                      dtype=object)})
     pairs = kernel.PairRows(*(rng.random((1, len(rows))) * (rng.random((1, len(rows))) < 0.02) for _ in range(4)))
     q, _, _, is_gb = matcher._sides(["E08000901"])
-    pick, sims = kernel.rank(q, c, pairs, weights, matcher.scale_params_, is_gb, k)
+    pick, contrib = kernel.rank(q, c, pairs, weights, matcher.scale_params_, is_gb, k)
 
     full = kernel.blocks(q, c, pairs, matcher.scale_params_, is_gb)
     total = sum(weights.values())
     exact = sum(full[b][0] * (weights[b] / total) for b in block_names())
     expected = np.lexsort((c.ids, -exact))[:k]
     assert pick.tolist() == expected.tolist()
+    np.testing.assert_allclose(contrib.sum(axis=-1), exact[pick], atol=1e-15)  # scores are their sums
     fused = kernel.fused(q, c, pairs, weights, matcher.scale_params_, is_gb)[0]
     assert np.abs(fused - exact).max() < kernel.FUSED_TOLERANCE / 10
 
