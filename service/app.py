@@ -114,12 +114,12 @@ def _resolved(bundle: Bundle, store: ProfileStore, req: RecommendationRequest) -
 
 def _answer(request: Request, store: ProfileStore, req: RecommendationRequest) -> Response:
     """The JSON answer, from the cache when the same resolved request was answered before."""
-    bundle, qid, k, w, filters = _resolved(request.app.state.bundle, store, req)
+    resolved = _resolved(request.app.state.bundle, store, req)
+    _, qid, k, w, filters = resolved
     key = (qid, k, tuple(w.items()), filters)
 
     def make() -> bytes:
-        payload = recommend(bundle, qid, k=k, weights=w, filters=filters)
-        return Recommendations.model_validate(payload).model_dump_json().encode()
+        return Recommendations.model_validate(recommend(*resolved)).model_dump_json().encode()
 
     return Response(request.app.state.answers.get_or_make(key, make), media_type="application/json")
 
@@ -175,10 +175,16 @@ def recommendations_csv(bundle: MatcherDep, store: StoreDep, locality: NAME,
 @api.get("/explain", response_model=Card, tags=["recommendations"])
 def explain(bundle: MatcherDep, a: NAME, b: NAME, preset: Annotated[str | None, Query(max_length=64)] = None):
     """The assessment card for any UK–China pair, in the six sections of a council partner-city policy."""
+    pair = _pair(bundle, a, b, "explain")
+    return pair if isinstance(pair, Response) else cards.card(bundle, *pair, weights_for(bundle, preset))
+
+
+def _pair(bundle: Bundle, a: str, b: str, what: str) -> tuple[str, str] | Response:
+    """Both ids, or a 422 when they are in the same country (a card pairs a UK and a Chinese locality)."""
     ida, idb = bundle.resolver.resolve(a), bundle.resolver.resolve(b)
     if bundle.matcher.country_of(ida) == bundle.matcher.country_of(idb):
-        return problem(422, "explain needs one UK and one Chinese locality", field="b")
-    return cards.card(bundle, ida, idb, weights_for(bundle, preset))
+        return problem(422, f"{what} needs one UK and one Chinese locality", field="b")
+    return ida, idb
 
 
 @api.post("/compare", response_model=Recommendations, tags=["recommendations"])
@@ -340,10 +346,9 @@ def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -
     @app.get("/card", response_class=HTMLResponse, include_in_schema=False)
     def card_page(request: Request, a: NAME, b: NAME, preset: Annotated[str | None, Query(max_length=64)] = None):
         bundle_ = request.app.state.bundle
-        ida, idb = bundle_.resolver.resolve(a), bundle_.resolver.resolve(b)
-        if bundle_.matcher.country_of(ida) == bundle_.matcher.country_of(idb):
-            return problem(422, "a card needs one UK and one Chinese locality", field="b")
-        return render_card(cards.card(bundle_, ida, idb, weights_for(bundle_, preset)))
+        pair = _pair(bundle_, a, b, "a card")
+        return pair if isinstance(pair, Response) else \
+            render_card(cards.card(bundle_, *pair, weights_for(bundle_, preset)))
 
     @app.get("/embed.js", include_in_schema=False)
     def embed_js():
