@@ -12,13 +12,13 @@ import http.server
 import os
 import re
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from bench.server import free_port
 from features.sources import load_tables
 from matcher.build import fit_bundle
 from service.app import create_app
@@ -33,12 +33,6 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "embed-example.html"
 HOSTILE = '<img src=x onerror="window.pwned=1">Dalian'
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve_static(html: str) -> tuple[http.server.ThreadingHTTPServer, int]:

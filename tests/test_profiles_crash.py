@@ -11,10 +11,8 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -22,46 +20,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.server import MATCHER, served
 from matcher.paths import FIXTURES_DIR
-
-MATCHER = [sys.executable, "-m", "matcher.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def models_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("crash-models")
-    subprocess.run([*MATCHER, "build", "--data", str(FIXTURES_DIR), "--models", str(out), "--no-fit-weights"],
+    subprocess.run([str(MATCHER), "build", "--data", str(FIXTURES_DIR), "--models", str(out), "--no-fit-weights"],
                    check=True, capture_output=True, timeout=120)
     return out
-
-
-class Server:
-    def __init__(self, models_dir: Path, db: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "MATCHER_MODELS_DIR": str(models_dir), "DATABASE_URL": f"sqlite:///{db}"}
-        self.proc = subprocess.Popen([*MATCHER, "serve", "--port", str(self.port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while True:
-            assert self.proc.poll() is None, "server exited during start-up"
-            try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
 
 
 def body(name: str, i: int) -> dict:
@@ -91,18 +59,19 @@ def test_acknowledged_profiles_survive_sigkill(models_dir, tmp_path):
     acked: dict[str, dict] = {}
     refused: list = []
     rng = random.Random(7)
+    env = {"DATABASE_URL": f"sqlite:///{db}"}
     for round_ in range(3):
-        server = Server(models_dir, db)
-        stop = threading.Event()
-        threads = [threading.Thread(target=writer, args=(server.url, f"r{round_}w{t}", acked, refused, stop))
-                   for t in range(4)]
-        for t in threads:
-            t.start()
-        time.sleep(0.3 + rng.random())  # kill at a different moment each round
-        server.kill()
-        stop.set()
-        for t in threads:
-            t.join(10)
+        with served(models_dir, env) as server:
+            stop = threading.Event()
+            threads = [threading.Thread(target=writer, args=(server.url, f"r{round_}w{t}", acked, refused, stop))
+                       for t in range(4)]
+            for t in threads:
+                t.start()
+            time.sleep(0.3 + rng.random())  # kill at a different moment each round
+            os.kill(server.pid, signal.SIGKILL)
+            stop.set()
+            for t in threads:
+                t.join(10)
 
         conn = sqlite3.connect(db)
         try:
@@ -112,8 +81,7 @@ def test_acknowledged_profiles_survive_sigkill(models_dir, tmp_path):
 
     assert not refused, refused[:3]
     assert len(acked) > 20, "too few writes were acknowledged to test anything"
-    server = Server(models_dir, db)
-    try:
+    with served(models_dir, env) as server:
         with httpx.Client(base_url=server.url, timeout=5) as c:
             for name, saved in acked.items():
                 r = c.get(f"/v1/profiles/{name}")
@@ -127,5 +95,3 @@ def test_acknowledged_profiles_survive_sigkill(models_dir, tmp_path):
             assert {b: stored[b] for b in sent} == sent
             assert description == body(name, int(name.rsplit("-", 1)[1]))["description"]
         conn.close()
-    finally:
-        server.kill()
