@@ -173,7 +173,6 @@ def load_tables(data_dir: Path) -> Tables:
     root = data_dir.parent
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
-    checksums: dict[str, str] = {}
     for table in FILES:
         paths = _files_for(data_dir, table)
         if not paths:
@@ -181,7 +180,6 @@ def load_tables(data_dir: Path) -> Tables:
             continue
         parts = []
         for path in paths:
-            checksums[str(path.relative_to(root))] = _sha256(path)
             frame, found = _read_one(path, table, root)
             problems.extend(found)
             if frame is not None:
@@ -193,4 +191,4 @@ def load_tables(data_dir: Path) -> Tables:
     problems = _cross_checks(frames)
     if problems:
         raise DataError(problems)
-    return Tables(frames=frames, checksums=checksums)
+    return Tables(frames=frames, checksums=data_checksums(data_dir))
