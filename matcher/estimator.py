@@ -217,12 +217,6 @@ class PartnerMatcher(BaseEstimator):
             keep &= (ratio >= lo) & (ratio <= hi)
         return keep
 
-    def candidates(self, query: str, filters: Filters) -> pd.Index:
-        other = "CN" if self.country_of(query) == "GB" else "GB"
-        keep = self.allowed(query, filters)
-        ids = pd.Index(self.ids_[other])
-        return ids if keep is None else ids[keep]
-
     def top(self, query: str, weights: dict[str, float], k: int = 10,
             filters: Filters | None = None) -> tuple[list[str], np.ndarray]:
         """Top-k ids, best first (ties by id), and their (k x blocks) contributions; `weights` checked."""
