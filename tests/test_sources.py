@@ -37,7 +37,7 @@ def test_bad_number_names_file_line_column(fixture_copy):
 
 
 def test_out_of_vocabulary_value(fixture_copy):
-    _edit(fixture_copy / "industry_fixture.csv", "210200,ports_logistics,3", "210200,ports_logistics,7")
+    _edit(fixture_copy / "industry_fixture.csv", "210200,ports_maritime,3", "210200,ports_maritime,7")
     (p,) = _problems(fixture_copy)
     assert (p.line, p.column) == (12, "strength")
 
