@@ -22,14 +22,15 @@ OWN_CODE = "its own Python"
 def _handle(bundle, locality: str, k: int) -> str:
     """What the server does for GET /v1/recommendations on a cache miss: resolve, rank, explain, then
     response model + JSON."""
-    from service.app import _run
-    from service.schemas import RecommendationRequest
+    from matcher.recommend import recommend
+    from service.api.routes.recommendations import resolve_request
+    from service.api.schemas.recommendations import RecommendationRequest
 
-    return _serialise(_run(bundle, None, RecommendationRequest(locality=locality, k=k)))
+    return _serialise(recommend(*resolve_request(bundle, None, RecommendationRequest(locality=locality, k=k))))
 
 
 def _serialise(payload: dict) -> str:
-    from service.schemas import Recommendations
+    from service.api.schemas.recommendations import Recommendations
 
     return Recommendations.model_validate(payload).model_dump_json()
 

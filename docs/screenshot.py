@@ -17,7 +17,7 @@ from playwright.sync_api import sync_playwright
 from matcher.build import load_bundle
 from matcher.paths import MODELS_DIR
 from service.app import create_app
-from service.settings import Settings
+from service.core.config import Settings
 
 HERE = Path(__file__).resolve().parent
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -16,7 +16,10 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-from service.schemas import Card, Diff, Locality, Preset, Profile, Recommendations
+from service.api.schemas.analysts import Diff, Preset, Profile
+from service.api.schemas.explain import Card
+from service.api.schemas.localities import Locality
+from service.api.schemas.recommendations import Recommendations
 
 T = TypeVar("T")
 

@@ -22,7 +22,7 @@ from matcher.build import fit_bundle
 from matcher.config import block_names, blocks
 from matcher.paths import FIXTURES_DIR
 from service.app import create_app
-from service.settings import Settings
+from service.core.config import Settings
 
 ORIGIN = "https://howto.example"
 XSS_GB = "<script>alert(1)</script>"

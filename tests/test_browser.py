@@ -22,7 +22,7 @@ from bench.server import free_port
 from features.sources import load_tables
 from matcher.build import fit_bundle
 from service.app import create_app
-from service.settings import Settings
+from service.core.config import Settings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():

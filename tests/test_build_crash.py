@@ -32,7 +32,7 @@ from fastapi.testclient import TestClient
 from matcher.build import MANIFEST, ArtifactError, Bundle, build, load_bundle
 from matcher.paths import FIXTURES_DIR, ROOT
 from service.app import create_app
-from service.settings import Settings
+from service.core.config import Settings
 
 CLI = [sys.executable, "-m", "matcher.cli"]
 

@@ -6,9 +6,11 @@ from fastapi.testclient import TestClient
 from features.sources import load_tables
 from matcher.build import fit_bundle
 from matcher.client import AmbiguousLocality, InvalidRequest, LocalityNotFound, MatcherClient
+from service.api.schemas.explain import Card
+from service.api.schemas.localities import Locality
+from service.api.schemas.recommendations import Recommendations
 from service.app import create_app
-from service.schemas import Card, Locality, Recommendations
-from service.settings import Settings
+from service.core.config import Settings
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.settings import Settings
+from service.core.config import Settings
 
 
 @pytest.fixture(scope="module")

@@ -1,19 +1,17 @@
-"""Service configuration, read once from environment variables (prefix MATCHER_, plus DATABASE_URL)."""
+"""The service's settings: one pydantic-settings class, created once per app (prefix MATCHER_, plus DATABASE_URL).
+
+The path fields (models_dir, data_dir) are inherited from matcher.paths.Paths, the one place that reads them
+from the environment.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from matcher.paths import MODELS_DIR
+from matcher.paths import Paths
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
-
-    models_dir: Path = MODELS_DIR
+class Settings(Paths):
     database_url: str = Field(default="", validation_alias=AliasChoices("DATABASE_URL", "MATCHER_DATABASE_URL"))
     cors_origins: list[str] = []  # JSON list in the env, e.g. MATCHER_CORS_ORIGINS='["https://howto.example"]'
     max_body_bytes: int = 64 * 1024

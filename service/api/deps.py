@@ -1,0 +1,49 @@
+"""What routes depend on, as `Annotated` aliases: the loaded model, the profile store, the answer cache, the
+settings; and the query-parameter types several routes share."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import Response
+
+from matcher.build import Bundle
+from service.api.errors import problem
+from service.cache import AnswerCache
+from service.core.config import Settings
+from service.profiles import ProfileStore
+
+
+# Async on purpose: FastAPI runs plain-def dependencies in the thread pool, a hop per request for a getter.
+async def get_bundle(request: Request) -> Bundle:
+    return request.app.state.bundle
+
+
+async def get_store(request: Request) -> ProfileStore:
+    return request.app.state.store
+
+
+async def get_answers(request: Request) -> AnswerCache:
+    return request.app.state.answers
+
+
+async def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+MatcherDep = Annotated[Bundle, Depends(get_bundle)]
+StoreDep = Annotated[ProfileStore, Depends(get_store)]
+AnswersDep = Annotated[AnswerCache, Depends(get_answers)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+NameQuery = Annotated[str, Query(min_length=1, max_length=200, description="Id or name (English, pinyin, Chinese)")]
+PresetQuery = Annotated[str | None, Query(max_length=64)]
+
+
+def resolve_pair(bundle: Bundle, a: str, b: str, what: str) -> tuple[str, str] | Response:
+    """Both ids, or a 422 when they are in the same country (a card pairs a UK and a Chinese locality)."""
+    ida, idb = bundle.resolver.resolve(a), bundle.resolver.resolve(b)
+    if bundle.matcher.country_of(ida) == bundle.matcher.country_of(idb):
+        return problem(422, f"{what} needs one UK and one Chinese locality", field="b")
+    return ida, idb

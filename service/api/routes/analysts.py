@@ -1,0 +1,74 @@
+"""/v1/presets, /v1/profiles/{name}, /v1/rankings/diff, /v1/evaluation: for analysts tuning weights."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+
+from matcher.config import presets
+from matcher.recommend import weights_for
+from service.api.deps import MatcherDep, SettingsDep, StoreDep
+from service.api.errors import problem
+from service.api.schemas.analysts import Diff, DiffRequest, Preset, Profile, ProfileIn
+
+router = APIRouter(tags=["analysts"])
+PROFILE = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+@router.get("/presets", response_model=list[Preset])
+def list_presets(bundle: MatcherDep):
+    out = [{"name": p.name, "description": p.description, "weights": p.weights} for p in presets().values()]
+    if bundle.fitted_weights:
+        out.append({"name": "fitted", "description": "Learned from partnership history at build time.",
+                    "weights": bundle.fitted_weights})
+    return out
+
+
+@router.get("/profiles/{name}", response_model=Profile)
+def get_profile(store: StoreDep, name: PROFILE):
+    saved = store.get(name)
+    return saved if saved else problem(404, f"no saved profile '{name}'")
+
+
+@router.put("/profiles/{name}", response_model=Profile)
+def put_profile(bundle: MatcherDep, store: StoreDep, name: PROFILE, body: ProfileIn):
+    weights = weights_for(bundle, None, body.weights)
+    return store.put(name, weights, body.description)
+
+
+@router.delete("/profiles/{name}", status_code=204)
+def delete_profile(store: StoreDep, name: PROFILE):
+    if not store.delete(name):
+        return problem(404, f"no saved profile '{name}'")
+    return Response(status_code=204)
+
+
+@router.post("/rankings/diff", response_model=Diff)
+def diff(bundle: MatcherDep, body: DiffRequest):
+    """How the top-k changes between two weightings: moved up, moved down, entered, left."""
+    qid = bundle.resolver.resolve(body.locality)
+    wa = weights_for(bundle, body.a.preset, body.a.weights)
+    wb = weights_for(bundle, body.b.preset, body.b.weights)
+    ra = bundle.matcher.rank(qid, wa, k=body.k).index.tolist()
+    rb = bundle.matcher.rank(qid, wb, k=body.k).index.tolist()
+    out: dict[str, list] = {"moved_up": [], "moved_down": [], "entered": [], "left": [], "unchanged": []}
+    for i in dict.fromkeys(ra + rb):
+        pa = ra.index(i) + 1 if i in ra else None
+        pb = rb.index(i) + 1 if i in rb else None
+        move = {"locality": bundle.resolver.describe(i), "rank_a": pa, "rank_b": pb}
+        key = ("entered" if pa is None else "left" if pb is None else
+               "moved_up" if pb < pa else "moved_down" if pb > pa else "unchanged")
+        out[key].append(move)
+    return {"query": bundle.resolver.describe(qid), **out}
+
+
+@router.get("/evaluation")
+def evaluation(settings: SettingsDep):
+    """The latest evaluation table (written by `matcher model-card`)."""
+    path = settings.models_dir / "evaluation.json"
+    if not path.exists():
+        return problem(404, "no evaluation yet: run `matcher model-card`")
+    return json.loads(path.read_text())

@@ -1,0 +1,45 @@
+"""/v1/localities: type-ahead search and a locality's sourced profile."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from matcher.resolve import fold
+from service import card as cards
+from service.api.deps import MatcherDep
+from service.api.schemas.localities import Locality
+
+router = APIRouter(prefix="/localities", tags=["localities"])
+
+
+@router.get("", response_model=list[Locality])
+def search_localities(bundle: MatcherDep, q: Annotated[str, Query(max_length=200)] = "",
+                      country: Annotated[str | None, Query(pattern="^(GB|CN)$")] = None,
+                      level: Annotated[str | None, Query(max_length=40)] = None,
+                      limit: Annotated[int, Query(ge=1, le=100)] = 20):
+    """Search by English, pinyin or Chinese name (type-ahead)."""
+    frame = bundle.resolver.frame
+    if country:
+        frame = frame[frame["country"] == country]
+    if level:
+        frame = frame[frame["level"] == level]
+    key = fold(q)
+    allowed = set(frame["id"])
+    if key:
+        exact = [i for i in bundle.resolver.index.get(key, set()) if i in allowed]
+        starts = [i for i in frame["id"] if any(a.startswith(key) for a in bundle.resolver.aliases[i])]
+        ids = list(dict.fromkeys(exact + starts))
+        if len(ids) < limit:
+            ids += [s["id"] for s in bundle.resolver.suggest(q, limit=limit, country=country)
+                    if s["id"] in allowed and s["id"] not in ids]
+    else:
+        ids = frame["id"].tolist()
+    return [bundle.resolver.describe(i) for i in ids[:limit]]
+
+
+@router.get("/{locality_id}")
+def get_locality(bundle: MatcherDep, locality_id: Annotated[str, Path(max_length=200)]) -> dict:
+    """A locality's profile: every figure with its source and year, sectors, priorities, partnerships."""
+    return cards.profile(bundle, bundle.resolver.resolve(locality_id))

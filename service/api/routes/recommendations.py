@@ -1,0 +1,109 @@
+"""/v1/recommendations (JSON and CSV) and /v1/compare: ranked counterparts with contributions, reasons, caveats."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse, Response
+
+from matcher.build import Bundle
+from matcher.config import WeightError, parse_weight_string
+from matcher.estimator import Filters
+from matcher.recommend import recommend, weights_for
+from service.api.deps import AnswersDep, MatcherDep, NameQuery, PresetQuery, StoreDep
+from service.api.schemas.recommendations import CompareRequest, RecommendationRequest, Recommendations
+from service.cache import AnswerCache
+from service.profiles import ProfileStore
+
+router = APIRouter(tags=["recommendations"])
+K = Annotated[int, Query(ge=1, le=100)]
+
+
+def _weights(bundle: Bundle, store: ProfileStore | None, preset: str | None, overrides: dict | None,
+             profile: str | None = None) -> dict[str, float]:
+    if profile:
+        saved = store.get(profile) if store else None
+        if saved is None:
+            raise WeightError("profile", f"no saved profile '{profile}'")
+        return weights_for(bundle, None, {**saved["weights"], **(overrides or {})})
+    return weights_for(bundle, preset, overrides)
+
+
+def resolve_request(bundle: Bundle, store: ProfileStore | None, req: RecommendationRequest) -> tuple:
+    """(bundle, query id, k, weights, filters): everything a recommendation depends on, all resolved."""
+    qid = bundle.resolver.resolve(req.locality)
+    w = _weights(bundle, store, req.preset, req.weights, req.profile)
+    ratio = None
+    if req.pop_ratio_min is not None or req.pop_ratio_max is not None:
+        ratio = (req.pop_ratio_min or 0.0, req.pop_ratio_max or float("inf"))
+    filters = Filters(levels=tuple(req.levels), exclude_partners=req.exclude_partners, pop_ratio=ratio,
+                      within=bundle.resolver.resolve(req.within) if req.within else None)
+    return bundle, qid, req.k, w, filters
+
+
+def _answer(bundle: Bundle, store: ProfileStore, answers: AnswerCache, req: RecommendationRequest) -> Response:
+    """The JSON answer, from the cache when the same resolved request was answered before."""
+    resolved = resolve_request(bundle, store, req)
+    _, qid, k, w, filters = resolved
+    key = (qid, k, tuple(w.items()), filters)
+
+    def make() -> bytes:
+        return Recommendations.model_validate(recommend(*resolved)).model_dump_json().encode()
+
+    return Response(answers.get_or_make(key, make), media_type="application/json")
+
+
+# The two recommendation routes are async although they compute: ~3 ms of CPU either way, and skipping the
+# thread-pool hop makes them cost ~30% less server CPU under load (bench/RESULTS.md, http).
+@router.get("/recommendations", response_model=Recommendations)
+async def get_recommendations(bundle: MatcherDep, store: StoreDep, answers: AnswersDep, locality: NameQuery,
+                              k: K = 10, preset: PresetQuery = None, profile: PresetQuery = None,
+                              exclude_partners: bool = False):
+    """Ranked counterparts in the other country, with contributions, reasons and caveats."""
+    return _answer(bundle, store, answers, RecommendationRequest(locality=locality, k=k, preset=preset,
+                                                                 profile=profile, exclude_partners=exclude_partners))
+
+
+@router.post("/recommendations", response_model=Recommendations)
+async def post_recommendations(bundle: MatcherDep, store: StoreDep, answers: AnswersDep, body: RecommendationRequest):
+    """As GET, with custom `weights` (merged over the preset) and filters."""
+    return _answer(bundle, store, answers, body)
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is prefixed with ' (OWASP CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.get("/recommendations.csv", response_class=PlainTextResponse)
+def recommendations_csv(bundle: MatcherDep, store: StoreDep, locality: NameQuery, k: K = 10,
+                        preset: PresetQuery = None, weights: Annotated[str | None, Query(max_length=500)] = None):
+    """The ranked list as CSV (for the page's download button)."""
+    overrides = parse_weight_string(weights) if weights else {}
+    req = RecommendationRequest(locality=locality, k=k, preset=preset, weights=overrides)
+    payload = recommend(*resolve_request(bundle, store, req))
+    buf = io.StringIO()
+    blocks_ = list(payload["weights"])
+    w = csv.writer(buf)
+    w.writerow(["rank", "id", "name", "name_zh", "level", "score", *blocks_, "reasons", "caveats"])
+    for r in payload["results"]:
+        loc = r["locality"]
+        w.writerow([r["rank"], loc["id"], _cell(loc["name"]), _cell(loc["name_zh"] or ""), loc["level"],
+                     f"{r['score']:.4f}", *(f"{r['contributions'][b]:.4f}" for b in blocks_),
+                     _cell(" | ".join(r["reasons"])), _cell(" | ".join(r["caveats"]))])
+    name = f"partners-{payload['query']['id']}.csv"
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/compare", response_model=Recommendations)
+def compare(bundle: MatcherDep, body: CompareRequest):
+    """Rank a given list of candidates (approaches a council has received) for a locality."""
+    qid = bundle.resolver.resolve(body.locality)
+    other = "CN" if bundle.matcher.country_of(qid) == "GB" else "GB"
+    ids = tuple(dict.fromkeys(bundle.resolver.resolve(c, country=other) for c in body.candidates))
+    w = weights_for(bundle, body.preset, body.weights)
+    return recommend(bundle, qid, k=len(ids), weights=w, filters=Filters(only=ids))
