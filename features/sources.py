@@ -1,4 +1,12 @@
-"""Read data/raw/*.csv into validated frames, or a list of problems naming file, line and column."""
+"""Read data/raw into validated frames, or a list of problems naming file, line and column.
+
+Layout: a table is one file (`data/raw/<table>.csv`) or one folder with one file per source
+(`data/raw/<table>/*.csv`). Every file of a folder table is read; the result does not depend on the order
+the files are read in: a key (e.g. id + indicator + year) given twice is an error naming both rows, and
+choosing among *different* years of a figure is the feature code's documented rule (the latest year is
+used, `features.frame`). A CSV under the data directory that belongs to no table is an error, so rows put
+in a file the loader would not read are never silently ignored.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +19,17 @@ import pandera.errors
 
 from features.schemas import INDICATORS, KEYS, SCHEMAS, Problem
 
-# table -> file patterns under the data directory. Topic tables may be split across files by author.
+# table -> file patterns under the data directory: one file, or one folder with one file per source.
 FILES: dict[str, tuple[str, ...]] = {
     "localities_cn": ("localities_cn.csv",),
     "localities_gb": ("localities_gb.csv",),
-    "indicators": ("indicators_*.csv",),
+    "indicators": ("indicators/*.csv",),
     "sectors": ("sectors.csv",),
-    "industry": ("industry_*.csv",),
+    "industry": ("industry/*.csv",),
     "priority_tags": ("priority_tags.csv",),
-    "priorities": ("priorities*.csv",),
+    "priorities": ("priorities/*.csv",),
     "partnerships": ("partnerships.csv",),
-    "education_links": ("education_links*.csv",),
+    "education_links": ("education_links.csv",),
     "airports": ("airports.csv",),
     "flights": ("flights.csv",),
     "consulates": ("consulates.csv",),
@@ -112,8 +120,16 @@ def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
 
     for table, keys in KEYS.items():
         df = frames[table]
-        dup = df.duplicated(subset=keys, keep="first")
-        each_row(df, dup, keys[-1], lambda r, k=keys: f"duplicate key {tuple(r[c] for c in k)}")
+        dup = df.duplicated(subset=keys, keep=False)
+        if not dup.any():
+            continue
+        # Name every place a key is given, so the fix does not depend on which file happened to be read first.
+        for _, group in df[dup].groupby(keys, sort=False, dropna=False):
+            where = [(r["_file"], int(r["_line"])) for _, r in group.iterrows()]
+            key = tuple(group.iloc[0][c] for c in keys)
+            for i, (file, line) in enumerate(where):
+                others = "; ".join(f"{f}, line {n}" for j, (f, n) in enumerate(where) if j != i)
+                problems.append(Problem(file, line, keys[-1], f"duplicate key {key}: also given at {others}"))
 
     gb_ids = set(frames["localities_gb"]["id"])
     cn_ids = set(frames["localities_cn"]["id"])
@@ -157,6 +173,14 @@ def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     return problems
 
 
+def _stray_files(data_dir: Path) -> list[Problem]:
+    """CSV files under the data directory that no table reads (e.g. a file in the old flat layout)."""
+    claimed = {p for table in FILES for p in _files_for(data_dir, table)}
+    return [Problem(str(p.relative_to(data_dir.parent)), None, None,
+                    "belongs to no table: put it in a table's folder (see FILES in features/sources.py)")
+            for p in sorted(data_dir.rglob("*.csv")) if p not in claimed]
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -172,7 +196,7 @@ def load_tables(data_dir: Path) -> Tables:
     data_dir = Path(data_dir)
     root = data_dir.parent
     frames: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
+    problems: list[Problem] = _stray_files(data_dir)
     for table in FILES:
         paths = _files_for(data_dir, table)
         if not paths:

@@ -174,7 +174,7 @@ def _data(tmp: Path, name: str, change: bool) -> Path:
     raw = tmp / name / "raw"
     shutil.copytree(FIXTURES_DIR, raw)
     if change:
-        path = raw / "indicators_fixture.csv"
+        path = raw / "indicators" / "synthetic.csv"
         text = path.read_text()
         assert "E08000901,population,550000," in text
         path.write_text(text.replace("E08000901,population,550000,", "E08000901,population,560000,"))

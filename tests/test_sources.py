@@ -30,14 +30,14 @@ def _edit(path, old, new):
 
 
 def test_bad_number_names_file_line_column(fixture_copy):
-    _edit(fixture_copy / "indicators_fixture.csv", "E08000902,population,480000", "E08000902,population,lots")
+    _edit(fixture_copy / "indicators" / "synthetic.csv", "E08000902,population,480000", "E08000902,population,lots")
     (p,) = _problems(fixture_copy)
-    assert p.file.endswith("indicators_fixture.csv") and p.line == 4 and p.column == "value"
+    assert p.file.endswith("indicators/synthetic.csv") and p.line == 4 and p.column == "value"
     assert "lots" in p.message
 
 
 def test_out_of_vocabulary_value(fixture_copy):
-    _edit(fixture_copy / "industry_fixture.csv", "210200,ports_maritime,3", "210200,ports_maritime,7")
+    _edit(fixture_copy / "industry" / "synthetic.csv", "210200,ports_maritime,3", "210200,ports_maritime,7")
     (p,) = _problems(fixture_copy)
     assert (p.line, p.column) == (12, "strength")
 
@@ -58,8 +58,10 @@ def test_duplicate_id(fixture_copy):
     path = fixture_copy / "localities_cn.csv"
     path.write_text(path.read_text(encoding="utf-8") + path.read_text(encoding="utf-8").splitlines()[2] + "\n",
                     encoding="utf-8")
-    (p,) = _problems(fixture_copy)
-    assert "duplicate" in p.message and p.line == 10
+    first, second = _problems(fixture_copy)
+    assert (first.line, second.line) == (3, 10)
+    assert "duplicate" in first.message and "localities_cn.csv, line 10" in first.message
+    assert "localities_cn.csv, line 3" in second.message
 
 
 def test_not_utf8(fixture_copy):
@@ -69,6 +71,54 @@ def test_not_utf8(fixture_copy):
 
 
 def test_estimate_needs_a_method(fixture_copy):
-    _edit(fixture_copy / "indicators_fixture.csv", "1,sum of two made-up parts", "1,")
+    _edit(fixture_copy / "indicators" / "synthetic.csv", "1,sum of two made-up parts", "1,")
     (p,) = _problems(fixture_copy)
     assert p.column == "note"
+
+
+def _append_row(path, row):
+    """A new file holding the header of `path` and one row copied from it (the `row`-th data row)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return lines[0] + "\n" + lines[row] + "\n"
+
+
+def test_same_key_in_two_files_names_both(fixture_copy):
+    """Two sources giving the same id+indicator+year: an error at both rows, whichever file is read first."""
+    src = fixture_copy / "indicators" / "synthetic.csv"
+    line = src.read_text(encoding="utf-8").splitlines()[3]  # E08000902 population, CSV line 4
+    for name in ("aaa_second_source.csv", "zzz_second_source.csv"):
+        extra = fixture_copy / "indicators" / name
+        extra.write_text(_append_row(src, 3), encoding="utf-8")
+        problems = _problems(fixture_copy)
+        assert {(p.file.split("/")[-1], p.line) for p in problems} == {("synthetic.csv", 4), (name, 2)}
+        by_file = {p.file.split("/")[-1]: p for p in problems}
+        assert f"indicators/{name}, line 2" in by_file["synthetic.csv"].message
+        assert "indicators/synthetic.csv, line 4" in by_file[name].message
+        assert line.split(",")[0] in by_file[name].message
+        extra.unlink()
+
+
+def test_different_years_in_two_files_are_allowed_and_latest_is_used(fixture_copy):
+    """The documented rule among different years: the latest year is used, whichever file it is in."""
+    from features.frame import locality_frame
+
+    src = fixture_copy / "indicators" / "synthetic.csv"
+    header = src.read_text(encoding="utf-8").splitlines()[0]
+    base = locality_frame(load_tables(fixture_copy)).set_index("id")
+    year = int(base.loc["E08000902", "population__year"])
+    for name in ("aaa_newer.csv", "zzz_newer.csv"):
+        extra = fixture_copy / "indicators" / name
+        extra.write_text(header + f"\nE08000902,population,123456,{year + 1},synthetic newer source,0,\n",
+                         encoding="utf-8")
+        frame = locality_frame(load_tables(fixture_copy)).set_index("id")
+        assert frame.loc["E08000902", "population"] == 123456
+        assert frame.loc["E08000902", "population__year"] == year + 1
+        extra.unlink()
+
+
+def test_file_outside_the_layout_is_an_error(fixture_copy):
+    """Rows in a file no table reads (e.g. the old flat name indicators_x.csv) must not vanish silently."""
+    stray = fixture_copy / "indicators_extra.csv"
+    stray.write_text((fixture_copy / "indicators" / "synthetic.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    (p,) = _problems(fixture_copy)
+    assert p.file.endswith("indicators_extra.csv") and "belongs to no table" in p.message
