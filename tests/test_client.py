@@ -1,14 +1,19 @@
-"""matcher.client against the real app: typed results, and errors raised with their problem+json fields."""
+"""matcher_client against the real app: typed results, and errors raised with their problem+json fields."""
 
 import pytest
 from fastapi.testclient import TestClient
 
 from features.sources import load_tables
 from matcher.build import fit_bundle
-from matcher.client import AmbiguousLocality, InvalidRequest, LocalityNotFound, MatcherClient
-from service.api.schemas.explain import Card
-from service.api.schemas.localities import Locality
-from service.api.schemas.recommendations import Recommendations
+from matcher_client import (
+    AmbiguousLocality,
+    Card,
+    InvalidRequest,
+    Locality,
+    LocalityNotFound,
+    MatcherClient,
+    Recommendations,
+)
 from service.app import create_app
 from service.core.config import Settings
 

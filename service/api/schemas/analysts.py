@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.schemas.localities import Locality
+from matcher_client.models import Diff, Move, Preset, Profile
 from service.api.schemas.recommendations import Weights
+
+__all__ = ["Diff", "DiffRequest", "Move", "Preset", "Profile", "ProfileIn", "Weighting"]
 
 
 class Weighting(BaseModel):
@@ -23,35 +25,7 @@ class DiffRequest(BaseModel):
     b: Weighting
 
 
-class Move(BaseModel):
-    locality: Locality
-    rank_a: int | None
-    rank_b: int | None
-
-
-class Diff(BaseModel):
-    query: Locality
-    moved_up: list[Move]
-    moved_down: list[Move]
-    entered: list[Move]
-    left: list[Move]
-    unchanged: list[Move]
-
-
 class ProfileIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     weights: Weights
     description: str = Field(default="", max_length=500)
-
-
-class Profile(BaseModel):
-    name: str
-    weights: dict[str, float]
-    description: str
-    updated_at: str
-
-
-class Preset(BaseModel):
-    name: str
-    description: str
-    weights: dict[str, float]

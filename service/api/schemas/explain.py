@@ -1,23 +1,5 @@
-"""Schemas of /v1/explain: the six-section assessment card."""
+"""Schemas of /v1/explain: the six-section assessment card (the client's response types)."""
 
-from __future__ import annotations
+from matcher_client.models import Card, Section
 
-from pydantic import BaseModel
-
-from service.api.schemas.localities import Locality
-
-
-class Section(BaseModel):
-    title: str
-    items: list[str]
-    sources: list[str] = []
-
-
-class Card(BaseModel):
-    a: Locality
-    b: Locality
-    score: float
-    contributions: dict[str, float]
-    reasons: list[str]
-    caveats: list[str]
-    sections: list[Section]
+__all__ = ["Card", "Section"]

@@ -1,13 +1,5 @@
-"""Schemas of /v1/localities (and the locality every other answer names)."""
+"""Schemas of /v1/localities (and the locality every other answer names): the response type is the client's."""
 
-from __future__ import annotations
+from matcher_client.models import Locality
 
-from pydantic import BaseModel, Field
-
-
-class Locality(BaseModel):
-    id: str = Field(examples=["E08000019"])
-    name: str = Field(examples=["Sheffield"])
-    name_zh: str | None = Field(default=None, examples=["鞍山市"])
-    country: str = Field(examples=["GB"])
-    level: str = Field(examples=["metropolitan_district"])
+__all__ = ["Locality"]

@@ -1,4 +1,4 @@
-"""Schemas of /v1/recommendations and /v1/compare."""
+"""Schemas of /v1/recommendations and /v1/compare: requests here, responses from the client's contract."""
 
 from __future__ import annotations
 
@@ -6,34 +6,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.schemas.localities import Locality
+from matcher_client.models import Partnership, Recommendations, Result
+
+__all__ = ["CompareRequest", "Name", "Partnership", "RecommendationRequest", "Recommendations", "Result", "Weights"]
 
 Weights = dict[str, float]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class Partnership(BaseModel):
-    kind: str
-    year_signed: int | None
-    status: str
-    source: str
-
-
-class Result(BaseModel):
-    rank: int
-    locality: Locality
-    score: float
-    contributions: dict[str, float]
-    reasons: list[str]
-    caveats: list[str]
-    partnership: Partnership | None = None
-    mutual_rank: int | None = None
-
-
-class Recommendations(BaseModel):
-    query: Locality
-    weights: dict[str, float]
-    results: list[Result]
 
 
 class RecommendationRequest(BaseModel):

@@ -5,8 +5,9 @@
         for r in recs.results:
             print(r.rank, r.locality.name, r.locality.name_zh, round(r.score, 3), r.reasons[0])
 
-Results are the service's own pydantic models (service.schemas), so client and server share one
-contract. Every error answer becomes a MatcherAPIError subclass carrying the problem+json fields.
+Results are pydantic models from matcher_client.models, the same classes the service declares its responses
+with, so client and server share one contract; this package imports nothing from the server or the model.
+Every error answer becomes a MatcherAPIError subclass carrying the problem+json fields.
 """
 
 from __future__ import annotations
@@ -16,10 +17,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-from service.api.schemas.analysts import Diff, Preset, Profile
-from service.api.schemas.explain import Card
-from service.api.schemas.localities import Locality
-from service.api.schemas.recommendations import Recommendations
+from matcher_client.models import Card, Diff, Locality, Preset, Profile, Recommendations
 
 T = TypeVar("T")
 

@@ -1,0 +1,86 @@
+"""The API's response types: the contract between the service and its clients.
+
+Plain pydantic models with no dependency on the server or the model, so a back end can install the client
+alone. The service declares its responses with these same classes (service/api/schemas/), so the two cannot
+drift apart.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Locality(BaseModel):
+    id: str = Field(examples=["E08000019"])
+    name: str = Field(examples=["Sheffield"])
+    name_zh: str | None = Field(default=None, examples=["鞍山市"])
+    country: str = Field(examples=["GB"])
+    level: str = Field(examples=["metropolitan_district"])
+
+
+class Partnership(BaseModel):
+    kind: str
+    year_signed: int | None
+    status: str
+    source: str
+
+
+class Result(BaseModel):
+    rank: int
+    locality: Locality
+    score: float
+    contributions: dict[str, float]
+    reasons: list[str]
+    caveats: list[str]
+    partnership: Partnership | None = None
+    mutual_rank: int | None = None
+
+
+class Recommendations(BaseModel):
+    query: Locality
+    weights: dict[str, float]
+    results: list[Result]
+
+
+class Section(BaseModel):
+    title: str
+    items: list[str]
+    sources: list[str] = []
+
+
+class Card(BaseModel):
+    a: Locality
+    b: Locality
+    score: float
+    contributions: dict[str, float]
+    reasons: list[str]
+    caveats: list[str]
+    sections: list[Section]
+
+
+class Move(BaseModel):
+    locality: Locality
+    rank_a: int | None
+    rank_b: int | None
+
+
+class Diff(BaseModel):
+    query: Locality
+    moved_up: list[Move]
+    moved_down: list[Move]
+    entered: list[Move]
+    left: list[Move]
+    unchanged: list[Move]
+
+
+class Profile(BaseModel):
+    name: str
+    weights: dict[str, float]
+    description: str
+    updated_at: str
+
+
+class Preset(BaseModel):
+    name: str
+    description: str
+    weights: dict[str, float]
