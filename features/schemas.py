@@ -25,7 +25,8 @@ GB_LEVELS = [
     "nation", "region", "combined_authority", "county", "unitary", "metropolitan_district",
     "london_borough", "non_metropolitan_district", "scottish_council", "welsh_principal_area", "ni_district",
 ]
-CN_LEVELS = ["province", "municipality", "sub_provincial_city", "prefecture_city", "prefecture"]
+CN_LEVELS = ["province", "municipality", "sub_provincial_city", "prefecture_city", "prefecture",
+             "county_city", "district"]  # 县级市 and 市辖区: parent_id is the prefecture (or province/municipality)
 PARTNERSHIP_KINDS = ["sister_city", "friendship", "economic_partnership", "mou"]
 PARTNERSHIP_STATUS = ["active", "dormant", "terminated", "unknown"]
 EDU_KINDS = ["campus", "joint_institute", "joint_school", "joint_programme"]

@@ -145,6 +145,15 @@ def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
 
     unknown("localities_gb", "parent_id", gb_ids, "GB locality id")
     unknown("localities_cn", "parent_id", cn_ids, "CN locality id")
+    cn = frames["localities_cn"]
+    level_of = dict(zip(cn["id"], cn["level"], strict=True))
+    # A county-level city or district hangs under a prefecture-level unit (or, for 省直辖 cities and a
+    # municipality's districts, directly under its province or municipality), never under another county.
+    upper = {"province", "municipality", "sub_provincial_city", "prefecture_city", "prefecture"}
+    low = cn["level"].isin(["county_city", "district"])
+    bad_parent = low & (cn["parent_id"].isna() | ~cn["parent_id"].map(level_of).isin(upper))
+    each_row(cn, bad_parent, "parent_id",
+             lambda r: f"a {r['level']} needs a prefecture-level or provincial parent, not '{r['parent_id']}'")
     for table, column in [("indicators", "id"), ("industry", "id"), ("priorities", "id"),
                           ("airports", "locality_id"), ("consulates", "host_id")]:
         unknown(table, column, all_ids, "locality id")

@@ -22,8 +22,8 @@ class UnknownLocality(LookupError):
 class AmbiguousLocality(LookupError):
     def __init__(self, query: str, candidates: list[dict]):
         self.query, self.candidates = query, candidates
-        names = ", ".join(f"{c['name']} ({c['id']}, {c['level']})" for c in candidates)
-        super().__init__(f"'{query}' matches several localities: {names}; use an id")
+        names = "; ".join(f"{c.get('qualified') or c['name']} ({c['id']}, {c['level']})" for c in candidates)
+        super().__init__(f"'{query}' matches several localities: {names}; use an id or the qualified name")
 
 
 def fold(text: str) -> str:
@@ -58,6 +58,37 @@ def _aliases(row: pd.Series) -> set[str]:
     return {fold(n) for n in names if isinstance(n, str) and n}
 
 
+def _qualified(row: pd.Series, province: pd.Series | None) -> set[str]:
+    """'Fuzhou, Jiangxi', 'Jiangxi Fuzhou', '江西抚州': a Chinese place named with its province, which is how
+    officers tell apart the cities that share an English name (Fuzhou, Taizhou, Suzhou, Yichun, Yulin)."""
+    if province is None or province["id"] == row["id"]:
+        return set()
+    names = set()
+    own = [n for n in (row["name"], row.get("name_pinyin")) if isinstance(n, str) and n]
+    prov = [n for n in (province["name"], province.get("name_pinyin")) if isinstance(n, str) and n]
+    for a in own:
+        for b in prov:
+            names |= {f"{a}, {b}", f"{b} {a}"}
+    zh, pzh = row.get("name_zh"), province.get("name_zh")
+    if isinstance(zh, str) and isinstance(pzh, str):
+        for z in {zh, _strip_zh(zh)}:
+            for p in {pzh, _strip_zh(pzh)}:
+                names.add(p + z)
+    return {fold(n) for n in names}
+
+
+def _strip_zh(zh: str) -> str:
+    for suffix in ZH_SUFFIXES:
+        if zh.endswith(suffix) and len(zh) > len(suffix) + 1:
+            return zh[: -len(suffix)]
+    return zh
+
+
+def province_of(i: str) -> str | None:
+    """The provincial-level unit a Chinese locality lies in (GB/T 2260: the first two digits)."""
+    return None if country_of_id(i) == "GB" else i[:2] + "0000"
+
+
 def country_of_id(i: str) -> str:
     """GSS codes start with a letter, GB/T 2260 codes with a digit."""
     return "GB" if i[:1].isalpha() else "CN"
@@ -73,9 +104,10 @@ class Resolver:
         self.aliases: dict[str, set[str]] = {}
         self.choices: dict[str, str] = {}
         self.described: dict[str, dict] = {}
-        for _, row in self.frame.iterrows():
-            i = row["id"]
-            self.aliases[i] = _aliases(row)
+        rows = {row["id"]: row for _, row in self.frame.iterrows()}
+        for i, row in rows.items():
+            prov = province_of(i)
+            self.aliases[i] = _aliases(row) | _qualified(row, rows.get(prov) if prov else None)
             for key in self.aliases[i]:
                 self.index.setdefault(key, set()).add(i)
             for own in (i, row["name"], row.get("name_zh")):
@@ -89,6 +121,14 @@ class Resolver:
 
     def describe(self, i: str) -> dict:
         return dict(self.described[i])
+
+    def candidate(self, i: str) -> dict:
+        """describe() plus a name that picks this one out ('Fuzhou, Jiangxi') when names are shared."""
+        d = self.describe(i)
+        prov = province_of(i)
+        if prov and prov != i and prov in self.described:
+            d["qualified"] = f"{d['name']}, {self.described[prov]['name']}"
+        return d
 
     def suggest(self, query: str, limit: int = 5, country: str | None = None) -> list[dict]:
         """Closest names by rapidfuzz WRatio (handles word order, partial names, Chinese characters)."""
@@ -109,5 +149,5 @@ class Resolver:
         if len(ids) == 1:
             return next(iter(ids))
         if len(ids) > 1:
-            raise AmbiguousLocality(query, sorted((self.describe(i) for i in ids), key=lambda d: d["id"]))
+            raise AmbiguousLocality(query, sorted((self.candidate(i) for i in ids), key=lambda d: d["id"]))
         raise UnknownLocality(query, self.suggest(q, country=country))

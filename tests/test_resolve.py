@@ -58,3 +58,22 @@ def test_near_miss_suggests(resolver):
     with pytest.raises(UnknownLocality) as e:
         resolver.resolve("Glasgo")
     assert e.value.suggestions[0]["id"] == "S12000049"
+
+
+def test_shared_name_resolves_with_its_province():
+    """'Fuzhou' asks; 'Fuzhou, Jiangxi' (or '江西抚州') picks the Jiangxi city; candidates say how to pick."""
+    rows = [("350000", "Fujian", "福建省", "Fujian", "CN", "province"),
+            ("360000", "Jiangxi", "江西省", "Jiangxi", "CN", "province"),
+            ("350100", "Fuzhou", "福州市", "Fuzhou", "CN", "prefecture_city"),
+            ("361000", "Fuzhou", "抚州市", "Fuzhou", "CN", "prefecture_city"),
+            ("350582", "Jinjiang", "晋江市", "Jinjiang", "CN", "county_city")]
+    r = Resolver(pd.DataFrame(rows, columns=["id", "name", "name_zh", "name_pinyin", "country", "level"]))
+    with pytest.raises(AmbiguousLocality) as e:
+        r.resolve("Fuzhou")
+    assert {c["qualified"] for c in e.value.candidates} == {"Fuzhou, Fujian", "Fuzhou, Jiangxi"}
+    assert "Fuzhou, Jiangxi (361000" in str(e.value)
+    assert r.resolve("Fuzhou, Jiangxi") == "361000" == r.resolve("jiangxi fuzhou") == r.resolve("江西抚州")
+    assert r.resolve("Fuzhou, Fujian") == "350100"
+    assert r.resolve("Jinjiang") == r.resolve("Jinjiang, Fujian") == "350582"
+    with pytest.raises(UnknownLocality):
+        r.resolve("Fuzhou, Zhejiang")
