@@ -29,6 +29,7 @@ CN_LEVELS = ["province", "municipality", "sub_provincial_city", "prefecture_city
              "county_city", "district"]  # 县级市 and 市辖区: parent_id is the prefecture (or province/municipality)
 PARTNERSHIP_KINDS = ["sister_city", "friendship", "economic_partnership", "mou"]
 PARTNERSHIP_STATUS = ["active", "dormant", "terminated", "unknown"]
+INDUSTRY_STATUS = ["current", "closed"]
 EDU_KINDS = ["campus", "joint_institute", "joint_school", "joint_programme"]
 
 INDICATORS: dict[str, dict] = tomllib.loads(INDICATORS_TOML.read_text())
@@ -57,8 +58,8 @@ def _num(checks=None, nullable=True) -> pa.Column:
     return pa.Column(float, checks=checks or [], nullable=nullable, coerce=True)
 
 
-def _year(nullable=False) -> pa.Column:
-    return pa.Column("Int64", checks=[YEAR], nullable=nullable, coerce=True)
+def _year(nullable=False, required=True) -> pa.Column:
+    return pa.Column("Int64", checks=[YEAR], nullable=nullable, coerce=True, required=required)
 
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
@@ -104,6 +105,10 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "evidence": _str(checks=NONBLANK),
         "source": _str(checks=NONBLANK),
         "year": _year(),
+        # Optional: a plant or cluster that has ended stays as history with status 'closed' and the year
+        # it ended; rows without status are current.
+        "status": _str(nullable=True, required=False, checks=Check.isin(INDUSTRY_STATUS)),
+        "until": _year(nullable=True, required=False),
     }, strict=True),
     "priority_tags": pa.DataFrameSchema({
         "tag": _str(checks=Check.str_matches(r"^[a-z_]+$")),
@@ -124,6 +129,10 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "status": _str(checks=Check.isin(PARTNERSHIP_STATUS)),
         "source": _str(checks=NONBLANK),
         "note": _str(nullable=True),
+        # Optional: the year of the latest dated evidence for the status, and that evidence (a page
+        # read); every status other than 'unknown' needs both (checked in features.sources).
+        "status_year": _year(nullable=True, required=False),
+        "status_source": _str(nullable=True, required=False),
     }, strict=True),
     "education_links": pa.DataFrameSchema({
         "uk_id": _str(checks=Check.str_matches(GSS)),
@@ -160,6 +169,11 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "year": _year(),
         "source": _str(checks=NONBLANK),
     }, strict=True),
+}
+
+# Optional columns, added empty to a table whose files all leave them out, so code can rely on them.
+OPTIONAL_COLUMNS: dict[str, list[str]] = {
+    "industry": ["status", "until"], "partnerships": ["status_year", "status_source"],
 }
 
 # Which columns make a row unique, per table.

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from features.schemas import INDICATORS, KEYS, SCHEMAS, Problem
+from features.schemas import INDICATORS, KEYS, OPTIONAL_COLUMNS, SCHEMAS, Problem
 
 # table -> file patterns under the data directory: one file, or one folder with one file per source.
 FILES: dict[str, tuple[str, ...]] = {
@@ -171,6 +171,19 @@ def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
             if s not in sectors:
                 problems.append(Problem(row["_file"], int(row["_line"]), "related_sectors", f"unknown sector '{s}'"))
 
+    industry = frames["industry"]
+    closed = industry["status"] == "closed"
+    each_row(industry, closed & industry["until"].isna(), "until", lambda r: "a closed row must give the year it ended")
+    each_row(industry, ~closed & industry["until"].notna(), "status",
+             lambda r: "a row with 'until' must have status 'closed'")
+
+    part = frames["partnerships"]
+    dated = part["status"] != "unknown"
+    each_row(part, dated & (part["status_year"].isna() | part["status_source"].isna()), "status_year",
+             lambda r: f"status '{r['status']}' needs status_year and status_source (the dated evidence for it)")
+    early = part["status_year"].notna() & part["year_signed"].notna() & (part["status_year"] < part["year_signed"])
+    each_row(part, early, "status_year", lambda r: "status evidence dated before the link was signed")
+
     ind = frames["indicators"]
     for name, spec in INDICATORS.items():
         rows = ind["indicator"] == name
@@ -219,6 +232,9 @@ def load_tables(data_dir: Path) -> Tables:
                 parts.append(frame)
         if parts:
             frames[table] = pd.concat(parts, ignore_index=True)
+            for column in OPTIONAL_COLUMNS.get(table, []):
+                if column not in frames[table]:
+                    frames[table][column] = pd.Series([None] * len(frames[table]), dtype=object)
     if problems:
         raise DataError(problems)
     problems = _cross_checks(frames)

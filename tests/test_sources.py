@@ -122,3 +122,34 @@ def test_file_outside_the_layout_is_an_error(fixture_copy):
     stray.write_text((fixture_copy / "indicators" / "synthetic.csv").read_text(encoding="utf-8"), encoding="utf-8")
     (p,) = _problems(fixture_copy)
     assert p.file.endswith("indicators_extra.csv") and "belongs to no table" in p.message
+
+
+def test_status_needs_dated_evidence(fixture_copy):
+    _edit(fixture_copy / "partnerships.csv", "1999,active,synthetic fixture,,2023,synthetic fixture",
+          "1999,active,synthetic fixture,,,")
+    (p,) = _problems(fixture_copy)
+    assert p.file.endswith("partnerships.csv") and p.line == 4 and p.column == "status_year"
+
+
+def test_unknown_status_needs_no_evidence(fixture_copy):
+    _edit(fixture_copy / "partnerships.csv", "1999,active,synthetic fixture,,2023,synthetic fixture",
+          "1999,unknown,synthetic fixture,,,")
+    assert len(load_tables(fixture_copy)["partnerships"]) == 5
+
+
+def test_closed_industry_row_needs_its_end_year(fixture_copy):
+    path = fixture_copy / "industry" / "synthetic.csv"
+    text = path.read_text(encoding="utf-8").splitlines()
+    text = [text[0] + ",status,until"] + [line + ",," for line in text[1:]]
+    text[1] = text[1][:-2] + ",closed,"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    (p,) = _problems(fixture_copy)
+    assert p.file.endswith("industry/synthetic.csv") and p.line == 2 and p.column == "until"
+    path.write_text("\n".join(text).replace(",closed,", ",closed,2024", 1) + "\n", encoding="utf-8")
+    industry = load_tables(fixture_copy)["industry"]
+    assert industry.loc[industry["status"] == "closed", "until"].tolist() == [2024]
+
+
+def test_optional_columns_exist_when_no_file_has_them(tables):
+    assert {"status", "until"} <= set(tables["industry"].columns)
+    assert {"status_year", "status_source"} <= set(tables["partnerships"].columns)
