@@ -179,7 +179,7 @@ OPTIONAL_COLUMNS: dict[str, list[str]] = {
 # Which columns make a row unique, per table.
 KEYS: dict[str, list[str]] = {
     "localities_cn": ["id"], "localities_gb": ["id"], "indicators": ["id", "indicator", "year"],
-    "sectors": ["sector"], "industry": ["id", "sector"], "priority_tags": ["tag"],
+    "sectors": ["sector"], "industry": ["id", "sector", "status"], "priority_tags": ["tag"],
     "priorities": ["id", "tag"], "partnerships": ["uk_id", "cn_id", "kind"],
     "education_links": ["uk_id", "cn_id", "uk_institution", "cn_institution"],
     "airports": ["iata"], "flights": ["uk_iata", "cn_iata", "airline"],

@@ -237,7 +237,13 @@ def load_tables(data_dir: Path) -> Tables:
                     frames[table][column] = pd.Series([None] * len(frames[table]), dtype=object)
     if problems:
         raise DataError(problems)
+    frames["industry"]["status"] = frames["industry"]["status"].fillna("current")
     problems = _cross_checks(frames)
     if problems:
         raise DataError(problems)
+    # Closed plants and clusters are history: features read current rows only (one per locality and sector);
+    # the closed ones stay available as their own frame.
+    closed = frames["industry"]["status"] == "closed"
+    frames["industry_closed"] = frames["industry"][closed].reset_index(drop=True)
+    frames["industry"] = frames["industry"][~closed].reset_index(drop=True)
     return Tables(frames=frames, checksums=data_checksums(data_dir))

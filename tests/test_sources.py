@@ -146,8 +146,25 @@ def test_closed_industry_row_needs_its_end_year(fixture_copy):
     (p,) = _problems(fixture_copy)
     assert p.file.endswith("industry/synthetic.csv") and p.line == 2 and p.column == "until"
     path.write_text("\n".join(text).replace(",closed,", ",closed,2024", 1) + "\n", encoding="utf-8")
-    industry = load_tables(fixture_copy)["industry"]
-    assert industry.loc[industry["status"] == "closed", "until"].tolist() == [2024]
+    t = load_tables(fixture_copy)
+    assert t["industry_closed"]["until"].tolist() == [2024]
+    assert (t["industry"]["status"] == "current").all() and len(t["industry"]) == len(text) - 2
+
+
+def test_closed_row_and_its_successor_share_a_sector(fixture_copy):
+    """A plant that closed and what replaced it: two rows for one locality and sector, one of them closed."""
+    path = fixture_copy / "industry" / "synthetic.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = lines[1]
+    lines = [lines[0] + ",status,until", first + ",closed,2020"] + [line + ",," for line in lines[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    t = load_tables(fixture_copy)
+    key = tuple(first.split(",")[:2])
+    assert len(t["industry_closed"]) == 1 and tuple(t["industry_closed"].iloc[0][["id", "sector"]]) == key
+    assert (t["industry"][["id", "sector"]].apply(tuple, axis=1) == key).sum() == 1
+    path.write_text("\n".join(lines).replace(",closed,2020", ",,", 1) + "\n", encoding="utf-8")
+    dup = [p for p in _problems(fixture_copy) if "duplicate" in p.message]
+    assert {(p.file.split("/")[-1], p.line) for p in dup} == {("synthetic.csv", 2), ("synthetic.csv", 3)}
 
 
 def test_optional_columns_exist_when_no_file_has_them(tables):
