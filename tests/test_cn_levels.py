@@ -100,3 +100,18 @@ def test_shared_names_ask_with_qualified_candidates(resolver, typed, ids):
     for c in e.value.candidates:  # each candidate's qualified name picks it out
         if "qualified" in c:
             assert resolver.resolve(c["qualified"]) == c["id"]
+
+
+def test_prefecture_level_figures_are_near_complete(shipped):
+    """Issue 12's target: population and GDP under 5% missing for prefecture-level units; HEI counts for all."""
+    from features.frame import locality_frame
+
+    f = locality_frame(shipped)
+    pref = f[f["level"].isin(["sub_provincial_city", "prefecture_city", "prefecture"])]
+    assert len(pref) == 333
+    assert pref["population"].isna().mean() < 0.05
+    assert pref["gdp_local_m"].isna().mean() < 0.05
+    assert pref["hei_count"].notna().all()
+    county = f[f["level"] == "county_city"]
+    assert county["population"].isna().mean() < 0.02  # only the XPCC cities founded after the census
+    assert f.set_index("id").loc["320583", "population"] == 2092496  # Kunshan, NBS county tabulation
