@@ -1,17 +1,34 @@
-FROM python:3.11-slim
+# The service image: dependencies pinned by constraints.txt (the versions the tests ran on), the model built
+# from data/raw at image build time, served by an unprivileged user. scripts/docker-smoke.sh builds and checks it.
+FROM python:3.11-slim AS base
+ENV PYTHONDONTWRITEBYTECODE=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
 WORKDIR /app
-COPY pyproject.toml README.md ./
+# Dependency layer: rebuilt only when pyproject.toml or constraints.txt change, not on a code change.
+COPY constraints.txt pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install -c constraints.txt -r /tmp/requirements.txt && rm /tmp/requirements.txt
+
+# Build stage: fit the model on the shipped data. Only models/ leaves this stage.
+FROM base AS model
+COPY matcher matcher
+COPY features features
+COPY data/raw data/raw
+RUN mkdir -p models && python -m matcher.cli build --data data/raw --models models
+
+# The served image: dependencies, then the code (run in place from /app, not installed twice), then the model.
+FROM base
+COPY matcher_client matcher_client
 COPY matcher matcher
 COPY features features
 COPY service service
-COPY bench bench
-COPY data data
-ENV MATCHER_DATA_DIR=/app/data
-RUN pip install --no-cache-dir . && mkdir -p models && matcher build --models /app/models
-ENV MATCHER_MODELS_DIR=/app/models
+COPY --from=model /app/models models
+COPY models/evaluation.json models/MODEL_CARD.md models/
+ENV PYTHONPATH=/app MATCHER_MODELS_DIR=/app/models
 # Serve as an unprivileged user; it owns only models/ (where profiles.db is written).
 RUN useradd --create-home --uid 10001 matcher && chown -R matcher /app/models
 USER matcher
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
-CMD ["matcher", "serve", "--host", "0.0.0.0", "--port", "8000"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"
+CMD ["python", "-m", "matcher.cli", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -99,7 +99,7 @@ def run(quick: bool) -> dict[str, dict]:
     # As served (answer cache on: repeated requests, as an embedded widget makes), then with the cache off,
     # so every request ranks, explains and serialises from scratch.
     floor, recs, per_round = _measure(ids, load, rounds)
-    floor0, recs0, per_round0 = _measure(ids, load, rounds, {"MATCHER_ANSWER_CACHE_SIZE": "0"})
+    floor0, recs0, per_round0 = _measure(ids, load, rounds, {"MATCHER_ANSWER_CACHE_BYTES": "0"})
     ratio = recs["throughput_rps"] / floor["throughput_rps"]
     ratio0 = recs0["throughput_rps"] / floor0["throughput_rps"]
     rows = [

@@ -10,7 +10,9 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-ROOT = PACKAGE_DIR.parent
+# In a source checkout (editable install) data/ and models/ sit beside the package; an installed copy in
+# site-packages looks in the current folder, unless MATCHER_DATA_DIR / MATCHER_MODELS_DIR say where.
+ROOT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "pyproject.toml").exists() else Path.cwd()
 
 
 class Paths(BaseSettings):

@@ -27,7 +27,7 @@ def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -
         # Loaded once; a corrupt or mismatched artifact stops start-up with load_bundle's message.
         app.state.bundle = bundle or load_bundle(settings.models_dir)
         app.state.store = ProfileStore(settings.db_url())
-        app.state.answers = AnswerCache(settings.answer_cache_size)
+        app.state.answers = AnswerCache(settings.answer_cache_bytes)
         yield
 
     app = FastAPI(title="Partner-city matchmaker", version="1", lifespan=lifespan,
@@ -37,7 +37,9 @@ def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -
     app.include_router(api_router)
     for router in root_routers:
         app.include_router(router)
+    # The last added runs first: CORS wraps the body limit, so a 413 carries the CORS headers and an embedding
+    # page can read why its request was refused.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(CORS, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["content-type"])
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

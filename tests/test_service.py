@@ -1,5 +1,8 @@
 """API: every endpoint, every error shape (problem+json), contributions add up, no cross-request leakage."""
 
+import csv
+import io
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -156,9 +159,53 @@ def test_answer_cache_is_keyed_by_everything_that_decides_the_answer(client):
 
 
 def test_answer_cache_off_gives_the_same_answers(bundle, tmp_path, client):
-    settings = Settings(models_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/p.db", answer_cache_size=0)
+    settings = Settings(models_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/p.db", answer_cache_bytes=0)
     with TestClient(create_app(bundle=bundle, settings=settings)) as uncached:
         for params in ({"locality": "Steelton", "k": 3}, {"locality": "Anshan", "k": 5}):
             assert uncached.get("/v1/recommendations", params=params).content == \
                 client.get("/v1/recommendations", params=params).content
         assert uncached.app.state.answers.hits == 0
+
+
+def _csv_ids(r) -> list[str]:
+    assert r.status_code == 200, r.text
+    return [row["id"] for row in csv.DictReader(io.StringIO(r.text))]
+
+
+@pytest.mark.parametrize("extra", [
+    {"exclude_partners": True},
+    {"levels": ["province", "municipality"]},
+    {"pop_ratio_min": 0.2, "pop_ratio_max": 5.0},
+    {"within": "Liaoning"},
+    {"exclude_partners": True, "levels": ["prefecture_city", "sub_provincial_city"]},
+])
+def test_csv_download_applies_the_same_filters_as_the_json_answer(client, extra):
+    base = {"locality": "Steelton", "k": 10}
+    everything = _csv_ids(client.get("/v1/recommendations.csv", params=base))
+    posted = client.post("/v1/recommendations", json={**base, **extra}).json()
+    expected = [r["locality"]["id"] for r in posted["results"]]
+    assert expected != everything  # the filter changes the list, so the CSV must have applied it
+    assert _csv_ids(client.get("/v1/recommendations.csv", params={**base, **extra})) == expected
+    got = client.get("/v1/recommendations", params={**base, **extra}).json()
+    assert [r["locality"]["id"] for r in got["results"]] == expected
+
+
+def test_csv_without_partners_drops_the_existing_partners(client):
+    full = client.get("/v1/recommendations", params={"locality": "Steelton", "k": 10}).json()
+    partners = {r["locality"]["id"] for r in full["results"] if r["partnership"]}
+    assert partners  # the fixture gives Steelton partners in its top 10
+    ids = _csv_ids(client.get("/v1/recommendations.csv",
+                              params={"locality": "Steelton", "k": 10, "exclude_partners": "true"}))
+    assert ids and not partners & set(ids)
+
+
+def test_body_too_large_carries_cors_headers_for_an_allowed_origin(client):
+    big = b'{"locality": "' + b"x" * 70_000 + b'"}'
+    for headers in ({"content-type": "application/json"}, {"content-type": "application/json",
+                                                          "transfer-encoding": "chunked"}):
+        r = client.post("/v1/recommendations", content=big, headers={**headers, "Origin": "https://howto.example"})
+        assert_problem(r, 413, "over")
+        assert r.headers.get("access-control-allow-origin") == "https://howto.example"
+    refused = client.post("/v1/recommendations", content=big,
+                          headers={"content-type": "application/json", "Origin": "https://evil.example"})
+    assert refused.status_code == 413 and "access-control-allow-origin" not in refused.headers

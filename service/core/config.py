@@ -15,7 +15,7 @@ class Settings(Paths):
     database_url: str = Field(default="", validation_alias=AliasChoices("DATABASE_URL", "MATCHER_DATABASE_URL"))
     cors_origins: list[str] = []  # JSON list in the env, e.g. MATCHER_CORS_ORIGINS='["https://howto.example"]'
     max_body_bytes: int = 64 * 1024
-    answer_cache_size: int = 2048  # recommendation answers kept (about 10 kB each); 0 turns the cache off
+    answer_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)  # answer bodies kept, in bytes; 0 = off
 
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.models_dir / 'profiles.db'}"

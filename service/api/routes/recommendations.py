@@ -6,7 +6,9 @@ import csv
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+import anyio
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from matcher.build import Bundle
@@ -19,6 +21,9 @@ from service.cache import AnswerCache
 from service.profiles import ProfileStore
 
 router = APIRouter(tags=["recommendations"])
+# One thread computes answers: more would only take turns at the GIL, and every extra CPU-bound thread
+# lengthens the event loop's wait for it (healthz and cached answers slow down).
+ANSWER_THREADS = anyio.CapacityLimiter(1)
 K = Annotated[int, Query(ge=1, le=100)]
 
 
@@ -44,33 +49,60 @@ def resolve_request(bundle: Bundle, store: ProfileStore | None, req: Recommendat
     return bundle, qid, req.k, w, filters
 
 
-def _answer(bundle: Bundle, store: ProfileStore, answers: AnswerCache, req: RecommendationRequest) -> Response:
-    """The JSON answer, from the cache when the same resolved request was answered before."""
-    resolved = resolve_request(bundle, store, req)
+def _key(resolved: tuple) -> tuple:
     _, qid, k, w, filters = resolved
-    key = (qid, k, tuple(w.items()), filters)
-
-    def make() -> bytes:
-        return Recommendations.model_validate(recommend(*resolved)).model_dump_json().encode()
-
-    return Response(answers.get_or_make(key, make), media_type="application/json")
+    return qid, k, tuple(w.items()), filters
 
 
-# The two recommendation routes are async although they compute: ~3 ms of CPU either way, and skipping the
-# thread-pool hop makes them cost ~30% less server CPU under load (bench/RESULTS.md, http).
+def _make(resolved: tuple) -> bytes:
+    return Recommendations.model_validate(recommend(*resolved)).model_dump_json().encode()
+
+
+async def _answer(bundle: Bundle, store: ProfileStore, answers: AnswerCache, req: RecommendationRequest) -> Response:
+    """The JSON answer, from the cache when the same resolved request was answered before.
+
+    A cache hit is answered on the event loop (no thread hop). A miss computes in the thread pool, so a
+    heavy request (k=100: ~50 ms) never holds the loop while /healthz and cached answers wait; a saved
+    profile is read there too (SQLAlchemy is synchronous)."""
+    if req.profile:
+        resolved = await run_in_threadpool(resolve_request, bundle, store, req)
+    else:
+        resolved = resolve_request(bundle, None, req)
+    key = _key(resolved)
+    body = answers.get(key)
+    if body is None:
+        body = await anyio.to_thread.run_sync(_make, resolved, limiter=ANSWER_THREADS)
+        answers.put(key, body)
+    return Response(body, media_type="application/json")
+
+
+def recommendation_query(
+        locality: NameQuery, k: K = 10, preset: PresetQuery = None, profile: PresetQuery = None,
+        weights: Annotated[str | None, Query(max_length=500, description="e.g. industry=3,scale=0")] = None,
+        exclude_partners: bool = False, levels: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+        within: Annotated[str | None, Query(max_length=200)] = None,
+        pop_ratio_min: Annotated[float | None, Query(gt=0, lt=1e6)] = None,
+        pop_ratio_max: Annotated[float | None, Query(gt=0, lt=1e6)] = None) -> RecommendationRequest:
+    """The GET form of a recommendation request (JSON and CSV take the same parameters as the POST body)."""
+    return RecommendationRequest(locality=locality, k=k, preset=preset, profile=profile,
+                                 weights=parse_weight_string(weights) if weights else {},
+                                 exclude_partners=exclude_partners, levels=levels, within=within,
+                                 pop_ratio_min=pop_ratio_min, pop_ratio_max=pop_ratio_max)
+
+
+QueryDep = Annotated[RecommendationRequest, Depends(recommendation_query)]
+
+
 @router.get("/recommendations", response_model=Recommendations)
-async def get_recommendations(bundle: MatcherDep, store: StoreDep, answers: AnswersDep, locality: NameQuery,
-                              k: K = 10, preset: PresetQuery = None, profile: PresetQuery = None,
-                              exclude_partners: bool = False):
+async def get_recommendations(bundle: MatcherDep, store: StoreDep, answers: AnswersDep, req: QueryDep):
     """Ranked counterparts in the other country, with contributions, reasons and caveats."""
-    return _answer(bundle, store, answers, RecommendationRequest(locality=locality, k=k, preset=preset,
-                                                                 profile=profile, exclude_partners=exclude_partners))
+    return await _answer(bundle, store, answers, req)
 
 
 @router.post("/recommendations", response_model=Recommendations)
 async def post_recommendations(bundle: MatcherDep, store: StoreDep, answers: AnswersDep, body: RecommendationRequest):
     """As GET, with custom `weights` (merged over the preset) and filters."""
-    return _answer(bundle, store, answers, body)
+    return await _answer(bundle, store, answers, body)
 
 
 def _cell(text: str) -> str:
@@ -79,11 +111,8 @@ def _cell(text: str) -> str:
 
 
 @router.get("/recommendations.csv", response_class=PlainTextResponse)
-def recommendations_csv(bundle: MatcherDep, store: StoreDep, locality: NameQuery, k: K = 10,
-                        preset: PresetQuery = None, weights: Annotated[str | None, Query(max_length=500)] = None):
-    """The ranked list as CSV (for the page's download button)."""
-    overrides = parse_weight_string(weights) if weights else {}
-    req = RecommendationRequest(locality=locality, k=k, preset=preset, weights=overrides)
+def recommendations_csv(bundle: MatcherDep, store: StoreDep, req: QueryDep):
+    """The ranked list as CSV (for the page's download button): the same parameters and filters as GET JSON."""
     payload = recommend(*resolve_request(bundle, store, req))
     buf = io.StringIO()
     blocks_ = list(payload["weights"])
