@@ -84,6 +84,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "lon": _num([Check.in_range(-9, 2)]),
         "names_source": _str(checks=NONBLANK),
         "coord_source": _str(nullable=True),
+        # A body that no longer exists stays only while other tables link to it: status=abolished, until=year.
+        "status": pa.Column(str, checks=Check.isin(["current", "abolished"]), nullable=True, required=False),
+        "until": pa.Column("Int64", checks=[YEAR], nullable=True, coerce=True, required=False),
     }, strict=True),
     "indicators": pa.DataFrameSchema({
         "id": _str(checks=Check.str_matches(ANY_ID)),
