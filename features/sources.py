@@ -181,6 +181,8 @@ def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     dated = part["status"] != "unknown"
     each_row(part, dated & (part["status_year"].isna() | part["status_source"].isna()), "status_year",
              lambda r: f"status '{r['status']}' needs status_year and status_source (the dated evidence for it)")
+    each_row(part, ~dated & part["status_year"].notna(), "status",
+             lambda r: "status 'unknown' but dated status evidence is given: set the status that evidence shows")
     early = part["status_year"].notna() & part["year_signed"].notna() & (part["status_year"] < part["year_signed"])
     each_row(part, early, "status_year", lambda r: "status evidence dated before the link was signed")
 

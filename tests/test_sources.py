@@ -131,6 +131,12 @@ def test_status_needs_dated_evidence(fixture_copy):
     assert p.file.endswith("partnerships.csv") and p.line == 4 and p.column == "status_year"
 
 
+def test_unknown_status_with_dated_evidence_is_a_contradiction(fixture_copy):
+    _edit(fixture_copy / "partnerships.csv", "1999,active,synthetic fixture", "1999,unknown,synthetic fixture")
+    (p,) = _problems(fixture_copy)
+    assert p.line == 4 and p.column == "status" and "unknown" in p.message
+
+
 def test_unknown_status_needs_no_evidence(fixture_copy):
     _edit(fixture_copy / "partnerships.csv", "1999,active,synthetic fixture,,2023,synthetic fixture",
           "1999,unknown,synthetic fixture,,,")
