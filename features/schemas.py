@@ -166,6 +166,13 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "year": _year(),
         "source": _str(checks=NONBLANK),
     }, strict=True),
+    "former_councils": pa.DataFrameSchema({
+        "former_id": _str(checks=Check.str_matches(GSS)),
+        "former_name": _str(checks=Check.str_length(min_value=2)),
+        "successor_id": _str(checks=Check.str_matches(GSS)),
+        "until": _year(),
+        "source": _str(checks=NONBLANK),
+    }, strict=True),
     "fx": pa.DataFrameSchema({
         "currency": _str(),
         "per_gbp": _num([Check.gt(0)], nullable=False),
@@ -187,4 +194,5 @@ KEYS: dict[str, list[str]] = {
     "education_links": ["uk_id", "cn_id", "uk_institution", "cn_institution"],
     "airports": ["iata"], "flights": ["uk_iata", "cn_iata", "airline"],
     "consulates": ["host_id", "sending_country"], "fx": ["currency", "year"],
+    "former_councils": ["former_id"],
 }

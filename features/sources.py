@@ -34,6 +34,8 @@ FILES: dict[str, tuple[str, ...]] = {
     "flights": ("flights.csv",),
     "consulates": ("consulates.csv",),
     "fx": ("fx.csv",),
+    # councils abolished since 2019 and the current council that covers their area (names officers still use)
+    "former_councils": ("former_councils.csv",),
 }
 
 
@@ -164,6 +166,10 @@ def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     unknown("priorities", "tag", tags, "priority tag (see priority_tags.csv)")
     unknown("flights", "uk_iata", airports, "airport (see airports.csv)")
     unknown("flights", "cn_iata", airports, "airport (see airports.csv)")
+    unknown("former_councils", "successor_id", gb_ids, "GB locality id")
+    former = frames["former_councils"]
+    each_row(former, former["former_id"].isin(gb_ids), "former_id",
+             lambda r: f"'{r['former_id']}' is a current locality in localities_gb.csv, not a former council")
 
     pt = frames["priority_tags"]
     for _, row in pt.iterrows():

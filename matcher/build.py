@@ -72,7 +72,9 @@ def sha256_bytes(data: bytes) -> str:
 def fit_bundle(tables: Tables, partnerships: pd.DataFrame | None = None) -> Bundle:
     matcher = PartnerMatcher().fit(tables, partnerships)
     frame = matcher.frame_[["id", "name", "name_zh", "name_pinyin", "country", "level"]].reset_index(drop=True)
-    return Bundle(matcher=matcher, resolver=Resolver(frame), manifest={})
+    former = tables.frames.get("former_councils")
+    former = {} if former is None else dict(zip(former["former_name"], former["successor_id"], strict=True))
+    return Bundle(matcher=matcher, resolver=Resolver(frame, former=former), manifest={})
 
 
 def build(data_dir: Path = RAW_DIR, models_dir: Path = MODELS_DIR, progress=None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from rapidfuzz import process, utils
@@ -97,6 +97,9 @@ def country_of_id(i: str) -> str:
 @dataclass
 class Resolver:
     frame: pd.DataFrame  # id, name, name_zh, name_pinyin, country, level
+    # Names of councils abolished since 2019 -> the current council covering their area ('Northampton' ->
+    # West Northamptonshire), from data/raw/former_councils.csv. They never outrank a current place's own name.
+    former: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index: dict[str, set[str]] = {}
@@ -118,6 +121,10 @@ class Resolver:
             self.choices[i] = str(row["name"]) + (f" {zh}" if zh else "")
             self.described[i] = {"id": i, "name": str(row["name"]), "name_zh": zh,
                                  "country": str(row["country"]), "level": str(row["level"])}
+        for name, successor in self.former.items():
+            if successor in rows:
+                self.aliases[successor].add(fold(name))
+                self.index.setdefault(fold(name), set()).add(successor)
 
     def describe(self, i: str) -> dict:
         return dict(self.described[i])

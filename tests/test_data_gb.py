@@ -78,3 +78,39 @@ def test_abolished_status_is_checked(fixture_copy):
         load_tables(fixture_copy)
     (p,) = exc.value.problems
     assert (p.line, p.column) == (3, "status") and "gone" in p.message
+
+
+@pytest.mark.parametrize("former, successor", [("Northampton", "E06000062"), ("Harrogate", "E06000065"),
+                                               ("Carlisle", "E06000063"), ("Barrow-in-Furness", "E06000064"),
+                                               ("Taunton", None), ("Somerset West and Taunton", "E06000066"),
+                                               ("Poole", "E06000058"), ("Wycombe", "E06000060"),
+                                               ("Waveney", "E07000244")])
+def test_former_council_names_find_the_successor(shipped, former, successor):
+    fc = shipped["former_councils"]
+    resolver = Resolver(shipped.localities, former=dict(zip(fc["former_name"], fc["successor_id"])))
+    if successor is None:  # a town that was never a council's name is not invented
+        with pytest.raises(LookupError):
+            resolver.resolve(former)
+    else:
+        assert resolver.resolve(former) == successor
+
+
+def test_built_resolver_knows_former_councils(bundle):
+    assert bundle.resolver.resolve("Oldtown") == "E06000903"   # fixtures/former_councils.csv
+
+
+def test_former_name_never_outranks_a_current_name(tables):
+    resolver = Resolver(tables.localities, former={"Steelton": "E06000903", "Oldtown": "E06000903"})
+    assert resolver.resolve("Steelton") == "E08000901"
+    assert resolver.resolve("oldtown") == "E06000903"
+
+
+def test_former_council_checks(fixture_copy):
+    path = fixture_copy / "former_councils.csv"
+    path.write_text("former_id,former_name,successor_id,until,source\n"
+                    "E08000901,Steelton,E06000903,2021,synthetic\n"
+                    "E07000998,Gone,E06000999,2021,synthetic\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_tables(fixture_copy)
+    found = {(p.line, p.column) for p in exc.value.problems}
+    assert found == {(2, "former_id"), (3, "successor_id")}
