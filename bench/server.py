@@ -39,8 +39,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(models_dir: Path | None = None, env_extra: dict[str, str] | None = None) -> Iterator[Server]:
-    """Start the service, wait until GET /readyz is 200, yield it; stop it however the caller exits."""
+def served(models_dir: Path | None = None, env_extra: dict[str, str] | None = None,
+           command: list[str] | None = None) -> Iterator[Server]:
+    """Start the service, wait until GET /readyz is 200, yield it; stop it however the caller exits.
+    `command` replaces `matcher serve` (it is given --host and --port too)."""
     env = {**os.environ, **(env_extra or {})}
     if models_dir is not None:
         env["MATCHER_MODELS_DIR"] = str(models_dir)
@@ -48,7 +50,7 @@ def served(models_dir: Path | None = None, env_extra: dict[str, str] | None = No
     base = f"http://127.0.0.1:{port}"
     # Server output goes to a file, not a pipe: a full pipe would block the server mid-benchmark.
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen([str(MATCHER), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        proc = subprocess.Popen([*(command or [str(MATCHER), "serve"]), "--host", "127.0.0.1", "--port", str(port)],
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_ready(base, proc)

@@ -15,6 +15,7 @@ from service.api import errors
 from service.api.main import api_router, root_routers
 from service.api.middleware import CORS, BodyLimit
 from service.cache import AnswerCache
+from service.compute import Compute
 from service.core.config import Settings
 from service.profiles import ProfileStore
 
@@ -28,7 +29,11 @@ def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -
         app.state.bundle = bundle or load_bundle(settings.models_dir)
         app.state.store = ProfileStore(settings.db_url())
         app.state.answers = AnswerCache(settings.answer_cache_bytes)
-        yield
+        app.state.compute = Compute(app.state.bundle, settings.answer_processes)
+        try:
+            yield
+        finally:
+            app.state.compute.close()
 
     app = FastAPI(title="Partner-city matchmaker", version="1", lifespan=lifespan,
                   description="Which Chinese cities and provinces fit a UK locality, and why (and the reverse).")

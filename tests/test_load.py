@@ -5,15 +5,19 @@ MATCHER_LOAD_SECONDS=30 runs the load test longer (default 5 s, to keep this fil
 """
 
 import asyncio
+import json
 import math
 import os
 import random
 import subprocess
+import sys
+import time
+from pathlib import Path
 
 import httpx
 import pytest
 
-from bench.loadgen import measure
+from bench.loadgen import ROOT, measure, percentile
 from bench.server import MATCHER, served
 from matcher.config import block_names
 from matcher.paths import FIXTURES_DIR
@@ -30,13 +34,19 @@ SEED = 20261123
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`matcher serve` on a free port with a model built from the fixture tables by the current code."""
+def models(tmp_path_factory) -> Path:
+    """A model built from the fixture tables by the current code."""
     models = tmp_path_factory.mktemp("models")
     # No weight fitting: these tests are about serving, and fitting only adds build time.
     built = subprocess.run([str(MATCHER), "build", "--data", str(FIXTURES_DIR), "--models", str(models),
                             "--no-fit-weights"], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
+    return models
+
+
+@pytest.fixture(scope="module")
+def server(models):
+    """`matcher serve` on a free port."""
     with served(models) as running:
         yield running
 
@@ -92,3 +102,64 @@ def test_concurrent_custom_weights_do_not_leak(server):
         assert [x["locality"]["id"] for x in got["results"]] == [x["locality"]["id"] for x in want["results"]]
         assert [x["score"] for x in got["results"]] == [x["score"] for x in want["results"]]
         assert got == want, f"request {i}: response differs from the sequential run"
+
+
+# A server whose every uncached answer first burns HEAVY_CPU_S of pure-Python CPU (what a k=100 answer costs on
+# the full data), then answers as usual. Were that work done on the event loop, each /healthz arriving meanwhile
+# would wait for it.
+HEAVY_CPU_S = 0.08
+HEAVY_SERVER = f"""
+import sys, time
+import service.compute as compute
+real = compute.recommend
+def heavy(*args, **kwargs):
+    end = time.thread_time() + {HEAVY_CPU_S}
+    while time.thread_time() < end:
+        pass
+    return real(*args, **kwargs)
+compute.recommend = heavy
+import uvicorn
+uvicorn.run("service.app:create_app", factory=True, host=sys.argv[2], port=int(sys.argv[4]), log_level="warning")
+"""
+PROBE_GAP_S = 0.01
+
+
+def _probe_healthz(base: str, seconds: float) -> list[float]:
+    """Sequential GET /healthz (one connection, a short pause between), latencies in ms."""
+    out = []
+    with httpx.Client(base_url=base, timeout=30) as client:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            start = time.perf_counter()
+            assert client.get("/healthz").status_code == 200
+            out.append((time.perf_counter() - start) * 1000)
+            time.sleep(PROBE_GAP_S)
+    return out
+
+
+def test_heavy_uncached_answers_do_not_stall_healthz(models, capsys):
+    """/healthz p99 while 4 connections keep asking for heavy, never-cached answers stays within 2x of its p99
+    with no load. Idle and loaded phases alternate, so load from other work on the machine hits both."""
+    rng = random.Random(SEED)
+    env = {"MATCHER_ANSWER_CACHE_BYTES": "0"}
+    with served(models, env, command=[sys.executable, "-c", HEAVY_SERVER]) as heavy:
+        urls = [f"{heavy.url}/v1/recommendations?locality={rng.choice(LOCALITIES)}&k=100"
+                f"&weights=industry={rng.uniform(0.1, 5):.4f}" for _ in range(200)]
+        idle, loaded, served_heavy = [], [], 0
+        for _ in range(3):
+            idle += _probe_healthz(heavy.url, 1.5)
+            with subprocess.Popen([sys.executable, "-m", "bench.loadgen", "--connections", "4", "--duration", "2.5",
+                                   *[a for u in urls for a in ("--url", u)]], cwd=ROOT,
+                                  stdout=subprocess.PIPE, text=True) as load:
+                time.sleep(0.5)  # the load generator's start-up
+                loaded += _probe_healthz(heavy.url, 1.5)
+                result = json.loads(load.communicate(timeout=120)[0])
+            assert result["errors"] == 0, result["error_samples"]
+            served_heavy += result["ok"]
+    p99_idle, p99_loaded = percentile(sorted(idle), 99), percentile(sorted(loaded), 99)
+    with capsys.disabled():
+        print(f"\n/healthz p99: {p99_idle:.1f} ms idle, {p99_loaded:.1f} ms with heavy answers in flight "
+              f"({served_heavy} heavy answers, {len(loaded)} probes; p50 {percentile(sorted(idle), 50):.1f} / "
+              f"{percentile(sorted(loaded), 50):.1f} ms)")
+    assert served_heavy >= 10  # the heavy requests really ran while the probe did
+    assert p99_loaded <= 2 * p99_idle

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from matcher.build import Bundle
 from service.api.errors import problem
 from service.cache import AnswerCache
+from service.compute import Compute
 from service.core.config import Settings
 from service.profiles import ProfileStore
 
@@ -28,6 +29,10 @@ async def get_answers(request: Request) -> AnswerCache:
     return request.app.state.answers
 
 
+async def get_compute(request: Request) -> Compute:
+    return request.app.state.compute
+
+
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -35,6 +40,7 @@ async def get_settings(request: Request) -> Settings:
 MatcherDep = Annotated[Bundle, Depends(get_bundle)]
 StoreDep = Annotated[ProfileStore, Depends(get_store)]
 AnswersDep = Annotated[AnswerCache, Depends(get_answers)]
+ComputeDep = Annotated[Compute, Depends(get_compute)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 NameQuery = Annotated[str, Query(min_length=1, max_length=200, description="Id or name (English, pinyin, Chinese)")]

@@ -6,7 +6,6 @@ import csv
 import io
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
@@ -15,15 +14,13 @@ from matcher.build import Bundle
 from matcher.config import WeightError, parse_weight_string
 from matcher.estimator import Filters
 from matcher.recommend import recommend, weights_for
-from service.api.deps import AnswersDep, MatcherDep, NameQuery, PresetQuery, StoreDep
+from service.api.deps import AnswersDep, ComputeDep, MatcherDep, NameQuery, PresetQuery, StoreDep
 from service.api.schemas.recommendations import CompareRequest, RecommendationRequest, Recommendations
 from service.cache import AnswerCache
+from service.compute import Compute
 from service.profiles import ProfileStore
 
 router = APIRouter(tags=["recommendations"])
-# One thread computes answers: more would only take turns at the GIL, and every extra CPU-bound thread
-# lengthens the event loop's wait for it (healthz and cached answers slow down).
-ANSWER_THREADS = anyio.CapacityLimiter(1)
 K = Annotated[int, Query(ge=1, le=100)]
 
 
@@ -49,29 +46,21 @@ def resolve_request(bundle: Bundle, store: ProfileStore | None, req: Recommendat
     return bundle, qid, req.k, w, filters
 
 
-def _key(resolved: tuple) -> tuple:
-    _, qid, k, w, filters = resolved
-    return qid, k, tuple(w.items()), filters
-
-
-def _make(resolved: tuple) -> bytes:
-    return Recommendations.model_validate(recommend(*resolved)).model_dump_json().encode()
-
-
-async def _answer(bundle: Bundle, store: ProfileStore, answers: AnswerCache, req: RecommendationRequest) -> Response:
+async def _answer(bundle: Bundle, store: ProfileStore, answers: AnswerCache, compute: Compute,
+                  req: RecommendationRequest) -> Response:
     """The JSON answer, from the cache when the same resolved request was answered before.
 
-    A cache hit is answered on the event loop (no thread hop). A miss computes in the thread pool, so a
-    heavy request (k=100: ~50 ms) never holds the loop while /healthz and cached answers wait; a saved
-    profile is read there too (SQLAlchemy is synchronous)."""
+    A hit is answered on the event loop (no hop). A miss is computed off the loop (service/compute.py); a saved
+    profile is read in the thread pool (SQLAlchemy is synchronous)."""
     if req.profile:
         resolved = await run_in_threadpool(resolve_request, bundle, store, req)
     else:
         resolved = resolve_request(bundle, None, req)
-    key = _key(resolved)
+    _, qid, k, w, filters = resolved
+    key = (qid, k, tuple(w.items()), filters)
     body = answers.get(key)
     if body is None:
-        body = await anyio.to_thread.run_sync(_make, resolved, limiter=ANSWER_THREADS)
+        body = await compute.answer(qid, k, w, filters)
         answers.put(key, body)
     return Response(body, media_type="application/json")
 
@@ -94,15 +83,17 @@ QueryDep = Annotated[RecommendationRequest, Depends(recommendation_query)]
 
 
 @router.get("/recommendations", response_model=Recommendations)
-async def get_recommendations(bundle: MatcherDep, store: StoreDep, answers: AnswersDep, req: QueryDep):
+async def get_recommendations(bundle: MatcherDep, store: StoreDep, answers: AnswersDep, compute: ComputeDep,
+                              req: QueryDep):
     """Ranked counterparts in the other country, with contributions, reasons and caveats."""
-    return await _answer(bundle, store, answers, req)
+    return await _answer(bundle, store, answers, compute, req)
 
 
 @router.post("/recommendations", response_model=Recommendations)
-async def post_recommendations(bundle: MatcherDep, store: StoreDep, answers: AnswersDep, body: RecommendationRequest):
+async def post_recommendations(bundle: MatcherDep, store: StoreDep, answers: AnswersDep, compute: ComputeDep,
+                               body: RecommendationRequest):
     """As GET, with custom `weights` (merged over the preset) and filters."""
-    return await _answer(bundle, store, answers, body)
+    return await _answer(bundle, store, answers, compute, body)
 
 
 def _cell(text: str) -> str:
