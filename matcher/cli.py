@@ -10,6 +10,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from features.sources import DataError, data_checksums, load_tables
 from matcher.config import WeightError, block_names, parse_weight_string
@@ -101,21 +102,40 @@ def _build(data: Path, models: Path, fit_weights: bool = True) -> Path:
         _fail(f"{len(exc.problems)} problem(s) in {data}; nothing was built")
 
 
-def _print_results(payload: dict) -> None:
+def _print_results(payload: dict, explain: bool = False) -> None:
+    """One line per result (name, score, the top reason cut to fit, how many caveats); `explain` then lists
+    every reason and caveat of each result."""
+    from matcher.labels import level_label, preset_label
+
     q = payload["query"]
-    table = Table(title=f"Suggested counterparts for {q['name']} ({q['id']})")
-    table.add_column("#", justify="right")
-    table.add_column("locality")
-    table.add_column("score", justify="right")
-    table.add_column("top reasons")
-    table.add_column("caveats")
+    table = Table(title=f"Suggested counterparts for {q['name']} ({q['id']})", expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("locality", no_wrap=True, overflow="ellipsis", ratio=2, min_width=16)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("top reason", no_wrap=True, overflow="ellipsis", ratio=5)
+    table.add_column("caveats", justify="right", no_wrap=True, min_width=7)
     for r in payload["results"]:
         loc = r["locality"]
-        name = f"{loc['name']} {loc['name_zh'] or ''}\n{loc['id']} · {loc['level']}"
-        table.add_row(str(r["rank"]), name, f"{r['score']:.3f}", "\n".join(r["reasons"][:3]),
-                      "\n".join(r["caveats"][:2]))
+        name = f"{loc['name']} {loc['name_zh'] or ''}".strip() + (" *" if r.get("partnership") else "")
+        table.add_row(str(r["rank"]), Text(name), f"{r['score']:.3f}", Text(r["reasons"][0] if r["reasons"] else ""),
+                      str(len(r["caveats"])))
     out.print(table)
-    out.print("weights: " + ", ".join(f"{b}={w:g}" for b, w in payload["weights"].items()), highlight=False)
+    weighting = preset_label(payload.get("preset"))
+    out.print(f"weights ({weighting}): " + ", ".join(f"{b}={w:g}" for b, w in payload["weights"].items()),
+              highlight=False, markup=False)
+    if any(r.get("partnership") for r in payload["results"]):
+        out.print("* already a partner", highlight=False)
+    if not explain:
+        out.print(f"--explain for every reason and caveat; --json for machines; matcher explain {q['id']} <id> for "
+                  "one pair", highlight=False, markup=False)
+        return
+    for r in payload["results"]:
+        loc = r["locality"]
+        out.print(f"\n{r['rank']}. {loc['name']} {loc['name_zh'] or ''} ({level_label(loc['level'])}, {loc['id']}) "
+                  f"score {r['score']:.3f}", highlight=False, markup=False, soft_wrap=True)
+        for label, items in (("reason", r["reasons"]), ("caveat", r["caveats"])):
+            for x in items:
+                out.print(f"   {label}: {x}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -128,9 +148,11 @@ def recommend(
     within: Annotated[str | None, typer.Option(help="Only candidates inside this parent (id or name).")] = None,
     exclude_partners: Annotated[bool, typer.Option(help="Leave out existing partners.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Every reason and caveat, not just the top reason.")]
+    = False,
     models: ModelsOpt = MODELS_DIR,
 ) -> None:
-    """Rank counterparts in the other country for a locality, with reasons and caveats."""
+    """Rank counterparts in the other country for a locality: one line each (top reason, number of caveats)."""
     from matcher.estimator import Filters
     from matcher.recommend import recommend as run
     from matcher.recommend import weights_for
@@ -147,7 +169,7 @@ def recommend(
     if as_json:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        _print_results(payload)
+        _print_results({**payload, "preset": preset if not weights else None}, explain=explain)
 
 
 @app.command()

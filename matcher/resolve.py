@@ -10,6 +10,10 @@ import pandas as pd
 from rapidfuzz import process, utils
 
 ZH_SUFFIXES = ("特别行政区", "自治区", "自治州", "地区", "省", "市", "盟")
+# Short forms officers use for a place whose official name is longer, tried only when nothing else matches
+# (an id or a place's own name always wins): "Newcastle" is Newcastle upon Tyne (Newcastle-under-Lyme is
+# always written in full), "Hull" is Kingston upon Hull.
+SHORT_FORMS = {"newcastle": "newcastleupontyne", "hull": "kingstonuponhull"}
 
 
 class UnknownLocality(LookupError):
@@ -148,6 +152,8 @@ class Resolver:
         if not q:
             raise UnknownLocality(query, [])
         ids = self.index.get(fold(q), set())
+        if not ids and fold(q) in SHORT_FORMS:
+            ids = self.index.get(SHORT_FORMS[fold(q)], set())
         if country:
             ids = {i for i in ids if country_of_id(i) == country}
         if len(ids) > 1:  # "Manchester" is a district's own name and Greater Manchester's short form

@@ -34,12 +34,41 @@ class Result(BaseModel):
     caveats: list[str]
     partnership: Partnership | None = None
     mutual_rank: int | None = None
+    overall_rank: int | None = Field(default=None, description="Position in the full ranking (compare answers)")
 
 
 class Recommendations(BaseModel):
     query: Locality
     weights: dict[str, float]
     results: list[Result]
+    n_candidates: int | None = Field(default=None, description="How many candidates the full ranking has "
+                                                               "(compare answers)")
+
+
+class ReviewedPartner(BaseModel):
+    locality: Locality
+    kind: str
+    year_signed: int | None
+    status: str
+    source: str
+    note: str | None = Field(description="What the data records about the partnership since signing")
+    score: float
+    contributions: dict[str, float]
+    reasons: list[str]
+    caveats: list[str]
+    overall_rank: int | None
+    mutual_rank: int | None
+    summary: str = Field(description="The facts above in one paragraph a committee report can quote")
+
+
+class Review(BaseModel):
+    """A locality's existing partners in the other country, each with today's fit (GET /v1/review)."""
+
+    query: Locality
+    weights: dict[str, float]
+    n_candidates: int
+    candidates_country: str
+    partners: list[ReviewedPartner]
 
 
 class Section(BaseModel):
@@ -56,6 +85,11 @@ class Card(BaseModel):
     reasons: list[str]
     caveats: list[str]
     sections: list[Section]
+    weights: dict[str, float] | None = Field(default=None, description="The weights the score was made with")
+    weighting: str | None = Field(default=None, description="Those weights in words (preset or custom)")
+    partnership: Partnership | None = None
+    overall_rank: int | None = Field(default=None, description="b's position in a's full ranking")
+    n_candidates: int | None = None
 
 
 class Move(BaseModel):

@@ -8,11 +8,13 @@ import pandas as pd
 from features.frame import FIGURES
 from matcher.build import Bundle
 from matcher.config import blocks
-from matcher.explain import explain_pair
+from matcher.explain import LARGE_GAP, explain_pair
+from matcher.labels import kind_label, level_label
 
+# What a block suggests the partnership could be for. Scale is not a purpose: it says whether the sizes fit,
+# and the card says that separately, from the figures.
 PURPOSE = {
     "industry": "industrial and trade collaboration in shared sectors",
-    "scale": "a partnership between places of comparable standing",
     "education": "university and research collaboration",
     "student_links": "building on existing student and institutional flows",
     "priorities": "policy exchange on shared priorities",
@@ -95,14 +97,60 @@ def _fig_line(bundle: Bundle, i: str) -> tuple[list[str], list[str]]:
     return items, sources
 
 
-def card(bundle: Bundle, a: str, b: str, weights: dict[str, float]) -> dict:
+SCALE_FITS = 0.5   # scale similarity from which the sizes count as a usual fit for a partnership of this kind
+CLEAR_PURPOSE = 0.25  # a block's similarity from which it suggests a purpose
+
+
+def population_ratio(bundle: Bundle, a: str, b: str) -> float:
+    """b's population over a's, from the figures the scale block used (estimates included)."""
+    rows = bundle.matcher.feature_rows_
+    return float(10 ** (rows[b]["scale__log_population"] - rows[a]["scale__log_population"]))
+
+
+def purpose(bundle: Bundle, a: str, b: str, ex: dict, rank: int | None, n: int) -> list[str]:
+    """Resources and purpose: what the data suggest the partnership could be for, and whether the sizes and
+    the overall standing support it. Never 'comparable standing' for a pair the figures call a stretch."""
+    contrib, sims, score = ex["contributions"], ex["similarities"], ex["score"]
+    labels = {blk.name: blk.label_en for blk in blocks()}
+    names = {x: bundle.resolver.describe(x)["name"] for x in (a, b)}
+    name_a, name_b = names[a], names[b]
+    out = []
+    where = f"#{rank} of {n} candidates for {name_a}" if rank else f"not among {name_a}'s ranked candidates"
+    out.append(f"Overall fit {score:.3f}, {where} with this weighting.")
+    useful = [t for t in sorted(PURPOSE, key=lambda k: -contrib.get(k, 0.0))
+              if contrib.get(t, 0.0) > 0 and sims.get(t, 0.0) >= CLEAR_PURPOSE][:2]
+    for t in useful:
+        out.append(f"Suggested purpose: {PURPOSE[t]} ({labels[t]} contributes {contrib[t]:.3f} of {score:.3f}).")
+    if not useful:
+        out.append(f"No clear purpose in the data: no block other than scale reaches a similarity of "
+                   f"{CLEAR_PURPOSE} for this pair.")
+    ratio = population_ratio(bundle, a, b)
+    large_gap = ratio > LARGE_GAP or ratio < 1 / LARGE_GAP
+    big, small = (b, a) if ratio >= 1 else (a, b)
+    times = f"{max(ratio, 1 / ratio):.0f}x"
+    gap = (f"; the population gap is still large ({names[big]} has {times} the population of {names[small]}), "
+           "which shapes what each side can put in") if large_gap else ""
+    if sims.get("scale", 0.0) >= SCALE_FITS:
+        out.append(f"Sizes are usual for a partnership of this kind (scale similarity {sims['scale']:.2f}){gap}.")
+    else:
+        out.append(f"Sizes are a stretch for a partnership of this kind (scale similarity {sims.get('scale', 0.0):.2f})"
+                   f"{gap}.")
+    n_b = bundle.matcher.partner_counts_.get(b, 0)
+    out.append(f"{name_b} has {n_b} active {'partnership' if n_b == 1 else 'partnerships'} with the other country.")
+    return out
+
+
+def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: str | None = None,
+         ranks: dict[str, int] | None = None) -> dict:
+    """The six-section card for a pair under `weights` (the list's weights, so the card's score is the list's);
+    `weighting` names them for the reader, `ranks` (a's overall ranking) places b in it."""
     m = bundle.matcher
     ex = explain_pair(m, a, b, weights)
     contrib = ex["contributions"]
     overview, ov_src = [], []
     for x in (a, b):
         d = bundle.resolver.describe(x)
-        overview.append(f"{d['name']}{' ' + d['name_zh'] if d['name_zh'] else ''}: {d['level'].replace('_', ' ')} "
+        overview.append(f"{d['name']}{' ' + d['name_zh'] if d['name_zh'] else ''}: {level_label(d['level'])} "
                         f"({d['country']}, {d['id']})")
         items, src = _fig_line(bundle, x)
         overview += items
@@ -120,23 +168,23 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float]) -> dict:
     connections = [r for blk in ("student_links", "connectivity") for r in REASONERS[blk](m, a, b)]
     if ex["partnership"]:
         p = ex["partnership"]
-        connections.insert(0, f"Existing {p['kind'].replace('_', ' ')} ({p['year_signed'] or 'year unknown'}), "
-                              f"status {p['status']}")
-    top = sorted(contrib, key=lambda k: -contrib[k])[:2]
-    labels = {blk.name: blk.label_en for blk in blocks()}
-    purpose = [f"Suggested purpose: {PURPOSE[t]} ({labels[t]} contributes {contrib[t]:.3f} of {ex['score']:.3f})"
-               for t in top if contrib[t] > 0]
-    n_b = m.partner_counts_.get(b, 0)
-    purpose.append(f"{bundle.resolver.describe(b)['name']} has {n_b} active partnership(s) with the other country")
+        connections.insert(0, f"Existing {kind_label(p['kind'])} ({p['year_signed'] or 'year unknown'}), "
+                              f"status {p['status']}. The score measures fit, not history: this partnership is "
+                              "not counted in Connections, which scores flights, consulates and partnerships "
+                              "between related places.")
+    rank = ranks.get(b) if ranks else None
     return {
         "a": bundle.resolver.describe(a), "b": bundle.resolver.describe(b), "score": ex["score"],
         "contributions": contrib, "reasons": ex["reasons"], "caveats": ex["caveats"],
+        "weights": dict(weights), "weighting": weighting, "partnership": ex["partnership"],
+        "overall_rank": rank, "n_candidates": len(ranks) if ranks else None,
         "sections": [
             {"title": "Location overview", "items": overview, "sources": sorted(set(ov_src))},
             {"title": "Strategic fit", "items": strategic, "sources": []},
             {"title": "Profile", "items": prof, "sources": sorted(set(prof_src))},
             {"title": "Due diligence considerations", "items": ex["caveats"], "sources": []},
             {"title": "Connections", "items": connections, "sources": []},
-            {"title": "Resources and purpose", "items": purpose, "sources": []},
+            {"title": "Resources and purpose", "items": purpose(bundle, a, b, ex, rank, len(ranks or {})),
+             "sources": []},
         ],
     }

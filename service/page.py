@@ -1,36 +1,81 @@
-"""The council officer's page, the assessment card page and the embeddable widget.
+"""The council officer's page, the assessment card page, error pages and the embeddable widget.
 
 Server-rendered with Jinja2 (autoescaped), small vanilla JavaScript, no CDN: works offline. The script
 builds every dynamic node with textContent, so names and reasons can never inject markup.
+
+One state, in the query string, shared by the page, `/card`, the CSV and `GET /v1/recommendations`:
+`locality`, `k`, `preset`, `weights` (the CLI's form, `scale=3,connectivity=0`, over the preset) and
+`exclude_partners`; the page adds `mode` (list, compare, review) and `candidates` (compare).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from jinja2.utils import htmlsafe_json_dumps
 
 from matcher.build import Bundle
-from matcher.config import blocks, presets
+from matcher.config import blocks, default_weights, presets
+from matcher.labels import KINDS, LEVELS, PLAIN, TERMS, preset_label
 
 env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html"]))
 
 
+def preset_weights(bundle: Bundle) -> dict[str, dict[str, float]]:
+    out = {name: dict(p.weights) for name, p in presets().items()}
+    if bundle.fitted_weights:
+        out["fitted"] = dict(bundle.fitted_weights)
+    return out
+
+
+def weighting_label(preset: str | None, overrides: dict[str, float] | None, base: dict[str, float]) -> str:
+    """The weighting in words: the preset's name, or 'Custom' naming the weights that differ from it."""
+    labels = {b.name: b.label_en for b in blocks()}
+    changed = {k: v for k, v in (overrides or {}).items() if base.get(k) != v}
+    if not changed:
+        return preset_label(preset)
+    moved = ", ".join(f"{labels.get(k, k)} {v:g}" for k, v in changed.items())
+    return f"Custom: {preset_label(preset)} with {moved}"
+
+
+def state_query(locality: str, preset: str | None = None, weights: dict[str, float] | None = None,
+                exclude_partners: bool = False, k: int | None = None, **extra: str) -> str:
+    """The shared query string (the page's script builds the same one)."""
+    params: dict[str, str] = {"locality": locality}
+    if k:
+        params["k"] = str(k)
+    if preset:
+        params["preset"] = preset
+    if weights:
+        params["weights"] = ",".join(f"{b}={v:g}" for b, v in weights.items())
+    if exclude_partners:
+        params["exclude_partners"] = "true"
+    params.update(extra)
+    return urlencode(params)
+
+
 def render_index(bundle: Bundle) -> str:
     spec = [{"name": b.name, "label_en": b.label_en, "label_zh": b.label_zh, "weight": b.default_weight,
-             "description": b.description} for b in blocks()]
-    names = list(presets())
-    if bundle.fitted_weights:
-        names.append("fitted")
+             "description": b.description, "plain": PLAIN.get(b.name, b.description)} for b in blocks()]
+    named = preset_weights(bundle)
+    choices = [{"name": n, "label": preset_label(n)} for n in named]
+    data = {"blocks": spec, "presets": named, "defaults": default_weights(), "levels": LEVELS, "kinds": KINDS,
+            "terms": TERMS, "preset_labels": {c["name"]: c["label"] for c in choices}}
     # JSON inside <script> is not autoescaped: htmlsafe_json_dumps writes < > & ' as \u003c etc., so a
     # label containing "</script>" cannot close the script element.
-    return env.get_template("index.html").render(blocks=spec, presets=names,
-                                                 blocks_json=htmlsafe_json_dumps(spec, ensure_ascii=False))
+    return env.get_template("index.html").render(blocks=spec, presets=choices, terms=TERMS,
+                                                 data_json=htmlsafe_json_dumps(data, ensure_ascii=False))
 
 
-def render_card(card: dict) -> str:
-    return env.get_template("card.html").render(card=card, labels={b.name: b.label_en for b in blocks()})
+def render_card(card: dict, back: str = "/") -> str:
+    return env.get_template("card.html").render(card=card, back=back, labels={b.name: b.label_en for b in blocks()})
+
+
+def render_error(title: str, detail: str, options: list[dict] | None = None) -> str:
+    """A page a person can read for a bad link: what is wrong, and links to what they may have meant."""
+    return env.get_template("error.html").render(title=title, detail=detail, options=options or [])
 
 
 # Served as /embed.js; plain ES5 so any page can include it.

@@ -54,6 +54,13 @@ class ProfileStore:
         with self.engine.begin() as c:
             return c.execute(delete(profiles).where(profiles.c.name == name)).rowcount > 0
 
+    def all(self) -> list[dict]:
+        """Every saved profile, by name."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(profiles).order_by(profiles.c.name)).mappings().all()
+        return [{"name": r["name"], "weights": json.loads(r["weights"]), "description": r["description"],
+                 "updated_at": r["updated_at"].isoformat()} for r in rows]
+
     def names(self) -> list[str]:
         with self.engine.connect() as c:
             return [r[0] for r in c.execute(select(profiles.c.name).order_by(profiles.c.name))]

@@ -76,7 +76,9 @@ def test_ambiguous_name_lists_candidates(hostile):
     assert {c["id"] for c in body["candidates"]} == {"330200", "E06000904"}
     assert all(set(c) >= {"id", "name", "country", "level"} for c in body["candidates"])
     assert_problem(hostile.get("/v1/explain", params={"a": "Steelton", "b": "Ningbo"}), 409)
-    assert_problem(hostile.get("/card", params={"a": "Ningbo", "b": "Anshan"}), 409)
+    page = assert_page_error(hostile.get("/card", params={"a": "Ningbo", "b": "Anshan"}), 409, "Ningbo")
+    assert "/card?a=330200&amp;b=Anshan" not in page  # a CN place as `a` would pair CN with CN
+    assert "/card?a=E06000904&amp;b=Anshan" in page
     assert_problem(hostile.post("/v1/recommendations", json={"locality": "ningbo"}), 409)
     # An id settles it, and compare resolves candidates in the other country only, so there it is not ambiguous.
     assert hostile.get("/v1/recommendations", params={"locality": "E06000904"}).status_code == 200
@@ -89,8 +91,6 @@ NAME_PARAMS = [
     ("/v1/recommendations.csv", "locality", {}),
     ("/v1/explain", "a", {"b": "Anshan"}),
     ("/v1/explain", "b", {"a": "Steelton"}),
-    ("/card", "a", {"b": "Anshan"}),
-    ("/card", "b", {"a": "Steelton"}),
 ]
 
 
@@ -117,12 +117,44 @@ def test_empty_and_10kb_search_and_body(client):
 
 
 @pytest.mark.parametrize("url", ["/v1/recommendations?locality=%ff%fe", "/v1/explain?a=%ff%fe&b=Anshan",
-                                 "/card?a=Steelton&b=%ff%fe", "/v1/recommendations.csv?locality=%C3%28",
+                                 "/v1/recommendations.csv?locality=%C3%28",
                                  "/v1/localities/%ff%fe"])
 def test_invalid_utf8_in_query_string(client, url):
     # Starlette decodes with replacement characters; the name then simply matches nothing.
     body = assert_problem(client.get(url), 404, "no locality matches")
     assert body["suggestions"] == []
+
+
+def assert_page_error(r, status, *words) -> str:
+    """A bad page link answers a page a person can read (HTML, the status, what is wrong), never JSON."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    for w in words:
+        assert w in r.text, (w, r.text)
+    assert '<a href="/">' in r.text
+    _no_raw_markup(r.text)
+    return r.text
+
+
+@pytest.mark.parametrize(("params", "status", "words"), [
+    ({"b": "Anshan"}, 400, ["incomplete", "a="]),
+    ({"a": "Steelton"}, 400, ["incomplete", "b="]),
+    ({"a": "", "b": "Anshan"}, 400, ["incomplete"]),
+    ({"a": "   ", "b": "Anshan"}, 400, ["incomplete"]),
+    ({"a": BIG, "b": "Anshan"}, 400, ["too long"]),
+    ({"a": "Steelton", "b": "\ufffd\ufffd"}, 404, ["No locality matches"]),
+    ({"a": "Steelton", "b": "Anshn"}, 404, ["No locality matches", "Anshan"]),
+    ({"a": "Steelton", "b": "Anshan", "weights": "scale=lots"}, 422, ["must be a number"]),
+    ({"a": "Steelton", "b": "Anshan", "weights": "nosuch=1"}, 422, ["unknown block"]),
+])
+def test_bad_card_links_answer_a_readable_page(client, params, status, words):
+    assert_page_error(client.get("/card", params=params), status, *words)
+
+
+def test_card_suggestions_link_to_the_card(client):
+    page = assert_page_error(client.get("/card", params={"a": "Steelton", "b": "Anshn", "preset": "industry_trade"}),
+                             404)
+    assert re.search(r'href="/card\?a=Steelton&amp;b=210300&amp;preset=industry_trade"', page), page
 
 
 def test_invalid_utf8_in_search(client):
@@ -309,7 +341,7 @@ def test_html_in_names_is_plain_data_in_json_and_csv(hostile):
 
 
 def test_script_json_blob_cannot_be_closed(client, monkeypatch):
-    """The page embeds the block list as JSON in a <script>; "</script>" in a label must not end it."""
+    """The page embeds its data (block list, ...) as JSON in a <script>; "</script>" in a label must not end it."""
     evil = "</script><script>alert(1)</script><!--"
     specs = tuple(b.model_copy(update={"label_en": evil, "description": '" onmouseover="alert(1)'})
                   for b in blocks())
@@ -317,9 +349,9 @@ def test_script_json_blob_cannot_be_closed(client, monkeypatch):
     html = client.get("/").text
     assert html.count("</script>") == 1 and "<script>alert(1)" not in html and "<!--" not in html
     assert 'onmouseover="alert' not in html  # attribute value escaped too
-    blob = re.search(r"const BLOCKS = (.*?);\n", html).group(1)
+    blob = re.search(r"const DATA = (.*?);\n", html).group(1)
     assert "<" not in blob and ">" not in blob and "\\u003c/script\\u003e" in blob
-    assert json.loads(blob)[0]["label_en"] == evil  # still the same data for the script
+    assert json.loads(blob)["blocks"][0]["label_en"] == evil  # still the same data for the script
 
 
 # ---- CORS ----------------------------------------------------------------------------------------------------
@@ -366,8 +398,15 @@ def test_profile_name_with_bad_characters(client, name):
         assert_problem(r, 422, "name")
 
 
-@pytest.mark.parametrize("path", ["/v1/profiles/../x", "/v1/profiles/..%2Fx", "/v1/profiles/a%2Fb",
-                                  "/v1/profiles/"])
+def test_profile_without_a_name(client):
+    # GET /v1/profiles/ is the list (GET /v1/profiles); PUT there writes nothing.
+    assert client.get("/v1/profiles/").json() == client.get("/v1/profiles").json()
+    r = client.put("/v1/profiles/", json={"weights": {"industry": 1}}, follow_redirects=False)
+    assert r.status_code in (307, 404, 405)
+    assert client.get("/v1/profiles").json() == client.get("/v1/profiles/").json()
+
+
+@pytest.mark.parametrize("path", ["/v1/profiles/../x", "/v1/profiles/..%2Fx", "/v1/profiles/a%2Fb"])
 def test_profile_path_traversal(client, path):
     # A slash (even encoded) leaves the {name} segment: no route matches, nothing is read or written.
     for method in ("GET", "PUT"):
@@ -383,10 +422,11 @@ def test_unknown_preset(client):
               client.post("/v1/recommendations", json={"locality": "Steelton", "preset": "nope"}),
               client.post("/v1/compare", json={"locality": "Steelton", "candidates": ["Anshan"], "preset": "nope"}),
               client.post("/v1/rankings/diff", json={"locality": "Steelton", "a": {"preset": "nope"}, "b": {}}),
-              client.get("/v1/explain", params={"a": "Steelton", "b": "Anshan", "preset": "nope"}),
-              client.get("/card", params={"a": "Steelton", "b": "Anshan", "preset": "nope"})):
+              client.get("/v1/explain", params={"a": "Steelton", "b": "Anshan", "preset": "nope"})):
         body = assert_problem(r, 422, "unknown preset 'nope'", "balanced")
         assert body["field"] == "preset"
+    assert_page_error(client.get("/card", params={"a": "Steelton", "b": "Anshan", "preset": "nope"}), 422,
+                      "unknown preset &#39;nope&#39;", "balanced")
     assert_problem(client.get("/v1/recommendations", params={"locality": "Steelton", "preset": "p" * 65}), 422,
                    "preset")
 
@@ -396,5 +436,4 @@ def test_unknown_preset(client):
 @pytest.mark.parametrize(("a", "b"), [("Steelton", "Portcaster"), ("Anshan", "Dalian"), ("Steelton", "Steelton")])
 def test_same_country_pair(client, a, b):
     assert_problem(client.get("/v1/explain", params={"a": a, "b": b}), 422, "one UK and one Chinese")
-    body = assert_problem(client.get("/card", params={"a": a, "b": b}), 422, "one UK and one Chinese")
-    assert body["field"] == "b"
+    assert_page_error(client.get("/card", params={"a": a, "b": b}), 422, "one UK locality with one Chinese")

@@ -1,9 +1,16 @@
-"""The council page and the embed in a real browser: headless Debian Chromium driven by Playwright.
+"""The council page, the card and the embed in a real browser: headless Debian Chromium driven by Playwright.
 
-One live server (uvicorn in a thread) serves a fixture model in which one Chinese locality carries a
-hostile name, so every test here also checks that names are shown as text and never run as markup.
-The embed example page (docs/embed-example.html) is served from two other origins: one on the CORS
-allowlist, one not.
+Two live servers (uvicorn in a thread):
+- a fixture model in which one Chinese locality carries a hostile name, so these tests also check that
+  names are shown as text and never run as markup; the embed example page (docs/embed-example.html) is
+  served from two other origins, one on the CORS allowlist and one not;
+- the model fitted on the shipped data, for the officers' journeys the issue describes (Derby compares
+  Xi'an, Hefei and Zhejiang; Sheffield reviews its four partners; an analyst changes a weight; Milton
+  Keynes under a preset opens a card; a phone at 390px).
+
+Every expectation is the model's own answer for the same request (ranking, diff, compare, partnerships
+table), never a hard-coded ranking. Screenshots go to $MATCHER_SCREENSHOT_DIR (docs/ for the README) or a
+temporary folder.
 """
 
 from __future__ import annotations
@@ -21,6 +28,10 @@ import pytest
 from bench.server import free_port
 from features.sources import load_tables
 from matcher.build import fit_bundle
+from matcher.config import default_weights
+from matcher.paths import RAW_DIR
+from matcher.recommend import weights_for
+from service import assess
 from service.app import create_app
 from service.core.config import Settings
 
@@ -29,10 +40,13 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Debian chromium is not installed (.ci/run installs it with apt-get)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
+pytestmark = pytest.mark.playwright
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "embed-example.html"
 HOSTILE = '<img src=x onerror="window.pwned=1">Dalian'
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
 
 
 def serve_static(html: str) -> tuple[http.server.ThreadingHTTPServer, int]:
@@ -56,12 +70,22 @@ def serve_static(html: str) -> tuple[http.server.ThreadingHTTPServer, int]:
     return srv, port
 
 
-@pytest.fixture(scope="module")
-def hostile_bundle(fixture_copy_module):
-    path = fixture_copy_module / "localities_cn.csv"
-    text = path.read_text(encoding="utf-8").replace(",Dalian,", ',"' + HOSTILE.replace('"', '""') + '",', 1)
-    path.write_text(text, encoding="utf-8")
-    return fit_bundle(load_tables(fixture_copy_module))
+def start(app, port: int):
+    """uvicorn in a thread; returns a stop function."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+
+    def stop():
+        server.should_exit = True
+        thread.join(10)
+    return stop
 
 
 @pytest.fixture(scope="module")
@@ -74,11 +98,16 @@ def fixture_copy_module(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def site(hostile_bundle, tmp_path_factory):
-    """API server + an allowed and a refused embedding site. Yields their base URLs."""
-    import uvicorn
+def hostile_bundle(fixture_copy_module):
+    path = fixture_copy_module / "localities_cn.csv"
+    text = path.read_text(encoding="utf-8").replace(",Dalian,", ',"' + HOSTILE.replace('"', '""') + '",', 1)
+    path.write_text(text, encoding="utf-8")
+    return fit_bundle(load_tables(fixture_copy_module))
 
-    # The example page as committed, pointed at this server and a fixture locality.
+
+@pytest.fixture(scope="module")
+def site(hostile_bundle, tmp_path_factory):
+    """API server on the hostile fixture model + an allowed and a refused embedding site. Yields their URLs."""
     api_port = free_port()
     api = f"http://127.0.0.1:{api_port}"
     html = EXAMPLE.read_text(encoding="utf-8")
@@ -91,19 +120,27 @@ def site(hostile_bundle, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("browser-svc")
     settings = Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db", cors_origins=[allowed])
-    server = uvicorn.Server(uvicorn.Config(create_app(bundle=hostile_bundle, settings=settings),
-                                           host="127.0.0.1", port=api_port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
+    stop = start(create_app(bundle=hostile_bundle, settings=settings), api_port)
     yield {"api": api, "allowed": allowed, "refused": f"http://127.0.0.1:{refused_port}"}
-    server.should_exit = True
-    thread.join(10)
+    stop()
     allowed_srv.shutdown()
     refused_srv.shutdown()
+
+
+@pytest.fixture(scope="module")
+def real_bundle():
+    return fit_bundle(load_tables(RAW_DIR))
+
+
+@pytest.fixture(scope="module")
+def real(real_bundle, tmp_path_factory):
+    """The service on the model fitted from the shipped data."""
+    tmp = tmp_path_factory.mktemp("browser-real")
+    port = free_port()
+    stop = start(create_app(bundle=real_bundle, settings=Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db")),
+                 port)
+    yield f"http://127.0.0.1:{port}"
+    stop()
 
 
 @pytest.fixture(scope="module")
@@ -118,12 +155,35 @@ def browser():
 def page(browser):
     ctx = browser.new_context(viewport={"width": 1366, "height": 900})
     pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    ctx.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def phone(browser):
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    pg = ctx.new_page()
     yield pg
     ctx.close()
 
 
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    out = Path(os.environ.get("MATCHER_SCREENSHOT_DIR", tmp_path))
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def result_ids(page) -> list[str]:
     return page.eval_on_selector_all("#results .result", "els => els.map(e => e.dataset.id)")
+
+
+def wait_for_ids(page, selector: str, expected: list[str]) -> None:
+    page.wait_for_function("([sel, exp]) => [...document.querySelectorAll(sel)].map(e => e.dataset.id).join() === exp",
+                           arg=[selector, ",".join(expected)], timeout=15000)
 
 
 def set_sliders(page, weights: dict[str, float]) -> None:
@@ -133,7 +193,19 @@ def set_sliders(page, weights: dict[str, float]) -> None:
                               str(value))
 
 
-def test_search_rerank_and_open_card(page, site, hostile_bundle, tmp_path):
+def no_horizontal_scroll(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    inner = page.evaluate("window.innerWidth")
+    assert width <= inner, f"page is {width}px wide in a {inner}px viewport"
+
+
+def order(bundle, qid: str, weights: dict[str, float] | None, k: int = 10) -> list[str]:
+    return bundle.matcher.rank(qid, weights, k=k).index.tolist()
+
+
+# ---- the fixture model: search, re-rank, card, markup as text, embed ----------------------------------------
+
+def test_search_rerank_and_open_card(page, site, hostile_bundle, shots):
     page.goto(site["api"] + "/")
     page.fill("#q", "Steel")
     page.wait_for_function("document.querySelectorAll('#suggest option').length > 0")
@@ -144,29 +216,27 @@ def test_search_rerank_and_open_card(page, site, hostile_bundle, tmp_path):
     page.click("#go")
     page.wait_for_selector("#results .result")
     before = result_ids(page)
-    assert before == hostile_bundle.matcher.rank("E08000901", None, k=10).index.tolist()
+    assert before == order(hostile_bundle, "E08000901", None)
 
     # Pick a single-block weighting that reorders the list, then make the page show it.
     blocks = page.eval_on_selector_all("#sliders input", "ss => ss.map(s => s.dataset.block)")
     target = None
     for b in blocks:
         w = {x: (5.0 if x == b else 0.0) for x in blocks}
-        order = hostile_bundle.matcher.rank("E08000901", w, k=10).index.tolist()
-        if order != before:
-            target, expected = w, order
+        expected = order(hostile_bundle, "E08000901", w)
+        if expected != before:
+            target = w
             break
     assert target, "no single block reorders the fixture list"
     set_sliders(page, target)
-    page.wait_for_function("(exp) => [...document.querySelectorAll('#results .result')]"
-                           ".map(e => e.dataset.id).join() === exp", arg=",".join(expected))
+    wait_for_ids(page, "#results .result", expected)
     assert result_ids(page) == expected != before
 
     # Contribution bars: one segment per block, widths add up to the score.
-    score = float(page.text_content("#results .result h3 .muted").rsplit(" ", 1)[-1])
+    score = float(page.text_content("#results .result:first-child .score"))
     # Reciprocity: where the query would rank in the first result's own list, as the API computes it.
-    mutual = page.text_content("#results .result:first-child h3 .mutual")
-    first = expected[0]
-    others = hostile_bundle.matcher.rank(first, target, k=100).index.tolist()
+    mutual = page.text_content("#results .result:first-child .mutual")
+    others = hostile_bundle.matcher.rank(expected[0], target, k=100).index.tolist()
     assert mutual.endswith("#" + str(others.index("E08000901") + 1))
     widths = page.eval_on_selector_all("#results .result:first-child .bar span",
                                        "ss => ss.map(s => parseFloat(s.style.width))")
@@ -181,9 +251,10 @@ def test_search_rerank_and_open_card(page, site, hostile_bundle, tmp_path):
     assert "/card?" in page.url
     assert page.locator("section h2").count() == 6
     assert page.evaluate("window.pwned") is None
-
-    out = Path(os.environ.get("MATCHER_SCREENSHOT_DIR", tmp_path))
-    page.screenshot(path=str(out / "card.png"), full_page=True)
+    # The card was opened from a custom weighting: same score, and it says so.
+    assert page.text_content("#score") == f"{score:.3f}"
+    assert page.text_content("#weighting").strip().startswith("Weighting: Custom")
+    page.screenshot(path=str(shots / "card.png"), full_page=True)
 
 
 def test_hostile_name_is_text_on_card(page, site):
@@ -195,10 +266,26 @@ def test_hostile_name_is_text_on_card(page, site):
 def test_embed_from_allowed_origin(page, site, hostile_bundle):
     page.goto(site["allowed"] + "/")
     page.wait_for_selector(".pm-embed li")
-    names = page.eval_on_selector_all(".pm-embed li a", "as => as.map(a => a.href)")
-    expected = hostile_bundle.matcher.rank("E08000901", None, k=10).index.tolist()
+    names = page.eval_on_selector_all(".pm-embed li > a", "as => as.map(a => a.href)")
+    expected = order(hostile_bundle, "E08000901", None)
     assert [re.search(r"b=(\w+)", n).group(1) for n in names] == expected
-    assert all(n.startswith(site["api"] + "/card?a=E08000901") for n in names)
+    assert all(n.startswith(site["api"] + "/card?") and "a=E08000901" in n for n in names)
+
+
+def test_embed_marks_existing_partners(page, site, hostile_bundle):
+    page.goto(site["allowed"] + "/")
+    page.wait_for_selector(".pm-embed li")
+    marked = page.eval_on_selector_all(".pm-embed li", "ls => ls.filter(l => l.querySelector('.pm-partner'))"
+                                                       ".map(l => l.dataset.id)")
+    p = hostile_bundle.matcher.partnerships_
+    partners = set(p.loc[p["uk_id"] == "E08000901", "cn_id"]) & set(order(hostile_bundle, "E08000901", None))
+    assert partners and set(marked) == partners
+    for pid in partners:
+        status = hostile_bundle.matcher.partnership("E08000901", pid)["status"]
+        assert status in page.text_content(f".pm-embed li[data-id='{pid}'] .pm-partner")
+    # The box fits its container: never wider than the page's text column.
+    box = page.eval_on_selector(".pm-embed", "e => [e.getBoundingClientRect().width, e.parentElement.clientWidth]")
+    assert box[0] <= box[1] + 1
 
 
 def test_embed_escapes_html(page, site):
@@ -214,3 +301,192 @@ def test_embed_refused_from_other_origin(page, site):
     page.wait_for_selector(".pm-embed p")
     assert "unavailable" in page.text_content(".pm-embed p")
     assert page.locator(".pm-embed li").count() == 0
+
+
+def test_empty_search_clears_the_previous_error(page, site):
+    page.goto(site["api"] + "/")
+    page.fill("#q", "Nowhereville")
+    page.click("#go")
+    page.wait_for_function("document.getElementById('status').textContent.includes('no locality matches')")
+    page.fill("#q", "")
+    page.click("#go")
+    page.wait_for_function("!document.getElementById('status').textContent.includes('no locality matches')")
+    assert page.locator("#results button").count() == 0
+    assert page.is_hidden("#csv")
+
+
+# ---- the shipped model: the officers' journeys ---------------------------------------------------------------
+
+def test_derby_compares_three_approaches_and_prints_the_brief(page, real, real_bundle, shots):
+    r = real_bundle.resolver
+    derby = r.resolve("Derby")
+    approaches = tuple(r.resolve(n, country="CN") for n in ("Xi'an", "Hefei", "Zhejiang"))
+    page.set_viewport_size(LAPTOP)
+    page.goto(real + "/")
+    page.click("#mode-compare")
+    page.fill("#q", "Derby")
+    page.fill("#cand", "Xi'an, Hefei, Zhejiang")
+    page.click("#cand-add")
+    assert page.locator("#chips .chip").count() == 3
+    page.click("#go")
+
+    expected = assess.compare(real_bundle, derby, approaches, default_weights())
+    ids = [x["locality"]["id"] for x in expected["results"]]
+    wait_for_ids(page, "#compare-table tr[data-id]", ids)
+    for x in expected["results"]:
+        row = f"#compare-table tr[data-id='{x['locality']['id']}']"
+        assert page.text_content(row + " .score") == f"{x['score']:.3f}"
+        assert page.text_content(row + " .overall") == f"#{x['overall_rank']} of {expected['n_candidates']}"
+        assert page.text_content(row + " .mutual") == f"you are #{x['mutual_rank']}"
+    # The overall rank is the place in the full list the page shows in its "Suggest partners" mode.
+    full = real_bundle.matcher.top(derby, default_weights(), k=expected["n_candidates"])[0]
+    assert [x["overall_rank"] for x in expected["results"]] == [full.index(i) + 1 for i in ids]
+    assert "mode=compare" in page.url and "candidates=" in page.url
+    page.screenshot(path=str(shots / "screenshot-compare.png"), full_page=True)
+
+    # The printed brief: controls gone, the comparison and its heading on one page.
+    page.emulate_media(media="print")
+    assert page.is_hidden("#query") and page.is_hidden("#print")
+    assert page.is_visible("#compare-table") and page.is_visible("#brief-head")
+    assert "Approaches received by Derby" in page.text_content("#brief-head")
+    pdf = page.pdf(format="A4", print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)) == 1, "the brief should fit on one A4 page"
+    (shots / "brief.pdf").write_bytes(pdf) if "MATCHER_SCREENSHOT_DIR" not in os.environ else None
+    page.emulate_media(media="screen")
+
+    # The link reproduces the comparison without a click.
+    page.goto(page.url)
+    wait_for_ids(page, "#compare-table tr[data-id]", ids)
+
+
+def test_sheffield_reviews_its_partners(page, real, real_bundle, shots):
+    sheffield = real_bundle.resolver.resolve("Sheffield")
+    p = real_bundle.matcher.partnerships_
+    rows = p[p["uk_id"] == sheffield]
+    assert len(rows) == 4, "the partnership table records four Chinese partners for Sheffield"
+    page.set_viewport_size(LAPTOP)
+    page.goto(real + "/")
+    page.click("#mode-review")
+    page.fill("#q", "Sheffield")
+    page.click("#go")
+    page.wait_for_selector("#review-table tr[data-id]")
+    shown = page.eval_on_selector_all("#review-table tr[data-id]", "rs => rs.map(r => r.dataset.id)")
+    assert sorted(shown) == sorted(rows["cn_id"])
+    ranks = {c: n for n, c in enumerate(real_bundle.matcher.top(sheffield, default_weights(), k=1000)[0], start=1)}
+    assert shown == sorted(shown, key=ranks.get), "best fit first"
+    for row in rows.itertuples():
+        tr = f"#review-table tr[data-id='{row.cn_id}']"
+        assert page.get_attribute(tr + " .status", "data-status") == row.status
+        assert page.text_content(tr + " .overall") == f"#{ranks[row.cn_id]} of {len(ranks)}"
+        card = f".cmp[data-id='{row.cn_id}']"
+        summary = page.text_content(card + " .summary-text")
+        assert f"#{ranks[row.cn_id]} of {len(ranks)}" in summary
+        if isinstance(row.note, str) and row.note:
+            assert row.note.rstrip(".") in summary
+    page.screenshot(path=str(shots / "screenshot-review.png"), full_page=True)
+
+
+def test_weight_change_shows_what_changed(page, real, real_bundle):
+    liverpool = real_bundle.resolver.resolve("Liverpool")
+    page.goto(real + f"/?locality={liverpool}")
+    before = order(real_bundle, liverpool, None)
+    wait_for_ids(page, "#results .result", before)
+    assert page.eval_on_selector("#preset", "s => s.value") == "balanced"
+    new = {**default_weights(), "education": 5.0}
+    after = order(real_bundle, liverpool, new)
+    assert after != before, "Universities at 5 should change Liverpool's list"
+    set_sliders(page, {"education": 5})
+    wait_for_ids(page, "#results .result", after)
+    page.wait_for_selector("#diff .box")
+    for key, expect in (("entered", set(after) - set(before)), ("left", set(before) - set(after)),
+                        ("moved_up", {i for i in after if i in before and after.index(i) < before.index(i)}),
+                        ("moved_down", {i for i in after if i in before and after.index(i) > before.index(i)})):
+        got = page.eval_on_selector_all(f"#diff .diff-{key} li", "ls => ls.map(l => l.dataset.id)")
+        assert set(got) == expect, key
+    assert page.eval_on_selector("#preset", "s => s.value") == "custom"
+    assert "Custom" in page.text_content("#preset-note")
+    assert "weights=education%3D5" in page.url
+    # Download CSV carries the same state.
+    assert "weights=education%3D5" in page.get_attribute("#csv", "href")
+
+
+def test_profile_saved_and_reloaded(page, real, real_bundle):
+    sheffield = real_bundle.resolver.resolve("Sheffield")
+    page.goto(real + f"/?locality={sheffield}")
+    page.wait_for_selector("#results .result")
+    chosen = {"industry": 0.5, "student_links": 4.5, "connectivity": 3}
+    set_sliders(page, chosen)
+    weights = {**default_weights(), **chosen}
+    wait_for_ids(page, "#results .result", order(real_bundle, sheffield, weights))
+    page.click("#profiles-box summary")
+    page.fill("#profile-name", "browser-analyst")
+    page.click("#profile-save")
+    page.wait_for_function("document.getElementById('profile-status').textContent.startsWith('Saved')")
+
+    page.goto(real + f"/?locality={sheffield}")  # a fresh page: balanced weights
+    wait_for_ids(page, "#results .result", order(real_bundle, sheffield, None))
+    page.click("#profiles-box summary")
+    page.wait_for_selector("#profile-list option[value='browser-analyst']", state="attached")
+    page.select_option("#profile-list", "browser-analyst")
+    page.click("#profile-load")
+    wait_for_ids(page, "#results .result", order(real_bundle, sheffield, weights))
+    got = page.eval_on_selector_all("#sliders input", "ss => ss.map(s => [s.dataset.block, parseFloat(s.value)])")
+    assert dict(got) == weights
+
+
+def test_card_score_equals_list_score_under_a_preset(page, real, real_bundle):
+    mk = real_bundle.resolver.resolve("Milton Keynes")
+    page.goto(real + f"/?locality={mk}&preset=smart_environment")  # a shared link: no clicks needed
+    w = weights_for(real_bundle, "smart_environment")
+    expected = order(real_bundle, mk, w)
+    wait_for_ids(page, "#results .result", expected)
+    assert page.eval_on_selector("#preset", "s => s.value") == "smart_environment"
+    score = page.text_content("#results .result:first-child .score")
+    with page.expect_navigation():
+        page.click("#results .result:first-child a.card-link")
+    assert "preset=smart_environment" in page.url
+    assert page.text_content("#score") == score
+    assert "Smart city and environment" in page.text_content("#weighting")
+    with page.expect_navigation():
+        page.click("#back")
+    wait_for_ids(page, "#results .result", expected)
+
+
+def test_terms_open_on_tap(phone, real, real_bundle):
+    sheffield = real_bundle.resolver.resolve("Sheffield")
+    phone.goto(real + f"/?locality={sheffield}")
+    phone.wait_for_selector("#results .result")
+    first = phone.locator("#results .result:first-child button.term[data-term='mutual']")
+    first.tap()
+    text = phone.locator("#results .result:first-child .term-text")
+    assert text.is_visible() and "best match" in text.text_content()
+
+
+@pytest.mark.parametrize("mode", ["list", "compare", "review"])
+def test_no_horizontal_scroll_on_a_phone(phone, real, real_bundle, shots, mode):
+    r = real_bundle.resolver
+    derby = r.resolve("Derby")
+    approaches = ",".join(r.resolve(n, country="CN") for n in ("Xi'an", "Hefei", "Zhejiang"))
+    url = {"list": f"/?locality={r.resolve('Sheffield')}", "review": f"/?locality={r.resolve('Sheffield')}&mode=review",
+           "compare": f"/?locality={derby}&mode=compare&candidates={approaches}"}[mode]
+    phone.goto(real + url)
+    phone.wait_for_selector({"list": "#results .result", "compare": "#compare-table", "review": "#review-table"}[mode])
+    no_horizontal_scroll(phone)
+    # Results use the full width, below the query panel.
+    out = phone.eval_on_selector("#out", "e => e.getBoundingClientRect().toJSON()")
+    query = phone.eval_on_selector("#query", "e => e.getBoundingClientRect().toJSON()")
+    assert out["width"] >= 0.9 * PHONE["width"] - 24 and out["top"] >= query["bottom"]
+    if mode == "list":
+        phone.screenshot(path=str(shots / "screenshot-phone.png"))
+        phone.evaluate("document.getElementById('results').scrollIntoView()")
+        phone.screenshot(path=str(shots / "screenshot-phone-results.png"))
+
+
+def test_laptop_two_columns_no_horizontal_scroll(page, real, real_bundle):
+    page.set_viewport_size(LAPTOP)
+    page.goto(real + f"/?locality={real_bundle.resolver.resolve('Sheffield')}")
+    page.wait_for_selector("#results .result")
+    no_horizontal_scroll(page)
+    out = page.eval_on_selector("#out", "e => e.getBoundingClientRect().toJSON()")
+    query = page.eval_on_selector("#query", "e => e.getBoundingClientRect().toJSON()")
+    assert out["left"] >= query["right"] and out["width"] > 700

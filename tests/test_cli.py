@@ -1,6 +1,7 @@
 """The CLI contracts: validate exit codes and messages, recommend/explain JSON."""
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -78,3 +79,27 @@ def test_recommend_rebuilds_when_the_data_changed(fixture_copy, tmp_path, monkey
     assert res.exit_code == 0, res.output
     assert "changed since the model was built" in " ".join(res.output.split())  # rich wraps lines
     assert json.loads((models / "manifest.json").read_text())["sha256"] != before
+
+
+def test_recommend_table_is_one_line_per_result(fixture_copy, tmp_path):
+    """80 columns: one line per result with the top reason and the number of caveats; --explain has them all."""
+    models = tmp_path / "models"
+    build(fixture_copy, models)
+    data = json.loads(runner.invoke(app, ["recommend", "Steelton", "--k", "5", "--json", "--models",
+                                          str(models)]).stdout)
+    res = runner.invoke(app, ["recommend", "Steelton", "--k", "5", "--models", str(models)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for r in data["results"]:
+        row = [line for line in lines if re.match(rf"│\s*{r['rank']} │", line)]
+        assert len(row) == 1, (r["rank"], res.stdout)
+        assert r["locality"]["name"] in row[0] and f"{r['score']:.3f}" in row[0]
+        assert row[0].rstrip(" │").endswith(str(len(r["caveats"])))
+    assert len(lines) < 25
+    full = runner.invoke(app, ["recommend", "Steelton", "--k", "5", "--explain", "--models", str(models)],
+                         env={"COLUMNS": "200"})
+    text = " ".join(full.stdout.split())
+    for r in data["results"]:
+        for sentence in r["reasons"] + r["caveats"]:
+            assert " ".join(sentence.split()) in text

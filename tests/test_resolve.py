@@ -16,6 +16,10 @@ ROWS = [
     ("E09000001", "City of London", None, None, "GB", "london_borough"),
     ("E06000019", "Herefordshire, County of", None, None, "GB", "unitary"),
     ("S12000036", "City of Edinburgh", None, None, "GB", "scottish_council"),
+    ("E08000021", "Newcastle upon Tyne", None, None, "GB", "metropolitan_district"),
+    ("E07000195", "Newcastle-under-Lyme", None, None, "GB", "non_metropolitan_district"),
+    ("E06000010", "Kingston upon Hull, City of", None, None, "GB", "unitary"),
+    ("E09000021", "Kingston upon Thames", None, None, "GB", "london_borough"),
     ("140000", "Shanxi", "山西省", "Shanxi", "CN", "province"),
     ("610000", "Shaanxi", "陕西省", "Shaanxi", "CN", "province"),
     ("610100", "Xi'an", "西安市", "Xi'an", "CN", "sub_provincial_city"),
@@ -35,7 +39,8 @@ def resolver():
     ("Herefordshire", "E06000019"), ("Edinburgh", "S12000036"), ("xian", "610100"), ("XI AN", "610100"),
     ("西安", "610100"), ("西安市", "610100"), ("Shanxi", "140000"), ("Shaanxi", "610000"), ("陕西", "610000"),
     ("台州", "331000"), ("E06000023", "E06000023"), ("Manchester", "E08000003"),
-    ("Greater Manchester", "E47000001"),
+    ("Greater Manchester", "E47000001"), ("Newcastle", "E08000021"), ("Newcastle-under-Lyme", "E07000195"),
+    ("Hull", "E06000010"), ("Kingston upon Hull", "E06000010"), ("Kingston upon Thames", "E09000021"),
 ])
 def test_typed_names_resolve(resolver, typed, expected):
     assert resolver.resolve(typed) == expected

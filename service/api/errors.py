@@ -34,8 +34,10 @@ def _error(e: dict) -> dict:
         position = loc[1] if len(loc) > 1 else "?"
         reason = e.get("ctx", {}).get("error", "")
         return {"field": "body", "message": f"invalid JSON at character {position}: {reason}"}
-    return {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
-            "message": e.get("msg", "")}
+    loc = tuple(e.get("loc", ()))
+    if loc[:1] in (("body",), ("query",), ("path",)):  # where it was, not part of the field's name
+        loc = loc[1:]
+    return {"field": ".".join(str(p) for p in loc), "message": e.get("msg", "")}
 
 
 def install(app: FastAPI) -> None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from matcher.config import presets
+from matcher.estimator import Filters
 from matcher.recommend import weights_for
 from service.api.deps import MatcherDep, SettingsDep, StoreDep
 from service.api.errors import problem
@@ -25,6 +26,12 @@ def list_presets(bundle: MatcherDep):
         out.append({"name": "fitted", "description": "Learned from partnership history at build time.",
                     "weights": bundle.fitted_weights})
     return out
+
+
+@router.get("/profiles", response_model=list[Profile])
+def list_profiles(store: StoreDep):
+    """Every saved weight profile, by name (the page's "load a saved weighting" list)."""
+    return store.all()
 
 
 @router.get("/profiles/{name}", response_model=Profile)
@@ -48,12 +55,14 @@ def delete_profile(store: StoreDep, name: PROFILE):
 
 @router.post("/rankings/diff", response_model=Diff)
 def diff(bundle: MatcherDep, body: DiffRequest):
-    """How the top-k changes between two weightings: moved up, moved down, entered, left."""
+    """How the top-k changes between two weightings: moved up, moved down, entered, left (with
+    `exclude_partners`, of the list that leaves existing partners out, as the page shows it)."""
     qid = bundle.resolver.resolve(body.locality)
     wa = weights_for(bundle, body.a.preset, body.a.weights)
     wb = weights_for(bundle, body.b.preset, body.b.weights)
-    ra = bundle.matcher.rank(qid, wa, k=body.k).index.tolist()
-    rb = bundle.matcher.rank(qid, wb, k=body.k).index.tolist()
+    filters = Filters(exclude_partners=body.exclude_partners)
+    ra = bundle.matcher.rank(qid, wa, k=body.k, filters=filters).index.tolist()
+    rb = bundle.matcher.rank(qid, wb, k=body.k, filters=filters).index.tolist()
     out: dict[str, list] = {"moved_up": [], "moved_down": [], "entered": [], "left": [], "unchanged": []}
     for i in dict.fromkeys(ra + rb):
         pa = ra.index(i) + 1 if i in ra else None

@@ -1,14 +1,23 @@
-"""HTML for people: the council page (/), the assessment card (/card) and the embeddable widget (/embed.js)."""
+"""HTML for people: the council page (/), the assessment card (/card) and the embeddable widget (/embed.js).
+
+A bad page link (unknown or ambiguous place, missing half of a pair, bad weights) answers a readable page
+saying what is wrong, with links to what the person may have meant, never raw JSON.
+"""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from matcher.recommend import weights_for
+from matcher.config import WeightError
+from matcher.resolve import AmbiguousLocality, UnknownLocality
+from service import assess
 from service import card as cards
-from service.api.deps import MatcherDep, NameQuery, PresetQuery, resolve_pair
-from service.page import EMBED_JS, render_card, render_index
+from service.api.deps import MatcherDep, StoreDep
+from service.api.routes.recommendations import query_weights, resolve_weights
+from service.page import EMBED_JS, render_card, render_error, render_index, state_query, weighting_label
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,10 +27,76 @@ def index(bundle: MatcherDep):
     return render_index(bundle)
 
 
+def _error(status: int, title: str, detail: str, options: list[dict] | None = None) -> HTMLResponse:
+    return HTMLResponse(render_error(title, detail, options), status_code=status)
+
+
+def _link_with(params: dict[str, str], key: str, value: str) -> str:
+    return "/card?" + urlencode({**params, key: value})
+
+
+def card_or_error(bundle, store, params: dict[str, str]) -> HTMLResponse:
+    """The card for the pair and weighting in `params`, or a readable error page."""
+    a, b = params.get("a", "").strip(), params.get("b", "").strip()
+    if not a or not b:
+        return _error(400, "This card link is incomplete",
+                      "A card compares two places: the link needs both a=… (a UK locality) and b=… (a Chinese "
+                      "one), for example /card?a=Sheffield&b=Chengdu.")
+    if len(a) > 200 or len(b) > 200 or len(params.get("weights", "")) > 500:
+        return _error(400, "This card link is too long", "A place name has at most 200 characters.")
+    ids = {}
+    for key, name in (("a", a), ("b", b)):
+        try:
+            ids[key] = bundle.resolver.resolve(name)
+        except (UnknownLocality, AmbiguousLocality) as exc:
+            # Offer only places that make a UK–China pair with the other half, when that one is clear.
+            other = _country_or_none(bundle, b if key == "a" else a)
+            unknown = isinstance(exc, UnknownLocality)
+            found = exc.suggestions if unknown else exc.candidates
+            options = [{"href": _link_with(params, key, c["id"]), "text": _label(c)} for c in found
+                       if other is None or c["country"] != other]
+            return _error(404 if unknown else 409, "No such place" if unknown else "Which place?",
+                          f"No locality matches '{name}'." if unknown else f"'{name}' matches several localities.",
+                          options)
+    if bundle.matcher.country_of(ids["a"]) == bundle.matcher.country_of(ids["b"]):
+        return _error(422, "Two places in the same country",
+                      "A card pairs one UK locality with one Chinese locality.")
+    preset, profile = params.get("preset") or None, params.get("profile") or None
+    try:
+        overrides = query_weights(params.get("weights"))
+        w = resolve_weights(bundle, store, preset, overrides, profile)
+        base = resolve_weights(bundle, store, preset, None, profile)
+    except WeightError as exc:
+        return _error(422, "This link's weighting cannot be used", str(exc))
+    label = weighting_label(preset, overrides, base)
+    if profile:
+        label = f"Saved profile '{profile}'" + (f" ({label})" if overrides else "")
+    card = cards.card(bundle, ids["a"], ids["b"], w, label, assess.overall_ranks(bundle, ids["a"], w))
+    back = "/?" + state_query(ids["a"], preset, overrides, params.get("exclude_partners") == "true",
+                              **({"profile": profile} if profile else {}))
+    return HTMLResponse(render_card(card, back))
+
+
+def _country_or_none(bundle, name: str) -> str | None:
+    try:
+        return bundle.matcher.country_of(bundle.resolver.resolve(name))
+    except (UnknownLocality, AmbiguousLocality):
+        return None
+
+
+def _label(d: dict) -> str:
+    from matcher.labels import level_label
+
+    return f"{d['name']}{' ' + d['name_zh'] if d['name_zh'] else ''} ({level_label(d['level'])}, {d['id']})"
+
+
 @router.get("/card", response_class=HTMLResponse)
-def card_page(bundle: MatcherDep, a: NameQuery, b: NameQuery, preset: PresetQuery = None):
-    pair = resolve_pair(bundle, a, b, "a card")
-    return pair if isinstance(pair, Response) else render_card(cards.card(bundle, *pair, weights_for(bundle, preset)))
+def card_page(bundle: MatcherDep, store: StoreDep, a: str = "", b: str = "", preset: str = "", profile: str = "",
+              weights: str = "", exclude_partners: str = "", k: str = ""):
+    """The card takes the page's state (preset, weights, exclude_partners, k) so its score is the list's."""
+    params = {key: v for key, v in (("a", a), ("b", b), ("preset", preset), ("profile", profile),
+                                    ("weights", weights), ("exclude_partners", exclude_partners), ("k", k)) if v}
+    return card_or_error(bundle, store, params)
 
 
 @router.get("/embed.js")

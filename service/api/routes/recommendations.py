@@ -1,4 +1,8 @@
-"""/v1/recommendations (JSON and CSV) and /v1/compare: ranked counterparts with contributions, reasons, caveats."""
+"""/v1/recommendations (JSON and CSV), /v1/compare and /v1/review: ranked counterparts, approaches side by side,
+existing partners reviewed; each with contributions, reasons and caveats.
+
+GET routes take the page's state parameters: `locality`, `k`, `preset`, `weights` (CLI form
+`scale=3,connectivity=0`, over the preset), `exclude_partners`."""
 
 from __future__ import annotations
 
@@ -14,18 +18,27 @@ from matcher.build import Bundle
 from matcher.config import WeightError, parse_weight_string
 from matcher.estimator import Filters
 from matcher.recommend import recommend, weights_for
+from service import assess
 from service.api.deps import AnswersDep, ComputeDep, MatcherDep, NameQuery, PresetQuery, StoreDep
-from service.api.schemas.recommendations import CompareRequest, RecommendationRequest, Recommendations
+from service.api.schemas.recommendations import CompareRequest, RecommendationRequest, Recommendations, Review
 from service.cache import AnswerCache
 from service.compute import Compute
 from service.profiles import ProfileStore
 
 router = APIRouter(tags=["recommendations"])
 K = Annotated[int, Query(ge=1, le=100)]
+WeightsQuery = Annotated[str | None, Query(max_length=500, description="Overrides over the preset, CLI form: "
+                                           "`scale=3,connectivity=0`", examples=["scale=3,connectivity=0"])]
 
 
-def _weights(bundle: Bundle, store: ProfileStore | None, preset: str | None, overrides: dict | None,
-             profile: str | None = None) -> dict[str, float]:
+def query_weights(weights: str | None) -> dict[str, float]:
+    """The `weights` query parameter as a dict; a malformed one is a 422 naming the part (WeightError)."""
+    return parse_weight_string(weights) if weights else {}
+
+
+def resolve_weights(bundle: Bundle, store: ProfileStore | None, preset: str | None, overrides: dict | None,
+                    profile: str | None = None) -> dict[str, float]:
+    """A saved profile's or a preset's weights, with `overrides` on top (WeightError names a bad one)."""
     if profile:
         saved = store.get(profile) if store else None
         if saved is None:
@@ -37,7 +50,7 @@ def _weights(bundle: Bundle, store: ProfileStore | None, preset: str | None, ove
 def resolve_request(bundle: Bundle, store: ProfileStore | None, req: RecommendationRequest) -> tuple:
     """(bundle, query id, k, weights, filters): everything a recommendation depends on, all resolved."""
     qid = bundle.resolver.resolve(req.locality)
-    w = _weights(bundle, store, req.preset, req.weights, req.profile)
+    w = resolve_weights(bundle, store, req.preset, req.weights, req.profile)
     ratio = None
     if req.pop_ratio_min is not None or req.pop_ratio_max is not None:
         ratio = (req.pop_ratio_min or 0.0, req.pop_ratio_max or float("inf"))
@@ -67,14 +80,14 @@ async def _answer(bundle: Bundle, store: ProfileStore, answers: AnswerCache, com
 
 def recommendation_query(
         locality: NameQuery, k: K = 10, preset: PresetQuery = None, profile: PresetQuery = None,
-        weights: Annotated[str | None, Query(max_length=500, description="e.g. industry=3,scale=0")] = None,
+        weights: WeightsQuery = None,
         exclude_partners: bool = False, levels: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
         within: Annotated[str | None, Query(max_length=200)] = None,
         pop_ratio_min: Annotated[float | None, Query(gt=0, lt=1e6)] = None,
         pop_ratio_max: Annotated[float | None, Query(gt=0, lt=1e6)] = None) -> RecommendationRequest:
     """The GET form of a recommendation request (JSON and CSV take the same parameters as the POST body)."""
     return RecommendationRequest(locality=locality, k=k, preset=preset, profile=profile,
-                                 weights=parse_weight_string(weights) if weights else {},
+                                 weights=query_weights(weights),
                                  exclude_partners=exclude_partners, levels=levels, within=within,
                                  pop_ratio_min=pop_ratio_min, pop_ratio_max=pop_ratio_max)
 
@@ -121,9 +134,18 @@ def recommendations_csv(bundle: MatcherDep, store: StoreDep, req: QueryDep):
 
 @router.post("/compare", response_model=Recommendations)
 def compare(bundle: MatcherDep, body: CompareRequest):
-    """Rank a given list of candidates (approaches a council has received) for a locality."""
+    """Rank a given list of candidates (approaches a council has received) for a locality; each result says
+    where it stands in the full ranking (`overall_rank` of `n_candidates`) and in its own (`mutual_rank`)."""
     qid = bundle.resolver.resolve(body.locality)
-    other = "CN" if bundle.matcher.country_of(qid) == "GB" else "GB"
+    other = assess.other_country(bundle, qid)
     ids = tuple(dict.fromkeys(bundle.resolver.resolve(c, country=other) for c in body.candidates))
-    w = weights_for(bundle, body.preset, body.weights)
-    return recommend(bundle, qid, k=len(ids), weights=w, filters=Filters(only=ids))
+    return assess.compare(bundle, qid, ids, weights_for(bundle, body.preset, body.weights))
+
+
+@router.get("/review", response_model=Review)
+def review(bundle: MatcherDep, store: StoreDep, locality: NameQuery, preset: PresetQuery = None,
+           profile: PresetQuery = None, weights: WeightsQuery = None):
+    """Every existing partner of a locality in the other country: kind, year, status and its evidence,
+    today's fit, overall and mutual rank, and a summary of those facts for a committee."""
+    qid = bundle.resolver.resolve(locality)
+    return assess.review(bundle, qid, resolve_weights(bundle, store, preset, query_weights(weights), profile))

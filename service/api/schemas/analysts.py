@@ -23,6 +23,7 @@ class DiffRequest(BaseModel):
     k: int = Field(default=10, ge=1, le=100, strict=True)  # strict: JSON true or 2.0 is not a k
     a: Weighting
     b: Weighting
+    exclude_partners: bool = False
 
 
 class ProfileIn(BaseModel):

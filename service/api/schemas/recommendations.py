@@ -6,9 +6,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher_client.models import Partnership, Recommendations, Result
+from matcher_client.models import Partnership, Recommendations, Result, Review, ReviewedPartner
 
-__all__ = ["CompareRequest", "Name", "Partnership", "RecommendationRequest", "Recommendations", "Result", "Weights"]
+__all__ = ["CompareRequest", "Name", "Partnership", "RecommendationRequest", "Recommendations", "Result", "Review",
+           "ReviewedPartner", "Weights"]
 
 Weights = dict[str, float]
 Name = Annotated[str, Field(min_length=1, max_length=200)]

@@ -1,0 +1,95 @@
+"""The two assessments a council brings to committee, built from the model's own answers.
+
+- compare: approaches received ("Xi'an, Hefei, Zhejiang"), side by side, each with where it stands in the full
+  ranking (overall rank) and where the council stands in its own (mutual rank);
+- review: every existing partner with kind, year, status and its evidence, today's fit, both ranks, and a
+  plain summary of those facts. Retain, reinvigorate or let lapse is the council's call; this gives the facts.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from matcher.build import Bundle
+from matcher.estimator import Filters
+from matcher.explain import explain_pair
+from matcher.labels import kind_label
+from matcher.recommend import mutual_ranks, recommend
+
+COUNTRY = {"GB": "UK", "CN": "Chinese"}
+
+
+def other_country(bundle: Bundle, qid: str) -> str:
+    return "CN" if bundle.matcher.country_of(qid) == "GB" else "GB"
+
+
+def overall_ranks(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict[str, int]:
+    """Every candidate's position in the query's unfiltered ranking: the list /v1/recommendations shows,
+    continued to the end (same call, same tie-break)."""
+    n = len(bundle.matcher.ids_[other_country(bundle, qid)])
+    ids, _ = bundle.matcher.top(qid, weights, k=n)
+    return {c: r for r, c in enumerate(ids, start=1)}
+
+
+def compare(bundle: Bundle, qid: str, candidates: tuple[str, ...], weights: dict[str, float]) -> dict:
+    """recommend() restricted to the candidates, each with its overall rank."""
+    payload = recommend(bundle, qid, k=len(candidates), weights=weights, filters=Filters(only=candidates))
+    ranks = overall_ranks(bundle, qid, weights)
+    for r in payload["results"]:
+        r["overall_rank"] = ranks.get(r["locality"]["id"])
+    payload["n_candidates"] = len(ranks)
+    return payload
+
+
+def _partner_rows(bundle: Bundle, qid: str) -> list[dict]:
+    p = bundle.matcher.partnerships_
+    rows = p[(p["uk_id"] == qid) | (p["cn_id"] == qid)]
+    out = []
+    for r in rows.itertuples():
+        note = getattr(r, "note", None)
+        out.append({"partner": r.cn_id if r.uk_id == qid else r.uk_id, "kind": str(r.kind), "status": str(r.status),
+                    "year_signed": None if pd.isna(r.year_signed) else int(r.year_signed),
+                    "source": str(r.source), "note": note if isinstance(note, str) and note else None})
+    return out
+
+
+def summary(query: dict, partner: dict, row: dict, score: float, rank: int | None, n: int,
+            mutual: int | None, n_mutual: int) -> str:
+    country = COUNTRY[partner["country"]]
+    """The facts in one paragraph a committee report can quote."""
+    since = f"signed {row['year_signed']}" if row["year_signed"] else "year of signing not recorded"
+    status = "status not recorded" if row["status"] == "unknown" else f"recorded as {row['status']}"
+    parts = [f"{kind_label(row['kind']).capitalize()} with {partner['name']}, {since}, {status}."]
+    where = f"#{rank} of {n} {country} candidates" if rank else "outside the ranked candidates"
+    parts.append(f"Today's fit {score:.3f}: {where} for {query['name']}.")
+    if mutual:
+        parts.append(f"{query['name']} is #{mutual} of {n_mutual} in {partner['name']}'s own list.")
+    if row["note"]:
+        parts.append(f"Recorded: {row['note'].rstrip('.')}.")
+    return " ".join(parts)
+
+
+def review(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict:
+    m = bundle.matcher
+    rows = _partner_rows(bundle, qid)
+    partners = list(dict.fromkeys(r["partner"] for r in rows))
+    ranks = overall_ranks(bundle, qid, weights)
+    mutual = mutual_ranks(bundle, partners, qid, weights) if partners else {}
+    query = bundle.resolver.describe(qid)
+    n_mutual = len(m.ids_[m.country_of(qid)])
+    out = []
+    for row in rows:
+        pid = row["partner"]
+        ex = explain_pair(m, qid, pid, weights)
+        partner = bundle.resolver.describe(pid)
+        out.append({
+            "locality": partner, "kind": row["kind"], "year_signed": row["year_signed"], "status": row["status"],
+            "source": row["source"], "note": row["note"], "score": ex["score"],
+            "contributions": ex["contributions"], "reasons": ex["reasons"], "caveats": ex["caveats"],
+            "overall_rank": ranks.get(pid), "mutual_rank": mutual.get(pid),
+            "summary": summary(query, partner, row, ex["score"], ranks.get(pid), len(ranks), mutual.get(pid),
+                               n_mutual),
+        })
+    out.sort(key=lambda x: (x["overall_rank"] or 10**9, x["locality"]["id"]))
+    return {"query": query, "weights": dict(weights), "n_candidates": len(ranks),
+            "candidates_country": COUNTRY[other_country(bundle, qid)], "partners": out}
