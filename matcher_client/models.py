@@ -52,6 +52,8 @@ class ReviewedPartner(BaseModel):
     status: str
     source: str
     note: str | None = Field(description="What the data records about the partnership since signing")
+    status_year: int | None = Field(default=None, description="When the status was last evidenced")
+    status_source: str | None = Field(default=None, description="The evidence for the status")
     score: float
     contributions: dict[str, float]
     reasons: list[str]

@@ -47,9 +47,13 @@ def _partner_rows(bundle: Bundle, qid: str) -> list[dict]:
     out = []
     for r in rows.itertuples():
         note = getattr(r, "note", None)
+        status_year = getattr(r, "status_year", None)  # the year the status was last evidenced, and where
+        status_source = getattr(r, "status_source", None)
         out.append({"partner": r.cn_id if r.uk_id == qid else r.uk_id, "kind": str(r.kind), "status": str(r.status),
                     "year_signed": None if pd.isna(r.year_signed) else int(r.year_signed),
-                    "source": str(r.source), "note": note if isinstance(note, str) and note else None})
+                    "source": str(r.source), "note": note if isinstance(note, str) and note else None,
+                    "status_year": None if status_year is None or pd.isna(status_year) else int(status_year),
+                    "status_source": status_source if isinstance(status_source, str) and status_source else None})
     return out
 
 
@@ -58,7 +62,8 @@ def summary(query: dict, partner: dict, row: dict, score: float, rank: int | Non
     country = COUNTRY[partner["country"]]
     """The facts in one paragraph a committee report can quote."""
     since = f"signed {row['year_signed']}" if row["year_signed"] else "year of signing not recorded"
-    status = "status not recorded" if row["status"] == "unknown" else f"recorded as {row['status']}"
+    status = "status not recorded" if row["status"] == "unknown" else f"recorded as {row['status']}" + (
+        f" in {row['status_year']}" if row["status_year"] else "")
     parts = [f"{kind_label(row['kind']).capitalize()} with {partner['name']}, {since}, {status}."]
     where = f"#{rank} of {n} {country} candidates" if rank else "outside the ranked candidates"
     parts.append(f"Today's fit {score:.3f}: {where} for {query['name']}.")
@@ -84,7 +89,8 @@ def review(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict:
         partner = bundle.resolver.describe(pid)
         out.append({
             "locality": partner, "kind": row["kind"], "year_signed": row["year_signed"], "status": row["status"],
-            "source": row["source"], "note": row["note"], "score": ex["score"],
+            "source": row["source"], "note": row["note"], "status_year": row["status_year"],
+            "status_source": row["status_source"], "score": ex["score"],
             "contributions": ex["contributions"], "reasons": ex["reasons"], "caveats": ex["caveats"],
             "overall_rank": ranks.get(pid), "mutual_rank": mutual.get(pid),
             "summary": summary(query, partner, row, ex["score"], ranks.get(pid), len(ranks), mutual.get(pid),
