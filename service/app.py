@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from matcher.build import Bundle, load_bundle
 from service.api import errors
@@ -35,7 +36,8 @@ def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -
         finally:
             app.state.compute.close()
 
-    app = FastAPI(title="Partner-city matchmaker", version="1", lifespan=lifespan,
+    # FastAPIOffline: /docs and /redoc from the Swagger UI and ReDoc bundles the package ships, not a CDN.
+    app = FastAPIOffline(title="Partner-city matchmaker", version="1", lifespan=lifespan,
                   description="Which Chinese cities and provinces fit a UK locality, and why (and the reverse).")
     app.state.settings = settings
     errors.install(app)

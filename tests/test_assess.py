@@ -144,3 +144,14 @@ def test_profiles_are_listed(client):
     names = [x["name"] for x in listed]
     assert names == sorted(names) and {"a-profile", "b-profile"} <= set(names)
     assert next(x for x in listed if x["name"] == "a-profile")["weights"]["scale"] == 1
+
+
+def test_api_docs_need_no_cdn(client):
+    for path in ("/docs", "/redoc"):
+        html = client.get(path).text
+        assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css|png))"', html)
+        assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+        assert "cdn" not in html.lower() and not re.search(r'(?:src|href)="(?:https?:)?//', html), html
+        for a in assets:
+            r = client.get(a)
+            assert r.status_code == 200 and len(r.content) > 1000, a

@@ -490,3 +490,24 @@ def test_laptop_two_columns_no_horizontal_scroll(page, real, real_bundle):
     out = page.eval_on_selector("#out", "e => e.getBoundingClientRect().toJSON()")
     query = page.eval_on_selector("#query", "e => e.getBoundingClientRect().toJSON()")
     assert out["left"] >= query["right"] and out["width"] > 700
+
+
+def test_api_docs_render_offline(page, site):
+    """Swagger UI and ReDoc from the service's own assets: every request off this machine is refused, and both
+    still render. (ReDoc's bundle asks a CDN for its own "powered by" logo, an image; refused, nothing breaks.)"""
+    outside: list[tuple[str, str]] = []
+
+    def only_local(route):
+        if route.request.url.startswith("http://127.0.0.1:"):
+            route.continue_()
+        else:
+            outside.append((route.request.resource_type, route.request.url))
+            route.abort()
+    page.route("**/*", only_local)
+    page.goto(site["api"] + "/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=15000)
+    assert "Partner-city matchmaker" in page.text_content(".swagger-ui .info .title")
+    page.goto(site["api"] + "/redoc")
+    page.wait_for_selector(".api-content h1", timeout=15000)
+    assert "Partner-city matchmaker" in page.text_content(".api-content h1")
+    assert all(kind == "image" for kind, _ in outside), outside
