@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import math
+import random
 import ssl
 import subprocess
 import sys
@@ -36,15 +37,28 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[rank - 1]
 
 
+def fresh_weights(rng: random.Random) -> dict[str, float]:
+    """A weighting no earlier request used (so no answer can come from the cache)."""
+    return {"industry": round(rng.uniform(0.1, 5), 6), "scale": round(rng.uniform(0.1, 5), 6),
+            "education": round(rng.uniform(0.1, 5), 6)}
+
+
 async def _worker(client: httpx.AsyncClient, urls: list[str], first: int, deadline: float,
-                  latencies: list[float], status: Counter, errors: list[str]) -> None:
+                  latencies: list[float], status: Counter, errors: list[str],
+                  bodies: list[dict] | None = None, fresh: bool = False) -> None:
+    """GET the URLs in turn, or with `bodies` POST each body in turn to the one URL (`fresh`: new weights each)."""
     i = first
+    rng = random.Random(first)
     while time.perf_counter() < deadline:
         url = urls[i % len(urls)]
+        body = None
+        if bodies:
+            body = bodies[i % len(bodies)]
+            body = {**body, "weights": fresh_weights(rng)} if fresh else body
         i += 1
         start = time.perf_counter()
         try:
-            response = await client.get(url)
+            response = await (client.post(url, json=body) if body is not None else client.get(url))
         except httpx.HTTPError as exc:
             status["exception"] += 1
             errors.append(f"{url}: {type(exc).__name__}: {exc}")
@@ -56,7 +70,8 @@ async def _worker(client: httpx.AsyncClient, urls: list[str], first: int, deadli
             errors.append(f"{url}: HTTP {response.status_code}: {response.text[:200]}")
 
 
-async def generate(urls: list[str], connections: int, duration: float, timeout: float, raw: bool = False) -> dict:
+async def generate(urls: list[str], connections: int, duration: float, timeout: float, raw: bool = False,
+                   bodies: list[dict] | None = None, fresh: bool = False) -> dict:
     latencies: list[float] = []
     status: Counter = Counter()
     errors: list[str] = []
@@ -66,7 +81,7 @@ async def generate(urls: list[str], connections: int, duration: float, timeout: 
                for _ in range(connections)]
     cpu0, start = time.process_time(), time.perf_counter()
     deadline = start + duration
-    await asyncio.gather(*(_worker(client, urls, n, deadline, latencies, status, errors)
+    await asyncio.gather(*(_worker(client, urls, n, deadline, latencies, status, errors, bodies, fresh)
                            for n, client in enumerate(clients)))
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
     await asyncio.gather(*(client.aclose() for client in clients))
@@ -95,10 +110,12 @@ async def generate(urls: list[str], connections: int, duration: float, timeout: 
     return result
 
 
-def measure(urls: list[str], connections: int, duration: float, timeout: float = 60.0, raw: bool = False) -> dict:
+def measure(urls: list[str], connections: int, duration: float, timeout: float = 60.0, raw: bool = False,
+            bodies: list[dict] | None = None, fresh: bool = False) -> dict:
     """Run this module as a subprocess (so the load does not share the caller's GIL) and return its JSON."""
     cmd = [sys.executable, "-m", "bench.loadgen", "--connections", str(connections),
-           "--duration", str(duration), "--timeout", str(timeout), *(["--raw"] if raw else [])]
+           "--duration", str(duration), "--timeout", str(timeout), *(["--raw"] if raw else []),
+           *(["--bodies", json.dumps(bodies)] if bodies else []), *(["--fresh-weights"] if fresh else [])]
     for url in urls:
         cmd += ["--url", url]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False,
@@ -115,8 +132,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds of sending new requests.")
     parser.add_argument("--timeout", type=float, default=60.0, help="Per request, seconds; counts as error.")
     parser.add_argument("--raw", action="store_true", help="Also print every latency (latencies_ms, sorted).")
+    parser.add_argument("--bodies", type=json.loads, help="JSON list of bodies to POST in turn to the (one) URL.")
+    parser.add_argument("--fresh-weights", action="store_true", help="With --bodies: new random weights each time.")
     args = parser.parse_args(argv)
-    result = asyncio.run(generate(args.url, args.connections, args.duration, args.timeout, args.raw))
+    result = asyncio.run(generate(args.url, args.connections, args.duration, args.timeout, args.raw,
+                                  args.bodies, args.fresh_weights))
     sys.stdout.write(json.dumps(result) + "\n")
 
 

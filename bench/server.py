@@ -26,9 +26,23 @@ class Server:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """User + system CPU the server process has used so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU the server process and its live children (the answer worker) have used so far."""
+        return sum(_cpu(pid) for pid in (self.pid, *self.children()))
+
+    def children(self) -> list[int]:
+        try:
+            return [int(c) for c in Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()]
+        except OSError:
+            return []
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU of one process so far (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
