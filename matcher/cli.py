@@ -116,7 +116,8 @@ def _print_results(payload: dict, explain: bool = False) -> None:
     table.add_column("caveats", justify="right", no_wrap=True, min_width=7)
     for r in payload["results"]:
         loc = r["locality"]
-        name = f"{loc['name']} {loc['name_zh'] or ''}".strip() + (" *" if r.get("partnership") else "")
+        name = f"{loc.get('qualified') or loc['name']} {loc['name_zh'] or ''}".strip() + (" *" if r.get("partnership")
+                                                                                           else "")
         table.add_row(str(r["rank"]), Text(name), f"{r['score']:.3f}", Text(r["reasons"][0] if r["reasons"] else ""),
                       str(len(r["caveats"])))
     out.print(table)

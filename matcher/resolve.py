@@ -130,12 +130,29 @@ class Resolver:
                 self.aliases[successor].add(fold(name))
                 self.index.setdefault(fold(name), set()).add(successor)
 
+    def _shared_names(self) -> set[str]:
+        """Folded names more than one locality has (Suzhou, Jiangsu and Suzhou, Anhui). Computed on first use, so
+        a resolver unpickled from an older artifact has it too."""
+        shared = self.__dict__.get("_shared")
+        if shared is None:
+            seen: dict[str, int] = {}
+            for d in self.described.values():
+                seen[fold(d["name"])] = seen.get(fold(d["name"]), 0) + 1
+            shared = self.__dict__["_shared"] = {k for k, n in seen.items() if n > 1}
+        return shared
+
     def describe(self, i: str) -> dict:
-        return dict(self.described[i])
+        """id, name, name_zh, country, level; and `qualified` ('Suzhou, Anhui') when another place has the name."""
+        d = dict(self.described[i])
+        if fold(d["name"]) in self._shared_names():
+            prov = province_of(i)
+            if prov and prov != i and prov in self.described:
+                d["qualified"] = f"{d['name']}, {self.described[prov]['name']}"
+        return d
 
     def candidate(self, i: str) -> dict:
         """describe() plus a name that picks this one out ('Fuzhou, Jiangxi') when names are shared."""
-        d = self.describe(i)
+        d = dict(self.described[i])
         prov = province_of(i)
         if prov and prov != i and prov in self.described:
             d["qualified"] = f"{d['name']}, {self.described[prov]['name']}"

@@ -16,6 +16,8 @@ class Locality(BaseModel):
     name_zh: str | None = Field(default=None, examples=["鞍山市"])
     country: str = Field(examples=["GB"])
     level: str = Field(examples=["metropolitan_district"])
+    qualified: str | None = Field(default=None, examples=["Suzhou, Anhui"],
+                                  description="Name with its province, given when another locality has the name")
 
 
 class Partnership(BaseModel):

@@ -162,7 +162,8 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: s
     prof, prof_src = [], []
     for x in (a, b):
         for s in sectors(bundle, x)[:5]:
-            prof.append(f"{bundle.resolver.describe(x)['name']}: {s['sector'].replace('_', ' ')} "
+            label = str(m.sector_info_.get(s["sector"], {}).get("label_en", s["sector"].replace("_", " "))).lower()
+            prof.append(f"{bundle.resolver.describe(x)['name']}: {label} "
                         f"(strength {s['strength']}/3): {s['evidence']} ({s['year']})")
             prof_src.append(s["source"])
     connections = [r for blk in ("student_links", "connectivity") for r in REASONERS[blk](m, a, b)]

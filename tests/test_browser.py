@@ -205,7 +205,7 @@ def order(bundle, qid: str, weights: dict[str, float] | None, k: int = 10) -> li
 
 # ---- the fixture model: search, re-rank, card, markup as text, embed ----------------------------------------
 
-def test_search_rerank_and_open_card(page, site, hostile_bundle, shots):
+def test_search_rerank_and_open_card(page, site, hostile_bundle, tmp_path):
     page.goto(site["api"] + "/")
     page.fill("#q", "Steel")
     page.wait_for_function("document.querySelectorAll('#suggest option').length > 0")
@@ -254,7 +254,7 @@ def test_search_rerank_and_open_card(page, site, hostile_bundle, shots):
     # The card was opened from a custom weighting: same score, and it says so.
     assert page.text_content("#score") == f"{score:.3f}"
     assert page.text_content("#weighting").strip().startswith("Weighting: Custom")
-    page.screenshot(path=str(shots / "card.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "card.png"), full_page=True)
 
 
 def test_hostile_name_is_text_on_card(page, site):

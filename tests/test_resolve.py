@@ -82,3 +82,16 @@ def test_shared_name_resolves_with_its_province():
     assert r.resolve("Jinjiang") == r.resolve("Jinjiang, Fujian") == "350582"
     with pytest.raises(UnknownLocality):
         r.resolve("Fuzhou, Zhejiang")
+
+
+def test_shared_names_are_described_with_their_province():
+    rows = [("320000", "Jiangsu", "江苏省", "Jiangsu", "CN", "province"),
+            ("340000", "Anhui", "安徽省", "Anhui", "CN", "province"),
+            ("320500", "Suzhou", "苏州市", "Suzhou", "CN", "prefecture_city"),
+            ("341300", "Suzhou", "宿州市", "Suzhou", "CN", "prefecture_city"),
+            ("320100", "Nanjing", "南京市", "Nanjing", "CN", "sub_provincial_city")]
+    r = Resolver(pd.DataFrame(rows, columns=["id", "name", "name_zh", "name_pinyin", "country", "level"]))
+    assert r.describe("320500")["qualified"] == "Suzhou, Jiangsu"
+    assert r.describe("341300")["qualified"] == "Suzhou, Anhui"
+    assert "qualified" not in r.describe("320100")  # a name nobody else has needs no province
+    assert r.describe("341300")["name"] == "Suzhou"

@@ -35,7 +35,7 @@
       d.results.forEach(function (r) {
         var li = el('li', null, 'margin-bottom:6px');
         li.setAttribute('data-id', r.locality.id);
-        var a = el('a', r.locality.name + (r.locality.name_zh ? ' ' + r.locality.name_zh : ''));
+        var a = el('a', (r.locality.qualified || r.locality.name) + (r.locality.name_zh ? ' ' + r.locality.name_zh : ''));
         a.href = cardLink(d.query.id, r.locality.id);
         a.target = '_blank'; a.rel = 'noopener';
         li.appendChild(a);
