@@ -56,6 +56,8 @@ class ReviewedPartner(BaseModel):
     note: str | None = Field(description="What the data records about the partnership since signing")
     status_year: int | None = Field(default=None, description="When the status was last evidenced")
     status_source: str | None = Field(default=None, description="The evidence for the status")
+    changes: list[str] = Field(default_factory=list, description="What the data records as changed since signing "
+                                                                 "(plants and clusters of either place that closed)")
     score: float
     contributions: dict[str, float]
     reasons: list[str]

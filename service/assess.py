@@ -57,6 +57,19 @@ def _partner_rows(bundle: Bundle, qid: str) -> list[dict]:
     return out
 
 
+def changes_since(bundle: Bundle, qid: str, pid: str, year_signed: int | None) -> list[str]:
+    """Plants and clusters of either place that closed after the partnership was signed (all closures when the
+    year is not recorded), from the closed industry rows, when the model keeps them."""
+    closed = getattr(bundle.matcher, "closed_industry_", None)
+    if closed is None or len(closed) == 0:
+        return []
+    rows = closed[closed["id"].isin([qid, pid])]
+    if year_signed:
+        rows = rows[rows["until"] >= year_signed]
+    names = {x: bundle.resolver.describe(x)["name"] for x in (qid, pid)}
+    return [f"{names[r.id]}: {r.evidence} (closed {int(r.until)})" for r in rows.sort_values("until").itertuples()]
+
+
 def summary(query: dict, partner: dict, row: dict, score: float, rank: int | None, n: int,
             mutual: int | None, n_mutual: int) -> str:
     country = COUNTRY[partner["country"]]
@@ -71,6 +84,8 @@ def summary(query: dict, partner: dict, row: dict, score: float, rank: int | Non
         parts.append(f"{query['name']} is #{mutual} of {n_mutual} in {partner['name']}'s own list.")
     if row["note"]:
         parts.append(f"Recorded: {row['note'].rstrip('.')}.")
+    if row.get("changes"):
+        parts.append("Since signing: " + "; ".join(row["changes"]) + ".")
     return " ".join(parts)
 
 
@@ -85,12 +100,13 @@ def review(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict:
     out = []
     for row in rows:
         pid = row["partner"]
+        row["changes"] = changes_since(bundle, qid, pid, row["year_signed"])
         ex = explain_pair(m, qid, pid, weights)
         partner = bundle.resolver.describe(pid)
         out.append({
             "locality": partner, "kind": row["kind"], "year_signed": row["year_signed"], "status": row["status"],
             "source": row["source"], "note": row["note"], "status_year": row["status_year"],
-            "status_source": row["status_source"], "score": ex["score"],
+            "status_source": row["status_source"], "changes": row["changes"], "score": ex["score"],
             "contributions": ex["contributions"], "reasons": ex["reasons"], "caveats": ex["caveats"],
             "overall_rank": ranks.get(pid), "mutual_rank": mutual.get(pid),
             "summary": summary(query, partner, row, ex["score"], ranks.get(pid), len(ranks), mutual.get(pid),

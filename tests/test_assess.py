@@ -10,10 +10,13 @@ import csv
 import io
 import re
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from test_service import assert_problem
 
+from matcher.config import default_weights
+from service import assess
 from service.app import create_app
 from service.core.config import Settings
 
@@ -155,3 +158,19 @@ def test_api_docs_need_no_cdn(client):
         for a in assets:
             r = client.get(a)
             assert r.status_code == 200 and len(r.content) > 1000, a
+
+
+def test_review_lists_closures_since_signing(bundle, monkeypatch):
+    """When the model keeps closed industry rows, the review says which closed after the partnership began."""
+    p = bundle.matcher.partnerships_
+    row = p[(p["uk_id"] == Q) & p["year_signed"].notna()].iloc[0]
+    year, partner = int(row["year_signed"]), row["cn_id"]
+    closed = pd.DataFrame({"id": [Q, partner, partner], "sector": ["steel_metals"] * 3,
+                           "until": [year + 5, year - 1, year + 1],
+                           "evidence": ["Old works", "Closed before signing", "Mill shut"], "source": ["s"] * 3})
+    monkeypatch.setattr(bundle.matcher, "closed_industry_", closed, raising=False)
+    answer = assess.review(bundle, Q, default_weights())
+    found = next(x for x in answer["partners"] if x["locality"]["id"] == partner)
+    assert [c.split(": ", 1)[1] for c in found["changes"]] == [f"Mill shut (closed {year + 1})",
+                                                              f"Old works (closed {year + 5})"]
+    assert "Since signing: " in found["summary"] and "Closed before signing" not in found["summary"]

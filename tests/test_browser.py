@@ -403,6 +403,12 @@ def test_weight_change_shows_what_changed(page, real, real_bundle):
                         ("moved_down", {i for i in after if i in before and after.index(i) > before.index(i)})):
         got = page.eval_on_selector_all(f"#diff .diff-{key} li", "ls => ls.map(l => l.dataset.id)")
         assert set(got) == expect, key
+    # An existing partner that leaves the list is flagged as one (Liverpool's active sister city, in the data).
+    p = real_bundle.matcher.partnerships_
+    partners = set(p.loc[p["uk_id"] == liverpool, "cn_id"])
+    for pid in set(before) - set(after):
+        flagged = page.locator(f"#diff .diff-left li[data-id='{pid}'] .partner").count() == 1
+        assert flagged == (pid in partners), pid
     assert page.eval_on_selector("#preset", "s => s.value") == "custom"
     assert "Custom" in page.text_content("#preset-note")
     assert "weights=education%3D5" in page.url
