@@ -59,6 +59,9 @@ def test_uk_population_and_gdp_one_basis(shipped):
         assert not rows["id"].duplicated().any(), name          # exactly one: no other basis to pick from
         assert set(rows["year"]) == {2022}, name
         assert rows["source"].nunique() == 1, name
+    gva = ind[(ind["indicator"] == "gdp_local_m") & ind["id"].isin(gb_ids)].set_index("id")
+    assert gva.loc["E08000019", "value"] == 15727 and gva.loc["E08000019", "estimate"] == 0  # ONS LA table, 2022
+    assert gva.loc["E47000002", "estimate"] == 1                                               # summed, says so
     pop = ind[(ind["indicator"] == "population")].set_index("id")["value"]
     assert pop["E08000019"] == 566242 and pop["N09000003"] == 348005  # ONS mid-2022 (Sheffield, Belfast)
     # a combined authority is the sum of its councils, and says so

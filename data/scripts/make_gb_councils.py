@@ -1,21 +1,22 @@
-"""Re-derive the UK council rows, their parents, and UK population and GDP on one basis.
+"""Re-derive the UK council rows, their parents, and UK population and GVA on one basis.
 
 Reads three ONS tables (copies read in public repositories; the copies themselves are not kept here):
 
   --mye   ONS "Population estimates for the UK, England, Wales, Scotland and Northern Ireland: mid-2022"
           (2023 local authority boundaries), table MYE2 Persons, columns Code, Name, Geography, All ages.
   --lad   ONS "Local Authority Districts (May 2024) Boundaries UK BFE": LAD24CD, LAD24NM, LONG, LAT.
-  --gdp   ONS "Regional economic activity by gross domestic product, UK: 1998 to 2023" (April 2025),
-          GDP per head at current market prices by local authority, as published in ONS Explore Local
-          Statistics (columns AREACD, Indicator, Observation, Period).
+  --gva   ONS "Regional gross value added (balanced) by industry: local authorities by ITL1 region" (1998 to
+          2023 edition), GVA at current prices, GBP m, All industries, as a CSV with columns code, name, year,
+          value. The copy read is a parquet file of every table of that release; the CSV was extracted with
+          pandas: rows where variable.name == "GVA Current Prices £m" and industry.code == "Total".
 
 Writes (in --raw, the data/raw folder):
   localities_gb.csv                         every council on 2023+ boundaries; existing rows keep their
                                             id, name and coordinates; parent_id is recomputed
   indicators/gb_population_ons_mid2022.csv  population, one basis (ONS mid-2022) for every UK row
-  indicators/gb_gdp_ons_2022.csv            GDP (current market prices, GBP m), 2022, every UK row
+  indicators/gb_gva_ons_2022.csv            GVA (balanced, current prices, GBP m), 2022, every UK row
 
-    python data/scripts/make_gb_councils.py --mye uk_2022.csv --lad lad24.csv --gdp gdp-per-head.csv
+    python data/scripts/make_gb_councils.py --mye uk_2022.csv --lad lad24.csv --gva rgva_lad_total.csv
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ LAD_SOURCE = (
     "ONS Local Authority Districts (May 2024) Boundaries UK BFE, LONG/LAT label point; read via "
     "github.com/jnebe/travel_data census_data/uk_boundaries_2024.csv"
 )
-GDP_SOURCE = (
-    "ONS: Regional economic activity by gross domestic product, UK: 1998 to 2023 (April 2025), GDP per head "
-    "at current market prices by local authority "
-    "https://www.ons.gov.uk/economy/grossdomesticproductgdp/bulletins/regionaleconomicactivitybygrossdomesticproductuk/"
-    "previousreleases ; read via github.com/ONSdigital/explore-local-statistics-data gdp-per-head/gdp-per-head.csv "
-    "(version of 2025-05-06); multiplied by the ONS mid-2022 population"
+GVA_SOURCE = (
+    "ONS: Regional gross value added (balanced) by industry: local authorities by ITL1 region, 1998 to 2023 "
+    "edition, GVA at current prices, GBP m, All industries "
+    "https://www.ons.gov.uk/economy/grossdomesticproductgdp/datasets/"
+    "regionalgrossvalueaddedbalancedbyindustrylocalauthoritiesbyitl1region ; read via "
+    "github.com/economic-analytics/edd data/parquet/RGVA_LAD.parquet (commit 4e8b092, 2025-05-07)"
 )
 NAMES_SOURCE = (
     "ONS GSS code and name from ONS mid-2022 population estimates table MYE2 (2023 boundaries); read via "
@@ -103,7 +104,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mye", type=Path, required=True)
     ap.add_argument("--lad", type=Path, required=True)
-    ap.add_argument("--gdp", type=Path, required=True)
+    ap.add_argument("--gva", type=Path, required=True)
     ap.add_argument("--raw", type=Path, default=Path(__file__).resolve().parents[1] / "raw")
     args = ap.parse_args()
 
@@ -181,36 +182,31 @@ def main() -> None:
                              "sum of the ONS mid-2022 estimates of its constituent councils (ONS's table does not "
                              "list combined authorities): " + ", ".join(f"{names.get(m, m)} {pop[m]}" for m in parts)])
 
-    # GDP: per head x population for each district; every larger area is the sum of its districts.
-    per_head = {}
-    for g in csv.DictReader(args.gdp.open(encoding="utf-8-sig")):
-        if g["Period"] == "2022" and g["Indicator"] == "Gross domestic product per head at current market price":
-            per_head[g["AREACD"]] = int(g["Observation"])
-    lad_gdp = {c: per_head[c] * pop[c] / 1e6 for c in councils if c in per_head}
-    gdp_rows = []
+    # GVA: ONS publishes every local authority district; every larger area is the sum of its districts.
+    lad_gva = {g["code"]: float(g["value"]) for g in csv.DictReader(args.gva.open(encoding="utf-8-sig"))
+               if g["year"] == "2022" and g["code"] in councils}
+    gva_rows = []
     for r in out:
         code = r["id"]
-        if code in lad_gdp:
-            gdp_rows.append([code, "gdp_local_m", round(lad_gdp[code], 1), 2022, GDP_SOURCE, 1,
-                             f"GDP per head {per_head[code]} GBP x ONS mid-2022 population {pop[code]}; ONS's own "
-                             "GBP m table for local authorities was not read"])
+        if code in lad_gva:
+            gva_rows.append([code, "gdp_local_m", lad_gva[code], 2022, GVA_SOURCE, 0, ""])
             continue
         if code in NATION_OF.values() or code == LONDON:
-            lads = [c for c in lad_gdp if (c.startswith("E09") if code == LONDON else NATION_OF[c[0]] == code)]
+            lads = [c for c in lad_gva if (c.startswith("E09") if code == LONDON else NATION_OF[c[0]] == code)]
         else:
             lads = members_lads(code)
-        if not lads or any(c not in lad_gdp for c in lads):
+        if not lads or any(c not in lad_gva for c in lads):
             continue
-        gdp_rows.append([code, "gdp_local_m", round(sum(lad_gdp[c] for c in lads), 1), 2022, GDP_SOURCE, 1,
-                         f"sum over its {len(lads)} local authority districts of GDP per head x ONS mid-2022 "
-                         "population"])
-    for name, rows in (("gb_population_ons_mid2022.csv", pop_rows), ("gb_gdp_ons_2022.csv", gdp_rows)):
+        gva_rows.append([code, "gdp_local_m", round(sum(lad_gva[c] for c in lads), 1), 2022, GVA_SOURCE, 1,
+                         f"sum of the ONS GVA of its {len(lads)} local authority districts (ONS's local authority "
+                         "table does not list this area)"])
+    for name, rows in (("gb_population_ons_mid2022.csv", pop_rows), ("gb_gva_ons_2022.csv", gva_rows)):
         with (args.raw / "indicators" / name).open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(IND_HEADER)
             w.writerows(rows)
     print(f"{len(out)} localities ({len(out) - len(existing)} new), {len(pop_rows)} population, "
-          f"{len(gdp_rows)} GDP rows")
+          f"{len(gva_rows)} GVA rows")
 
 
 if __name__ == "__main__":
