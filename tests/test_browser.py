@@ -438,6 +438,9 @@ def test_profile_saved_and_reloaded(page, real, real_bundle):
     wait_for_ids(page, "#results .result", order(real_bundle, sheffield, weights))
     got = page.eval_on_selector_all("#sliders input", "ss => ss.map(s => [s.dataset.block, parseFloat(s.value)])")
     assert dict(got) == weights
+    # A link naming the profile (as a card opened with ?profile= links back) shows the same list.
+    page.goto(real + f"/?locality={sheffield}&profile=browser-analyst")
+    wait_for_ids(page, "#results .result", order(real_bundle, sheffield, weights))
 
 
 def test_card_score_equals_list_score_under_a_preset(page, real, real_bundle):
