@@ -87,7 +87,8 @@ def _country_or_none(bundle, name: str) -> str | None:
 def _label(d: dict) -> str:
     from matcher.labels import level_label
 
-    return f"{d['name']}{' ' + d['name_zh'] if d['name_zh'] else ''} ({level_label(d['level'])}, {d['id']})"
+    name = d.get("qualified") or d["name"]
+    return f"{name}{' ' + d['name_zh'] if d['name_zh'] else ''} ({level_label(d['level'])}, {d['id']})"
 
 
 @router.get("/card", response_class=HTMLResponse)
