@@ -1,13 +1,19 @@
 # The service image: dependencies pinned by constraints.txt (the versions the tests ran on), the model built
 # from data/raw at image build time, served by an unprivileged user. scripts/docker-smoke.sh builds and checks it.
+# The dependency list alone, read from pyproject.toml: editing another part of pyproject (tool settings,
+# version) then leaves the dependency layer below cached.
+FROM python:3.11-slim AS requirements
+COPY pyproject.toml /
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('/pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /requirements.txt
+
 FROM python:3.11-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
 WORKDIR /app
-# Dependency layer: rebuilt only when pyproject.toml or constraints.txt change, not on a code change.
-COPY constraints.txt pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install -c constraints.txt -r /tmp/requirements.txt && rm /tmp/requirements.txt
+# Dependency layer: rebuilt only when the dependency list or constraints.txt change, not on a code change.
+COPY constraints.txt /tmp/
+COPY --from=requirements /requirements.txt /tmp/
+RUN pip install -c /tmp/constraints.txt -r /tmp/requirements.txt && rm /tmp/constraints.txt /tmp/requirements.txt
 
 # Build stage: fit the model on the shipped data. Only models/ leaves this stage.
 FROM base AS model
