@@ -419,8 +419,17 @@ def test_weight_change_shows_what_changed(page, real, real_bundle):
     assert "Custom" in page.text_content("#preset-note")
     moved = f"weights={block}%3D{value:g}"
     assert moved in page.url
-    # Download CSV carries the same state.
+    # Download CSV carries the same state, "leave out existing partners" included, and lists what is shown.
     assert moved in page.get_attribute("#csv", "href")
+    page.check("#exclude")
+    page.wait_for_function("document.getElementById('csv').href.includes('exclude_partners=true')")
+    # (the list is drawn in the same task that sets the link, so it is the new one here)
+    shown = result_ids(page)
+    csv_text = page.evaluate("async () => (await fetch(document.getElementById('csv').href)).text()")
+    assert [line.split(",")[1] for line in csv_text.strip().splitlines()[1:]] == shown
+    partners_shown = set(shown) & set(real_bundle.matcher.partnerships_["cn_id"][
+        real_bundle.matcher.partnerships_["uk_id"] == liverpool])
+    assert not partners_shown
 
 
 def test_profile_saved_and_reloaded(page, real, real_bundle):
