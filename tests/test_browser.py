@@ -354,8 +354,14 @@ def test_derby_compares_three_approaches_and_prints_the_brief(page, real, real_b
     (shots / "brief.pdf").write_bytes(pdf) if "MATCHER_SCREENSHOT_DIR" not in os.environ else None
     page.emulate_media(media="screen")
 
-    # The link reproduces the comparison without a click.
+    # The link reproduces the comparison without a click; a card opened from it leads back to it.
     page.goto(page.url)
+    wait_for_ids(page, "#compare-table tr[data-id]", ids)
+    with page.expect_navigation():
+        page.click(f"#compare-table tr[data-id='{ids[0]}'] a")
+    assert page.text_content("#score") == f"{expected['results'][0]['score']:.3f}"
+    with page.expect_navigation():
+        page.click("#back")
     wait_for_ids(page, "#compare-table tr[data-id]", ids)
 
 

@@ -73,7 +73,7 @@ def card_or_error(bundle, store, params: dict[str, str]) -> HTMLResponse:
         label = f"Saved profile '{profile}'" + (f" ({label})" if overrides else "")
     card = cards.card(bundle, ids["a"], ids["b"], w, label, assess.overall_ranks(bundle, ids["a"], w))
     back = "/?" + state_query(ids["a"], preset, overrides, params.get("exclude_partners") == "true",
-                              **({"profile": profile} if profile else {}))
+                              **{key: params[key] for key in ("profile", "mode", "candidates") if params.get(key)})
     return HTMLResponse(render_card(card, back))
 
 
@@ -93,10 +93,12 @@ def _label(d: dict) -> str:
 
 @router.get("/card", response_class=HTMLResponse)
 def card_page(bundle: MatcherDep, store: StoreDep, a: str = "", b: str = "", preset: str = "", profile: str = "",
-              weights: str = "", exclude_partners: str = "", k: str = ""):
-    """The card takes the page's state (preset, weights, exclude_partners, k) so its score is the list's."""
+              weights: str = "", exclude_partners: str = "", k: str = "", mode: str = "", candidates: str = ""):
+    """The card takes the page's state (preset, weights, exclude_partners, k) so its score is the list's; mode
+    and candidates only ride along to the link back."""
     params = {key: v for key, v in (("a", a), ("b", b), ("preset", preset), ("profile", profile),
-                                    ("weights", weights), ("exclude_partners", exclude_partners), ("k", k)) if v}
+                                    ("weights", weights), ("exclude_partners", exclude_partners), ("k", k),
+                                    ("mode", mode), ("candidates", candidates)) if v}
     return card_or_error(bundle, store, params)
 
 
