@@ -391,6 +391,12 @@ def test_sheffield_reviews_its_partners(page, real, real_bundle, shots):
         if isinstance(row.note, str) and row.note:
             assert row.note.rstrip(".") in summary
     page.screenshot(path=str(shots / "screenshot-review.png"), full_page=True)
+    # The committee's copy: printed without the controls, headed by what it is and how it was weighted.
+    page.emulate_media(media="print")
+    assert page.is_hidden("#query") and page.is_visible("#review-table")
+    assert "Review of Sheffield" in page.text_content("#brief-head")
+    assert "Weighting: Balanced" in page.text_content("#brief-head")
+    page.emulate_media(media="screen")
 
 
 def test_weight_change_shows_what_changed(page, real, real_bundle):
