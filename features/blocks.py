@@ -98,7 +98,10 @@ class ScaleBlock(_Block):
 class EducationBlock(_Block):
     """Higher-education strength in [0, 1]: the mean percentile of institutions, students and (GB)
     China-domiciled students among localities of the same country and tier. Percentiles keep the two
-    countries comparable despite their size gap; the tier keeps a city from being ranked against provinces."""
+    countries comparable despite their size gap; the tier keeps a city from being ranked against provinces.
+
+    A place with no sourced figure gets its group's median strength and an `imputed` flag: a gap in our
+    data is neither evidence of strength nor of weakness (scoring it 0 would reward data coverage)."""
 
     figures = ("hei_count", "students_he", "students_from_china")
 
@@ -106,7 +109,10 @@ class EducationBlock(_Block):
         self.reference_ = {}
         for key, grp in X.groupby(["country", "tier"]):
             self.reference_[key] = {f: np.sort(grp[f].dropna().astype(float).to_numpy()) for f in self.figures}
-        self.names_ = ["strength", "china_students", "imputed"]
+        known = self._raw(X)
+        groups = pd.Series(known).groupby([X["country"].to_numpy(), X["tier"].to_numpy()])
+        self.medians_ = {k: float(v) for k, v in groups.median().items() if pd.notna(v)}
+        self.names_ = ["strength", "hei_percentile", "china_students", "imputed"]
         return self
 
     def _pct(self, key: tuple[str, str], fig: str, v: float) -> float:
@@ -115,18 +121,29 @@ class EducationBlock(_Block):
             return np.nan
         return float(np.searchsorted(ref, v, side="right")) / ref.size
 
+    def _pcts(self, row) -> list[float]:
+        return [self._pct((row["country"], row["tier"]), f, float(row[f])) for f in self.figures]
+
+    def _raw(self, X: pd.DataFrame) -> np.ndarray:
+        out = []
+        for _, row in X.iterrows():
+            known = [p for p in self._pcts(row) if not np.isnan(p)]
+            out.append(float(np.mean(known)) if known else np.nan)
+        return np.array(out)
+
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "reference_")
-        strength, china, imputed = [], [], []
-        for _, row in X.iterrows():
-            pcts = [self._pct((row["country"], row["tier"]), f, float(row[f])) for f in self.figures]
-            known = [p for p in pcts if not np.isnan(p)]
-            # No sourced figure: assume no notable HE presence rather than the median, and say so.
-            strength.append(float(np.mean(known)) if known else 0.0)
+        raw = self._raw(X)
+        strength, hei, china, imputed = [], [], [], []
+        for (_, row), value in zip(X.iterrows(), raw, strict=True):
+            pcts = self._pcts(row)
+            missing = np.isnan(value)
+            strength.append(self.medians_.get((row["country"], row["tier"]), 0.0) if missing else value)
+            hei.append(0.0 if np.isnan(pcts[0]) else pcts[0])
             china.append(0.0 if np.isnan(pcts[2]) else pcts[2])
-            imputed.append(0.0 if known else 1.0)
-        return self._frame(X, {"strength": np.array(strength), "china_students": np.array(china),
-                               "imputed": np.array(imputed)})
+            imputed.append(1.0 if missing else 0.0)
+        return self._frame(X, {"strength": np.array(strength), "hei_percentile": np.array(hei),
+                               "china_students": np.array(china), "imputed": np.array(imputed)})
 
 
 class StudentLinksBlock(_Block):
@@ -194,3 +211,19 @@ class ConnectivityBlock(_Block):
         check_is_fitted(self, "names_")
         return self._frame(X, {"routes": np.log1p(X["routes"].astype(float).to_numpy()),
                                "hosts_mission": X["hosts_mission"].astype(float).to_numpy()})
+
+
+class ProminenceBlock(_Block):
+    """Static per-locality attributes of the prominence prior that no other block carries: provincial
+    capital status and the county level. Link-derived attributes (flights, missions, partners held) are
+    added per time slice by the estimator, never from today's tables."""
+
+    def fit(self, X: pd.DataFrame, y=None):
+        self.names_ = ["capital", "county_level"]
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self, "names_")
+        capital = X["provincial_capital"].astype(float).fillna(0.0).to_numpy() if "provincial_capital" in X \
+            else np.zeros(len(X))
+        return self._frame(X, {"capital": capital, "county_level": (X["tier"] == "county").astype(float).to_numpy()})

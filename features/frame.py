@@ -14,8 +14,20 @@ if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
 
 # Localities that act for a region (nation/province) vs a city; partners are usually of the same tier.
 REGION_LEVELS = {"nation", "region", "combined_authority", "county", "province", "municipality"}
+# Chinese county-level places: compared with each other (education percentiles, prior), not with prefectures.
+COUNTY_LEVELS = {"county_city", "district", "county"}
 FIGURES = ["population", "gdp_local_m", "gdp_primary_share", "gdp_secondary_share", "gdp_tertiary_share",
-           "hei_count", "students_he", "students_from_china", "area_km2"]
+           "hei_count", "students_he", "students_from_china", "area_km2", "provincial_capital"]
+
+
+def tier_of(country: str, level: str) -> str:
+    """'region' (nation, province, county, combined authority ...), 'county' (a Chinese county-level place)
+    or 'city' (a UK council, a Chinese prefecture-level city)."""
+    if level in REGION_LEVELS:
+        return "region"
+    if country == "CN" and level in COUNTY_LEVELS:
+        return "county"
+    return "city"
 
 
 def _pick_latest(ind: pd.DataFrame) -> pd.DataFrame:
@@ -34,7 +46,7 @@ def _fx_for(fx: pd.DataFrame, year: float) -> tuple[float, int, str] | None:
 def locality_frame(tables: Tables) -> pd.DataFrame:
     loc = tables.localities
     frame = loc[["id", "country", "level", "name", "name_zh", "name_pinyin", "parent_id", "lat", "lon"]].copy()
-    frame["tier"] = np.where(frame["level"].isin(REGION_LEVELS), "region", "city")
+    frame["tier"] = [tier_of(c, lv) for c, lv in zip(frame["country"], frame["level"], strict=True)]
 
     latest = _pick_latest(tables["indicators"])
     for name in FIGURES:
@@ -62,7 +74,10 @@ def locality_frame(tables: Tables) -> pd.DataFrame:
     frame["gdp_gbp_m__fx"] = fx_note
 
     sectors = tables["sectors"]["sector"].tolist()
-    ind = tables["industry"].pivot_table(index="id", columns="sector", values="strength", aggfunc="max")
+    industry = tables["industry"]
+    if "status" in industry.columns:  # closed plants are history, not a current strength
+        industry = industry[industry["status"].fillna("current") != "closed"]
+    ind = industry.pivot_table(index="id", columns="sector", values="strength", aggfunc="max")
     for s in sectors:
         col = ind[s] if s in ind.columns else pd.Series(dtype=float)
         frame[f"sector__{s}"] = frame["id"].map(col).astype(float)

@@ -18,8 +18,42 @@ if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
 
 
 EDU_STRENGTH = {"campus": 1.0, "joint_institute": 0.8, "joint_school": 0.8, "joint_programme": 0.5}
+# Pair-level tables and the column dating each row: an evaluation slices them to rows dated before a pair.
+DATED_LINKS = {"education_links": "year", "flights": "year", "consulates": "year"}
+
+
+def links_before(frames: dict[str, pd.DataFrame], year: int | None) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The pair-level tables as they stood before `year` (None: everything). Undated rows cannot be shown
+    to predate anything, so a sliced view leaves them out; the counts say how many went."""
+    if year is None:
+        return dict(frames), {}
+    out, dropped = dict(frames), {}
+    for table, col in DATED_LINKS.items():
+        df = frames[table]
+        keep = df[col].notna() & (df[col] < year)
+        out[table] = df[keep]
+        dropped[table] = {"after": int((df[col].notna() & ~keep).sum()), "undated": int(df[col].isna().sum())}
+    return out, dropped
+
+
+def partnerships_before(partnerships: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    """Partnerships signed before `year` (undated ones are left out of a sliced view)."""
+    if year is None:
+        return partnerships
+    y = partnerships["year_signed"]
+    return partnerships[y.notna() & (y < year)]
 RELATED_SHARE = 0.6  # a link held by a place's parent or child counts this much
 AIRPORT_REACH_KM = 60.0
+
+
+@dataclass(frozen=True)
+class EduLink:
+    """One campus/joint institute behind a pair's student-links value."""
+
+    uk_id: str
+    cn_id: str
+    text: str      # "University of X – Y University (joint institute, 2015)"
+    direct: bool   # False when it joins a parent or child of the pair's places (counted at RELATED_SHARE)
 
 
 @dataclass
@@ -27,10 +61,11 @@ class PairFeatures:
     gb_ids: list[str]
     cn_ids: list[str]
     edu: np.ndarray          # (n_gb, n_cn) strongest institutional link, in [0, 1]
-    edu_note: dict           # (gb, cn) -> "University of X – Y University (joint_institute, 2015)"
+    edu_note: dict           # (gb, cn) -> EduLink: the link behind the value, and whether it joins g and c directly
     flight: np.ndarray       # (n_gb, n_cn) 1 operating direct route, 0.5 suspended one
     flight_note: dict
     mission: np.ndarray      # (n_gb, n_cn) mean of "hosts the other side's mission" on each side, in [0, 1]
+    mission_host: dict       # locality -> the place in its family hosting the other country's mission
     ties: np.ndarray         # (n_gb, n_cn) 1 when related places are already partnered
     ties_note: dict
 
@@ -89,14 +124,14 @@ def build_pairs(tables: Tables, frame: pd.DataFrame, partnerships: pd.DataFrame)
     for _, link in tables["education_links"].iterrows():
         base = EDU_STRENGTH[link["kind"]]
         year = "" if pd.isna(link["year"]) else f", {int(link['year'])}"
-        note = f"{link['uk_institution']} – {link['cn_institution']} ({link['kind'].replace('_', ' ')}{year})"
+        text = f"{link['uk_institution']} – {link['cn_institution']} ({link['kind'].replace('_', ' ')}{year})"
         for g in fam.get(link["uk_id"], ()):
             for c in fam.get(link["cn_id"], ()):
                 direct = g == link["uk_id"] and c == link["cn_id"]
                 value = base if direct else base * RELATED_SHARE
-                if value > edu[gi[g], ci[c]]:
+                if g in gi and c in ci and value > edu[gi[g], ci[c]]:
                     edu[gi[g], ci[c]] = value
-                    edu_note[(g, c)] = note
+                    edu_note[(g, c)] = EduLink(link["uk_id"], link["cn_id"], text, direct)
 
     flight, flight_note = np.zeros(shape), {}
     serves: dict[str, list[str]] = {}
@@ -114,12 +149,18 @@ def build_pairs(tables: Tables, frame: pd.DataFrame, partnerships: pd.DataFrame)
                     flight_note[(g, c)] = f"{r['uk_iata']}–{r['cn_iata']}{airline}, {r['status']}"
 
     hosts = set(tables["consulates"]["host_id"])
-    has_mission = {i: float(bool(fam[i] & hosts)) for i in frame["id"]}
+    # The host itself if it hosts, else the nearest ancestor, else a descendant (sorted: deterministic).
+    mission_host = {}
+    for i in frame["id"]:
+        found = sorted(fam[i] & hosts, key=lambda h: (h != i, h))
+        if found:
+            mission_host[i] = found[0]
+    has_mission = {i: float(i in mission_host) for i in frame["id"]}
     mission = (np.array([has_mission[g] for g in gb_ids])[:, None]
                + np.array([has_mission[c] for c in cn_ids])[None, :]) / 2.0
 
     ties, ties_note = build_ties(frame, partnerships, gi, ci, fam)
-    return PairFeatures(gb_ids, cn_ids, edu, edu_note, flight, flight_note, mission, ties, ties_note)
+    return PairFeatures(gb_ids, cn_ids, edu, edu_note, flight, flight_note, mission, mission_host, ties, ties_note)
 
 
 def build_ties(frame: pd.DataFrame, partnerships: pd.DataFrame, gi: dict[str, int], ci: dict[str, int],

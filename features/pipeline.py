@@ -10,6 +10,7 @@ from features.blocks import (
     IndustryBlock,
     NeedsBlock,
     PrioritiesBlock,
+    ProminenceBlock,
     ScaleBlock,
     StudentLinksBlock,
 )
@@ -24,6 +25,7 @@ TRANSFORMERS = {
     "priorities": PrioritiesBlock,
     "connectivity": ConnectivityBlock,
     "complementarity": NeedsBlock,
+    "prominence": ProminenceBlock,
 }
 
 

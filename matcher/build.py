@@ -47,7 +47,7 @@ class Bundle:
 
 
 # Bump when the pickled estimator's layout changes, so a stale artifact is rebuilt rather than half-read.
-ARTIFACT_FORMAT = 5
+ARTIFACT_FORMAT = 6
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -69,25 +69,27 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def fit_bundle(tables: Tables, partnerships: pd.DataFrame | None = None) -> Bundle:
-    matcher = PartnerMatcher().fit(tables, partnerships)
+def fit_bundle(tables: Tables, partnerships: pd.DataFrame | None = None, learn_weights: bool = True) -> Bundle:
+    """Fit features and learn from the partnership history; the learned weights are the served default."""
+    matcher = PartnerMatcher(learn_weights=learn_weights).fit(tables, partnerships)
     frame = matcher.frame_[["id", "name", "name_zh", "name_pinyin", "country", "level"]].reset_index(drop=True)
     former = tables.frames.get("former_councils")
     former = {} if former is None else dict(zip(former["former_name"], former["successor_id"], strict=True))
-    return Bundle(matcher=matcher, resolver=Resolver(frame, former=former), manifest={})
+    return Bundle(matcher=matcher, resolver=Resolver(frame, former=former), manifest={},
+                  fitted_weights=matcher.weights_)
 
 
 def build(data_dir: Path = RAW_DIR, models_dir: Path = MODELS_DIR, progress=None,
-          fitted_weights: dict[str, float] | None = None) -> Path:
+          learn_weights: bool = True) -> Path:
     """Validate, fit, and write `matcher-<data hash>.joblib` + manifest.json. Returns the artifact path."""
     step = progress or (lambda msg: None)
     from features.sources import load_tables
 
     step("validating data")
     tables = load_tables(data_dir)
-    step("fitting feature pipelines and pair features")
-    bundle = fit_bundle(tables)
-    bundle.fitted_weights = fitted_weights
+    step("fitting feature pipelines and pair features; learning priors and weights from partnership history")
+    bundle = fit_bundle(tables, learn_weights=learn_weights)
+    fitted_weights = bundle.fitted_weights
     data_hash = sha256_bytes(json.dumps(tables.checksums, sort_keys=True).encode())[:12]
     models_dir.mkdir(parents=True, exist_ok=True)
     for stale in models_dir.glob(".*.tmp"):  # left by a build killed mid-write (not one running now)

@@ -88,14 +88,8 @@ def _build(data: Path, models: Path, fit_weights: bool = True) -> Path:
     """`matcher build`, also run when recommend/explain find no model or a stale one."""
     from matcher.build import build
 
-    fitted = None
     try:
-        if fit_weights:
-            from matcher.evaluate import fit_weights_on_history
-
-            err.print("learning block weights from partnership history")
-            fitted = fit_weights_on_history(load_tables(data))
-        return build(data, models, progress=lambda m: err.print(f"  {m}"), fitted_weights=fitted)
+        return build(data, models, progress=lambda m: err.print(f"  {m}"), learn_weights=fit_weights)
     except DataError as exc:
         for p in exc.problems:
             err.print(str(p), highlight=False, markup=False)
@@ -224,25 +218,38 @@ def evaluate(
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"{report['protocol']}: {report['n_pairs']} held-out pairs, k={k}")
-    for col in ("method", f"recall@{k}", "MRR", f"nDCG@{k}"):
-        table.add_column(col)
-    rows = [("model", report["model"])] + list(report["baselines"].items())
-    for name, m in rows:
-        table.add_row(name, f"{m['recall_at_k']:.3f}", f"{m['mrr']:.3f}", f"{m['ndcg_at_k']:.3f}")
-    out.print(table)
+    _print_eval(report, f"{report['protocol']}: {report['n_pairs']} held-out pairs", k)
     if "leave_one_out" in report:
         loo = report["leave_one_out"]
-        table = Table(title=f"leave-one-pair-out: {loo['n_pairs']} pairs, k={k}")
-        for col in ("method", f"recall@{k}", "MRR", f"nDCG@{k}"):
-            table.add_column(col)
-        rows = [("model", loo["model"]), ("fitted per fold", loo["fitted"]), *loo["baselines"].items(),
-                ("reverse CN→GB: model", loo["reverse"]["model"]), ("reverse CN→GB: random", loo["reverse"]["random"])]
-        for name, m in rows:
-            table.add_row(name, f"{m['recall_at_k']:.3f}", f"{m['mrr']:.3f}", f"{m['ndcg_at_k']:.3f}")
-        out.print(table)
+        _print_eval(loo, f"{loo['protocol']}: {loo['n_pairs']} pairs", k)
     if report.get("unresolved"):
         out.print(f"unresolved rows (counted as misses): {report['unresolved']}")
+
+
+def _cell(m: dict, key: str) -> str:
+    v, ci = m.get(key), m.get(f"{key}_ci")
+    if v is None or v != v:
+        return "-"
+    return f"{v:.3f} [{ci[0]:.2f}, {ci[1]:.2f}]" if ci and ci[0] == ci[0] else f"{v:.3f}"
+
+
+def _print_eval(rep: dict, title: str, k: int) -> None:
+    """One table per protocol: each method with 95% intervals; then the block ablations."""
+    table = Table(title=title)
+    for col in ("method", f"recall@{k}", "MRR", "size-matched fit"):
+        table.add_column(col)
+    rows = [("model (learned weights)", rep["model"]), *rep.get("presets", {}).items(), *rep["baselines"].items()]
+    if rep.get("reverse", {}).get("model"):
+        rows += [("reverse CN→GB: model", rep["reverse"]["model"]), ("reverse CN→GB: random", rep["reverse"]["random"])]
+    for name, m in rows:
+        table.add_row(name, _cell(m, "recall_at_k"), _cell(m, "mrr"), _cell(m, "size_matched_fit"))
+    out.print(table)
+    abl = Table(title="ablations: model with one block's weight set to 0")
+    for col in ("block dropped", f"recall@{k}", "MRR", "size-matched fit"):
+        abl.add_column(col)
+    for b, m in rep.get("ablations", {}).items():
+        abl.add_row(b, _cell(m, "recall_at_k"), _cell(m, "mrr"), _cell(m, "size_matched_fit"))
+    out.print(abl)
 
 
 @app.command("model-card")

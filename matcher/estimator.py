@@ -12,14 +12,24 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from features.frame import locality_frame
-from features.pairs import build_pairs, build_ties
+from features.pairs import PairFeatures, build_pairs, family, links_before, partnerships_before
 from features.pipeline import build_pipeline
 from matcher import kernel
-from matcher import similarity as sim
 from matcher.config import block_names, check_weights
+from matcher.ranker import PRIOR_FEATURES, Choice, Prior, fit_block_weights, fit_prior
+from matcher.scale import ScaleParams, fit_scale
 
 if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
     from features.sources import Tables
+
+
+# NSI Act areas whose shared sectors never raise the fit score by default (an analyst may include them):
+# military and dual-use, space, computing hardware, AI, communications and data. Transport, energy,
+# materials and robotics areas touch whole civil sectors (rail, ports, wind power) that the seeds' best
+# partnerships rest on; they stay in the score and still get a due-diligence note.
+CORE_SENSITIVE_AREAS = ("defence", "military and dual-use", "satellite and space technologies", "computing hardware",
+                        "artificial intelligence", "communications", "data infrastructure", "quantum",
+                        "cryptographic authentication")
 
 
 @dataclass(frozen=True)
@@ -31,23 +41,31 @@ class Filters:
     exclude_partners: bool = False
     pop_ratio: tuple[float, float] | None = None  # candidate/query population ratio range
     only: tuple[str, ...] = ()           # rank just these candidate ids (compare)
+    include_sensitive: bool = False      # let NSI-sensitive shared sectors count towards industry fit
 
 
 class PartnerMatcher(BaseEstimator):
     """Scores every counterpart in the other country for a query locality.
 
-    score = sum_b w_b * s_b / sum_b w_b with s_b in [0, 1] from matcher.similarity; the contributions
+    score = sum_b w_b * s_b / sum_b w_b with s_b in [0, 1] (see matcher.kernel); the contributions
     w_b * s_b / sum(w) are returned with every score and add up to it.
+
+    Three kinds of state: what places are (features, fitted once); what links existed (`snapshot`: pair
+    tables and partnerships as of a year, so an evaluation never shows a pair anything dated after it); and
+    what is learned from history (`learn`: the scale prior, the prominence prior and default weights).
     """
 
-    def __init__(self, scale_sigma_floor: float = 0.35, saturation_at: int = 3):
-        self.scale_sigma_floor = scale_sigma_floor
+    def __init__(self, saturation_at: int = 3, prior_l2: float = 0.1, weights_l2: float = 0.1,
+                 learn_weights: bool = True):
         self.saturation_at = saturation_at
+        self.prior_l2 = prior_l2
+        self.weights_l2 = weights_l2
+        self.learn_weights = learn_weights
 
     # ---- fitting -------------------------------------------------------------------------------
     def fit(self, tables: Tables, partnerships: pd.DataFrame | None = None):
         """Learn features from `tables`; `partnerships` (default: all) is all the link history the model
-        may see. An evaluation passes the training split only."""
+        may see and learn from. An evaluation passes the training split only."""
         parts = tables["partnerships"] if partnerships is None else partnerships
         frame = locality_frame(tables)
         related = {r.tag: r.related_sectors.split("|") for r in tables["priority_tags"].itertuples()}
@@ -57,10 +75,16 @@ class PartnerMatcher(BaseEstimator):
         self.frame_ = frame.set_index("id", drop=False)
         self.features_ = features
         self.feature_names_ = list(features.columns)
-        self.pairs_ = build_pairs(tables, frame, parts.iloc[0:0])
-        self.ids_ = {"GB": self.pairs_.gb_ids, "CN": self.pairs_.cn_ids}
-        self.pos_ = {"GB": {g: i for i, g in enumerate(self.pairs_.gb_ids)},
-                     "CN": {c: i for i, c in enumerate(self.pairs_.cn_ids)}}
+        self.link_frames_ = {t: tables[t] for t in ("education_links", "flights", "consulates", "airports")}
+        self.family_ = family(frame)
+        gb = frame.loc[frame["country"] == "GB", "id"].tolist()
+        cn = frame.loc[frame["country"] == "CN", "id"].tolist()
+        self.ids_ = {"GB": gb, "CN": cn}
+        self.pos_ = {"GB": {g: i for i, g in enumerate(gb)}, "CN": {c: i for i, c in enumerate(cn)}}
+        self._family_pos = {i: (np.array([self.pos_["GB"][x] for x in fam if x in self.pos_["GB"]], dtype=np.intp),
+                                np.array([self.pos_["CN"][x] for x in fam if x in self.pos_["CN"]], dtype=np.intp))
+                            for i, fam in self.family_.items()}
+        self._pair_cache: dict = {}
         self.sectors_ = tables["sectors"].set_index("sector")
         self.tags_ = tables["priority_tags"].set_index("tag")
         self.related_ = related
@@ -69,23 +93,182 @@ class PartnerMatcher(BaseEstimator):
         self.priority_evidence_ = tables["priorities"].set_index(["id", "tag"])[["evidence", "source", "year"]]
         self._cache_blocks()
         self._cache_lookups(tables)
-        self._fit_links(parts)
+        self.scale_params_ = ScaleParams()
+        self.priors_: dict[str, Prior | None] = {"GB": None, "CN": None}
+        self.weights_: dict[str, float] | None = None
+        self._set_history(parts, None)
+        self.learn(parts)
         return self
 
-    def _fit_links(self, partnerships: pd.DataFrame) -> None:
-        """Everything learned from partnership history: ties, partner counts, typical scale ratio."""
-        self.partnerships_ = partnerships.reset_index(drop=True)
-        ties, note = build_ties(self.frame_.reset_index(drop=True), self.partnerships_,
-                                self.pos_["GB"], self.pos_["CN"])
-        self.pairs_ = replace(self.pairs_, ties=ties, ties_note=note)
-        live = self.partnerships_[self.partnerships_["status"].isin(["active", "unknown"])]
-        self.n_partners_ = pd.concat([live["uk_id"], live["cn_id"]]).value_counts()
-        self.partner_counts_ = {i: int(n) for i, n in self.n_partners_.items()}
-        first = self.partnerships_.sort_values("year_signed", kind="stable").drop_duplicates(["uk_id", "cn_id"])
+    def _pairs_as_of(self, year: int | None) -> PairFeatures:
+        """Pair tables (education links, flights, missions) as they stood before `year`; cached per year."""
+        if year not in self._pair_cache:
+            frames, dropped = links_before(self.link_frames_, year)
+            pairs = build_pairs(frames, self.frame_.reset_index(drop=True), pd.DataFrame(columns=["uk_id", "cn_id", "kind"]))
+            self._pair_cache[year] = (pairs, dropped)
+        return self._pair_cache[year][0]
+
+    def _ties(self, partnerships: pd.DataFrame) -> tuple[np.ndarray, dict]:
+        """1 where a place related to g (itself, parent or child) is partnered with one related to c,
+        other than the (g, c) partnership itself, which is a flag and never evidence of its own fit."""
+        shape = (len(self.ids_["GB"]), len(self.ids_["CN"]))
+        count, own = np.zeros(shape), np.zeros(shape)
+        note: dict = {}
+        for uk, cn, kind in zip(partnerships["uk_id"], partnerships["cn_id"], partnerships["kind"], strict=True):
+            if uk not in self.pos_["GB"] or cn not in self.pos_["CN"]:
+                continue
+            g_idx, c_idx = self._family_pos[uk][0], self._family_pos[cn][1]
+            count[np.ix_(g_idx, c_idx)] += 1
+            own[self.pos_["GB"][uk], self.pos_["CN"][cn]] += 1
+            note.setdefault("_rows", []).append((uk, cn, kind, g_idx, c_idx))
+        ties = ((count - own) > 0).astype(float)
+        notes = {}
+        for uk, cn, kind, g_idx, c_idx in note.get("_rows", []):
+            for gi in g_idx:
+                for ci in c_idx:
+                    key = (self.ids_["GB"][gi], self.ids_["CN"][ci])
+                    if ties[gi, ci] and key != (uk, cn):
+                        notes.setdefault(key, (uk, cn, kind))
+        return ties, notes
+
+    def _set_history(self, partnerships: pd.DataFrame, year: int | None) -> None:
+        """Everything that depends on which links existed: pair tables, ties, partner counts."""
+        parts = partnerships_before(partnerships, year).reset_index(drop=True)
+        ties, note = self._ties(parts)
+        self.pairs_ = replace(self._pairs_as_of(year), ties=ties, ties_note=note)
+        self.partnerships_ = parts
+        self.as_of_ = year
+        self.n_partners_ = pd.concat([parts["uk_id"], parts["cn_id"]]).value_counts()
+        active = parts[parts["status"] == "active"]
+        self.partner_counts_ = {i: int(n) for i, n in
+                                pd.concat([active["uk_id"], active["cn_id"]]).value_counts().items()}
+        self.partner_counts_unknown_ = {i: int(n) for i, n in pd.concat(
+            [parts.loc[parts["status"] == "unknown", c] for c in ("uk_id", "cn_id")]).value_counts().items()}
+        first = parts.sort_values("year_signed", kind="stable").drop_duplicates(["uk_id", "cn_id"])
         self.partnership_map_ = {(r.uk_id, r.cn_id): {
             "kind": r.kind, "year_signed": None if pd.isna(r.year_signed) else int(r.year_signed),
             "status": r.status, "source": r.source} for r in first.itertuples()}
-        self.scale_params_ = self._fit_scale()
+        self._apply_priors()
+
+    def snapshot(self, partnerships: pd.DataFrame, year: int | None = None) -> PartnerMatcher:
+        """A copy that has seen only `partnerships` signed before `year`, and pair tables dated before it
+        (None: all of them). Features of places, and everything learned, are shared with self."""
+        check_is_fitted(self, "features_")
+        clone = copy.copy(self)
+        clone._set_history(partnerships, year)
+        return clone
+
+    def with_partnerships(self, partnerships: pd.DataFrame) -> PartnerMatcher:
+        """A copy that has seen and learned from only `partnerships` (all pair tables kept)."""
+        clone = copy.copy(self)
+        clone._set_history(partnerships, None)  # first: learning reads today's attributes for its scale
+        clone.learn(partnerships)
+        return clone
+
+    # ---- learning ------------------------------------------------------------------------------
+    def attributes(self, country: str) -> np.ndarray:
+        """(N, len(PRIOR_FEATURES)) candidate attributes of one country as of this snapshot."""
+        ids = self.ids_[country]
+        f = self.features_.loc[ids]
+        axis = 1 if country == "GB" else 0
+        partners = self.n_partners_.reindex(ids).fillna(0).to_numpy(float)
+        cols = {
+            "log_population": f["scale__log_population"], "population_missing": f["scale__population_imputed"],
+            "log_gdp": f["scale__log_gdp_gbp"], "gdp_missing": f["scale__gdp_imputed"],
+            "region_level": f["scale__tier"], "county_level": f["prominence__county_level"],
+            "capital": f["prominence__capital"], "education": f["education__strength"],
+            "education_missing": f["education__imputed"],
+            "hosts_mission": pd.Series([float(i in self.pairs_.mission_host) for i in ids], index=ids),
+            "direct_flight": pd.Series(self.pairs_.flight.max(axis=axis), index=ids),
+            "partners_held": pd.Series(np.log1p(partners), index=ids),
+        }
+        return np.column_stack([np.asarray(cols[c], float) for c in PRIOR_FEATURES])
+
+    def tier_array(self, country: str) -> np.ndarray:
+        """'region' / 'city' / 'county' of each candidate of `country`, in candidate order."""
+        return self.frame_.loc[self.ids_[country], "tier"].to_numpy()
+
+    def prior_scores(self, query: str) -> np.ndarray:
+        """The full candidate prior for `query`'s candidates: prominence logit plus the same-tier term.
+        Knows nothing of the query beyond its tier (the `candidate_prior` baseline)."""
+        other = "CN" if self.country_of(query) == "GB" else "GB"
+        prior = self.priors_.get(other)
+        if prior is None:
+            return np.zeros(len(self.ids_[other]))
+        same = (self.tier_array(other) == self.frame_.at[query, "tier"]).astype(float)
+        return prior.logit(self.attributes(other)) + prior.tier_coef * same
+
+    def _apply_priors(self) -> None:
+        """Prominence of every candidate as of this snapshot (new dicts: copies never share them)."""
+        prom = {}
+        for country in ("GB", "CN"):
+            prior, zeros = self.priors_.get(country), np.zeros(len(self.ids_[country]))
+            if prior is None:
+                prom[country] = {"prominence": zeros, "prominence_same": zeros}
+            else:
+                A = self.attributes(country)
+                prom[country] = {"prominence": prior.scaled(A), "prominence_same": prior.scaled(A, same_tier=True)}
+        self.sides_ = {c: replace(s, **prom[c]) for c, s in self.sides_.items()}
+        self.sides_sensitive_ = {c: replace(s, **prom[c]) for c, s in self.sides_sensitive_.items()}
+
+    def learn(self, partnerships: pd.DataFrame) -> PartnerMatcher:
+        """Fit the scale prior, the prominence priors (both directions) and default block weights from
+        `partnerships`, each pair described as of its own signing year (undated pairs: as of today)."""
+        p = partnerships[partnerships["uk_id"].isin(self.pos_["GB"]) & partnerships["cn_id"].isin(self.pos_["CN"])]
+        p = p.sort_values("year_signed", kind="stable").drop_duplicates(["uk_id", "cn_id"]).reset_index(drop=True)
+        self.scale_params_ = self._fit_scale(p)
+        # Priors and weights learn from dated pairs only: an undated pair has no "before" to describe it by,
+        # and describing it as of today would let its own partnership count towards its prominence.
+        self.n_learn_undated_ = int(p["year_signed"].isna().sum())
+        p = p.dropna(subset=["year_signed"]).reset_index(drop=True)
+        self.priors_ = {"GB": None, "CN": None}
+        self.weights_ = None
+        snaps: dict = {}
+
+        def snap(year):
+            y = int(year)
+            if y not in snaps:
+                snaps[y] = self.snapshot(partnerships, y)
+            return snaps[y]
+
+        prior_sets: dict[str, list] = {"CN": [], "GB": []}
+        for r in p.itertuples():
+            s = snap(r.year_signed)
+            for cand_country, query, target, key in (("CN", r.uk_id, r.cn_id, "uk_id"), ("GB", r.cn_id, r.uk_id, "cn_id")):
+                other = "cn_id" if key == "uk_id" else "uk_id"
+                known = set(p.loc[p[key] == query, other]) - {target}
+                keep = np.array([i not in known for i in self.ids_[cand_country]])
+                A = s.attributes(cand_country)[keep]
+                same = (self.tier_array(cand_country) == self.frame_.at[query, "tier"])[keep].astype(float)
+                pos = int(np.flatnonzero(np.array(self.ids_[cand_country])[keep] == target)[0])
+                prior_sets[cand_country].append((A, same, pos))
+        for country in ("CN", "GB"):
+            self.priors_[country] = fit_prior(prior_sets[country], self.attributes(country), l2=self.prior_l2)
+        self._apply_priors()
+        if self.learn_weights:
+            choices = []
+            names = block_names()
+            for y in list(snaps):
+                snaps[y] = self.snapshot(partnerships, y)  # again, now with prominence from the priors
+            for r in p.itertuples():
+                s = snap(r.year_signed)
+                sims = s.block_similarities(r.uk_id)
+                known = set(p.loc[p["uk_id"] == r.uk_id, "cn_id"]) - {r.cn_id}
+                sims = sims.drop(index=[i for i in known if i in sims.index])
+                choices.append(Choice(sims[names].to_numpy(), int(sims.index.get_loc(r.cn_id))))
+            self.weights_ = fit_block_weights(choices, names, l2=self.weights_l2)
+        return self
+
+    def _fit_scale(self, p: pd.DataFrame) -> ScaleParams:
+        f = self.features_
+        # Scale is learned from links that lasted: dormant/terminated ones are the mismatches to avoid.
+        p = p[p["status"].isin(["active", "unknown"])]
+        known = f["scale__population_imputed"] == 0
+        p = p[p["uk_id"].map(known).astype(bool) & p["cn_id"].map(known).astype(bool)]
+        return fit_scale(f.loc[p["uk_id"], "scale__log_population"].to_numpy(),
+                         f.loc[p["cn_id"], "scale__log_population"].to_numpy(),
+                         f.loc[p["uk_id"], "scale__tier"].to_numpy().astype(int),
+                         f.loc[p["cn_id"], "scale__tier"].to_numpy().astype(int))
 
     def _cache_lookups(self, tables: Tables) -> None:
         """Plain dicts for the per-pair look-ups explanations make (a pandas .loc per fact is ~100x slower)."""
@@ -96,60 +279,40 @@ class PartnerMatcher(BaseEstimator):
         self.industry_evidence_map_ = self.industry_evidence_.to_dict("index")
         self.priority_evidence_map_ = self.priority_evidence_.to_dict("index")
         # Per locality, in column order: sectors with a strength, and priority tags held (what reasons read).
-        sectors = {c: c.removeprefix("industry__") for c in self.industry_cols_}
+        sectors = {c: c.removeprefix("industry__") for c in self.industry_cols_all_}
         tags = {c: c.removeprefix("priorities__") for c in self.tag_cols_}
         self.sectors_of_ = {i: {s: float(row[c]) for c, s in sectors.items() if row[c] > 0}
                             for i, row in self.feature_rows_.items()}
         self.tags_of_ = {i: [t for c, t in tags.items() if row[c] > 0] for i, row in self.feature_rows_.items()}
         # Strong (>= 2/3) sectors in the National Security and Investment Act's areas: a due-diligence caveat.
-        nsi = {s: info["nsi_area"] for s, info in self.sector_info_.items() if isinstance(info["nsi_area"], str)}
         self.sensitive_sectors_ = {
-            i: [(s, nsi[s]) for c in self.industry_cols_ if (s := c.removeprefix("industry__")) in nsi
-                and row[c] >= 2 / 3] for i, row in self.feature_rows_.items()}
-
-    def with_partnerships(self, partnerships: pd.DataFrame) -> PartnerMatcher:
-        """A copy that has seen only `partnerships` (features of places are unchanged): used to hold pairs
-        out without refitting the pipelines. The copy shares read-only feature arrays with self."""
-        check_is_fitted(self, "features_")
-        clone = copy.copy(self)
-        clone._fit_links(partnerships)
-        return clone
-
-    def _fit_scale(self) -> sim.ScaleParams:
-        f = self.features_
-        p = self.partnerships_
-        # Scale is learned from links that lasted: dormant/terminated ones are the mismatches to avoid.
-        p = p[p["status"].isin(["active", "unknown"]) & p["uk_id"].isin(f.index) & p["cn_id"].isin(f.index)]
-        known = (f["scale__population_imputed"] == 0)
-        p = p[p["uk_id"].map(known).astype(bool) & p["cn_id"].map(known).astype(bool)]
-        d = (f.loc[p["cn_id"], "scale__log_population"].to_numpy()
-             - f.loc[p["uk_id"], "scale__log_population"].to_numpy())
-        tiers = list(zip(f.loc[p["uk_id"], "scale__tier"], f.loc[p["cn_id"], "scale__tier"], strict=True))
-        mu, sigma = {}, {}
-        frame = pd.DataFrame({"d": d, "tier": tiers})
-        for tier, grp in frame.groupby("tier"):
-            if len(grp) >= 3:  # too few pairs for a tier combination: use the pooled value
-                mu[tier] = float(grp["d"].median())
-                mad = float((grp["d"] - grp["d"].median()).abs().median()) * 1.4826
-                sigma[tier] = max(self.scale_sigma_floor, mad)
-        if len(frame) >= 3:
-            mu_all = float(frame["d"].median())
-            sd_all = max(self.scale_sigma_floor, float((frame["d"] - mu_all).abs().median()) * 1.4826)
-        else:
-            mu_all, sd_all = 0.8, 0.5
-        return sim.ScaleParams(mu=mu, sigma=sigma, mu_default=mu_all, sigma_default=sd_all)
+            i: [(s, self.nsi_areas_[s]) for c in self.industry_cols_all_ if (s := c.removeprefix("industry__"))
+                in self.nsi_areas_ and row[c] >= 2 / 3] for i, row in self.feature_rows_.items()}
 
     def _cache_blocks(self) -> None:
         f = self.features_
         cols = {b: [c for c in self.feature_names_ if c.startswith(b + "__")] for b in block_names()}
-        self.industry_cols_ = [c for c in cols["industry"] if c != "industry__imputed"]
+        self.industry_cols_all_ = [c for c in cols["industry"] if c != "industry__imputed"]
+        self.nsi_areas_ = {s: str(info["nsi_area"]) for s, info in self.sectors_.iterrows()
+                           if isinstance(info["nsi_area"], str) and info["nsi_area"].strip()}
+        self.core_sensitive_ = sorted(s for s, area in self.nsi_areas_.items()
+                                      if any(a.strip() in CORE_SENSITIVE_AREAS for a in area.split(";")))
+        self.industry_cols_ = [c for c in self.industry_cols_all_
+                               if c.removeprefix("industry__") not in self.core_sensitive_]
         self.needs_cols_ = cols["complementarity"]
         self.tag_cols_ = cols["priorities"]
         # Inverse document frequency of each priority tag over all localities (smoothed, as in TF-IDF).
         held = (f[self.tag_cols_] > 0).sum(axis=0).to_numpy(float)
         self.tag_idf_ = np.log((1 + len(f)) / (1 + held)) + 1
-        self.sides_ = {c: kernel.Side.from_features(f.loc[self.ids_[c]], self.industry_cols_, self.tag_cols_,
-                                                    self.needs_cols_, self.tag_idf_) for c in ("GB", "CN")}
+        needs_all = self.needs_cols_
+        needs_safe = [c for c in needs_all if c.removeprefix("complementarity__") not in self.core_sensitive_]
+
+        def side(c, ind, needs):
+            return kernel.Side.from_features(f.loc[self.ids_[c]], ind, self.tag_cols_, needs, self.tag_idf_)
+
+        self.needs_cols_safe_ = needs_safe
+        self.sides_ = {c: side(c, self.industry_cols_, needs_safe) for c in ("GB", "CN")}
+        self.sides_sensitive_ = {c: side(c, self.industry_cols_all_, needs_all) for c in ("GB", "CN")}
 
     # ---- scoring -------------------------------------------------------------------------------
     def country_of(self, locality_id: str) -> str:
@@ -159,25 +322,28 @@ class PartnerMatcher(BaseEstimator):
             check_is_fitted(self, "records_")  # raises sklearn's NotFittedError with its usual message
             raise
 
-    def _sides(self, queries: list[str]) -> tuple[kernel.Side, kernel.Side, kernel.PairRows, bool]:
+    def _sides(self, queries: list[str], sensitive: bool = False
+               ) -> tuple[kernel.Side, kernel.Side, kernel.PairRows, bool]:
         """Query rows, the other country's candidates, and the queries' pair-feature rows."""
+        sides = self.sides_sensitive_ if sensitive else self.sides_
         qc = self.country_of(queries[0])
         rows = np.array([self.pos_[qc][q] for q in queries])
         pick = (lambda m: m[rows, :]) if qc == "GB" else (lambda m: m[:, rows].T)
         pairs = kernel.PairRows(edu=pick(self.pairs_.edu), flight=pick(self.pairs_.flight),
                                 ties=pick(self.pairs_.ties), mission=pick(self.pairs_.mission))
         other = "CN" if qc == "GB" else "GB"
-        return self.sides_[qc].query(rows), self.sides_[other], pairs, qc == "GB"
+        return sides[qc].query(rows), sides[other], pairs, qc == "GB"
 
-    def block_similarities(self, query: str) -> pd.DataFrame:
+    def block_similarities(self, query: str, sensitive: bool = False) -> pd.DataFrame:
         """(candidates x blocks) similarities of `query` against every locality of the other country."""
-        q, c, pairs, is_gb = self._sides([query])
+        q, c, pairs, is_gb = self._sides([query], sensitive)
         sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb)
         return pd.DataFrame({b: v[0] for b, v in sims.items()}, index=pd.Index(c.ids, name=None))[block_names()]
 
-    def score(self, query: str, weights: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    def score(self, query: str, weights: dict[str, float] | None = None,
+              sensitive: bool = False) -> tuple[pd.DataFrame, pd.Series]:
         """Contributions (candidates x blocks) and scores; scores are the row sums of contributions."""
-        contributions = self.contributions(self.block_similarities(query), weights)
+        contributions = self.contributions(self.block_similarities(query, sensitive), weights)
         return contributions, contributions.sum(axis=1)
 
     @staticmethod
@@ -220,9 +386,10 @@ class PartnerMatcher(BaseEstimator):
     def top(self, query: str, weights: dict[str, float], k: int = 10,
             filters: Filters | None = None) -> tuple[list[str], np.ndarray]:
         """Top-k ids, best first (ties by id), and their (k x blocks) contributions; `weights` checked."""
-        q, c, pairs, is_gb = self._sides([query])
+        filters = filters or Filters()
+        q, c, pairs, is_gb = self._sides([query], filters.include_sensitive)
         pick, contributions = kernel.rank(q, c, pairs, weights, self.scale_params_, is_gb, k,
-                                          self.allowed(query, filters or Filters()))
+                                          self.allowed(query, replace(filters, include_sensitive=False)))
         return c.ids[pick].tolist(), contributions
 
     def rank(self, query: str, weights: dict[str, float] | None = None, k: int = 10,
@@ -233,11 +400,11 @@ class PartnerMatcher(BaseEstimator):
         table = pd.DataFrame(contributions, index=pd.Index(ids, name="id"), columns=list(w))
         return table.assign(score=table.sum(axis=1))
 
-    def exact_scores(self, queries: list[str],
-                     weights: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def exact_scores(self, queries: list[str], weights: dict[str, float] | None = None,
+                     sensitive: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """(queries x candidates) scores as sums of block contributions, and the candidate ids (columns)."""
         w = check_weights(weights or {})
-        q, c, pairs, is_gb = self._sides(queries)
+        q, c, pairs, is_gb = self._sides(queries, sensitive)
         sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb)
         return kernel.contributions(sims, w).sum(axis=-1), c.ids
 

@@ -1,8 +1,21 @@
-"""Evaluate rankings on real partnerships: temporal split (default), leave-one-pair-out, or a holdout file.
+"""Evaluate rankings on real partnerships, so that nothing can flatter the model.
 
-For every held-out pair the link is removed from everything the model sees (tie features, partner counts,
-the scale prior, learned weights) before its UK side is ranked. Baselines are scored in the same run on the
-same candidates: random (expected value), population-nearest, popularity and unweighted z-score Euclidean.
+- **Time-sliced.** A held-out pair is scored from a snapshot of the links as they stood before it:
+  partnerships, education links, flights and missions dated before its signing year (temporal protocol:
+  before the split year). Undated side-table rows are left out of every snapshot (counted in the report);
+  undated pairs cannot be held out honestly and are counted, not scored. Locality attributes (population,
+  industry, priorities, universities) are as of today.
+- **Learned per fold.** The scale prior, the prominence prior and the default weights are re-learned from
+  the training pairs only, each described as of its own year (matcher.ranker).
+- **Strong baselines on the same candidates:** random (expected), population-nearest, popularity,
+  CIPFA-style Euclidean, and two priors that know nothing of the query beyond its tier: `tier_size`
+  (same tier first, then the largest) and `candidate_prior` (prominence alone, fitted on the training pairs).
+- **Size-matched fit:** the share of same-tier candidates of similar population (|d log10| <= 0.15) that
+  the real partner outranks. Anything that only knows size scores 0.5.
+- **Grouped CV by UK query** (`leave_one_out`): no query's pairs are in both train and test.
+- **Intervals:** 95% bootstrap over UK queries (pairs of one query move together).
+- **Validation:** the L2 strength of the weights is chosen on a split inside the temporal training set,
+  never on the test pairs; ablations drop each block in turn.
 """
 
 from __future__ import annotations
@@ -13,16 +26,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import Ridge
-from sklearn.preprocessing import StandardScaler
 
+from features.pairs import links_before
 from features.sources import Tables
 from matcher.build import fit_bundle
 from matcher.config import block_names, default_weights, presets
 from matcher.estimator import PartnerMatcher
 from matcher.resolve import AmbiguousLocality, Resolver, UnknownLocality
 
-MIN_TRAIN_PAIRS = 8
+SIZE_BAND = 0.15          # |d log10 population| for "similar size"
+L2_GRID = ((0.01, 0.03), (0.01, 0.3), (0.1, 0.03), (0.1, 0.3), (1.0, 0.03), (1.0, 0.3))  # (prior, weights)
+N_BOOT = 1000
+BASELINES = ("population", "popularity", "euclidean", "tier_size", "candidate_prior")
 
 
 class HoldoutError(ValueError):
@@ -33,139 +48,207 @@ class HoldoutError(ValueError):
 class Case:
     uk: str
     cn: str
-    known: frozenset[str]  # candidates excluded when ranking this pair: the query's other positives
+    year: int | None          # the snapshot: links dated before this year (None: all, for undated holdouts)
+    known: frozenset[str]     # the query's other partners: left out of its candidates
 
 
-# ---- weights learned from history -----------------------------------------------------------------
-def _training_rows(m: PartnerMatcher, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    X, y, w = [], [], []
-    for uk, grp in pairs.groupby("uk_id"):
-        sims = m.block_similarities(uk)
-        positives = set(grp["cn_id"]) & set(sims.index)
-        if not positives:
-            continue
-        labels = sims.index.isin(positives).astype(float)
-        n_pos, n_neg = labels.sum(), len(labels) - labels.sum()
-        X.append(sims.to_numpy())
-        y.append(labels)
-        # Each query counts once; positives and negatives weigh the same within it.
-        w.append(np.where(labels == 1, 0.5 / n_pos, 0.5 / max(n_neg, 1)))
-    if not X:
-        return np.empty((0, len(block_names()))), np.empty(0), np.empty(0)
-    return np.vstack(X), np.concatenate(y), np.concatenate(w)
+# ---- per-case scoring -------------------------------------------------------------------------------
+def _rank(scores: np.ndarray, target: int, keep: np.ndarray) -> int:
+    """1-based rank of target among kept candidates; ties count against the target."""
+    s, t = scores[keep], scores[target]
+    return int((s > t).sum() + (s == t).sum())  # the target itself is one of the ties
 
 
-def fit_weights(m: PartnerMatcher, pairs: pd.DataFrame, alpha: float = 0.05) -> dict[str, float] | None:
-    """Non-negative ridge of 'is a real partner' on block similarities; scaled to the default total.
-    Returns None when there are too few pairs to learn from (callers fall back to the defaults)."""
-    pairs = pairs[pairs["uk_id"].isin(m.ids_["GB"]) & pairs["cn_id"].isin(m.ids_["CN"])]
-    if len(pairs) < MIN_TRAIN_PAIRS:
-        return None
-    X, y, w = _training_rows(m, pairs)
-    model = Ridge(alpha=alpha, positive=True).fit(X, y, sample_weight=w * len(np.unique(pairs["uk_id"])))
-    coef = np.clip(model.coef_, 0, None)
-    if coef.sum() <= 0:
-        return None
-    total = sum(default_weights().values())
-    return {b: round(float(c / coef.sum() * total), 4) for b, c in zip(block_names(), coef, strict=True)}
+def _size_matched(scores: np.ndarray, target: int, peers: np.ndarray) -> float:
+    if not len(peers):
+        return float("nan")
+    t, p = scores[target], scores[peers]
+    return float(((t > p).sum() + 0.5 * (t == p).sum()) / len(p))
 
 
-def fit_weights_on_history(tables: Tables) -> dict[str, float] | None:
-    bundle = fit_bundle(tables)
-    return fit_weights(bundle.matcher, bundle.matcher.partnerships_)
+class _Scorer:
+    """Scores for one snapshot and query: the model under any weights, and every baseline."""
+
+    def __init__(self, m: PartnerMatcher, uk: str, z: pd.DataFrame):
+        self.m, self.uk = m, uk
+        self.cands = m.ids_["CN"]
+        self.sims = m.block_similarities(uk)
+        f = m.features_
+        self.log_pop = f.loc[self.cands, "scale__log_population"].to_numpy()
+        tiers = m.frame_.loc[self.cands, "tier"].to_numpy()
+        self.tiers = tiers
+        self.z = z
+        self.q_tier = m.frame_.loc[uk, "tier"]
+
+    def model(self, w: dict[str, float]) -> np.ndarray:
+        w = {b: w.get(b, 0.0) for b in block_names()}
+        total = sum(w.values()) or 1.0
+        return sum(self.sims[b].to_numpy() * (v / total) for b, v in w.items())
+
+    def baselines(self) -> dict[str, np.ndarray]:
+        m, f = self.m, self.m.features_
+        q_pop = f.loc[self.uk, "scale__log_population"]
+        popularity = m.n_partners_.reindex(self.cands).fillna(0).to_numpy() + 1e-4 * self.log_pop
+        diff = self.z.loc[self.cands].to_numpy() - self.z.loc[self.uk].to_numpy()
+        return {
+            "population": -np.abs(self.log_pop - q_pop),
+            "popularity": popularity,
+            "euclidean": -np.sqrt((diff ** 2).sum(axis=1)),
+            "tier_size": (self.tiers == self.q_tier) * 100.0 + self.log_pop,
+            "candidate_prior": m.prior_scores(self.uk) + 1e-6 * self.log_pop,
+        }
 
 
-# ---- ranking methods --------------------------------------------------------------------------------
-def _rank_of(scores: pd.Series, target: str, exclude: frozenset[str]) -> int:
-    """1-based rank of target among candidates, higher score first; ties count against the target."""
-    s = scores.drop([i for i in exclude if i in scores.index and i != target])
-    return int((s > s[target]).sum() + (s.drop(target) == s[target]).sum() + 1)
-
-
-def _baseline_scores(m: PartnerMatcher, uk: str, zfeat: pd.DataFrame) -> dict[str, pd.Series]:
-    cands = m.ids_["CN"]
+def _static_z(m: PartnerMatcher) -> pd.DataFrame:
+    """Attributes of places only (no link counts, nothing dated), z-scored: the CIPFA-style baseline."""
     f = m.features_
-    pop = -(f.loc[cands, "scale__log_population"] - f.loc[uk, "scale__log_population"]).abs()
-    popularity = pd.Series(m.n_partners_.reindex(cands).fillna(0).to_numpy(), index=cands)
-    # Tie-break popularity by population so it is a deterministic "big and popular first" ranking.
-    popularity = popularity + 1e-3 * f.loc[cands, "scale__log_population"] / 10
-    diff = zfeat.loc[cands].to_numpy() - zfeat.loc[uk].to_numpy()
-    euclid = pd.Series(-np.sqrt((diff ** 2).sum(axis=1)), index=cands)
-    return {"population": pop, "popularity": popularity, "euclidean": euclid}
+    cols = [c for c in f.columns if c.split("__")[0] in ("industry", "scale", "education", "priorities")
+            and not c.endswith("imputed")]
+    x = f[cols].astype(float)
+    return ((x - x.mean()) / x.std(ddof=0).replace(0, 1)).fillna(0.0)
 
 
-def _metrics(ranks: list[int], k: int) -> dict[str, float]:
-    r = np.asarray(ranks, dtype=float)
-    if r.size == 0:
-        return {"recall_at_k": 0.0, "mrr": 0.0, "ndcg_at_k": 0.0}
-    ndcg = np.where(r <= k, 1.0 / np.log2(r + 1), 0.0)
-    return {"recall_at_k": float((r <= k).mean()), "mrr": float((1.0 / r).mean()), "ndcg_at_k": float(ndcg.mean())}
+@dataclass
+class Outcome:
+    uk: str
+    cn: str
+    year: int | None
+    ranks: dict[str, int]
+    fits: dict[str, float]
+    n_candidates: int
+    n_peers: int
+    score: float = float("nan")  # the main method's score of the real partner
 
 
-def _random_expected(n_candidates: list[int], k: int) -> dict[str, float]:
-    rec, mrr, ndcg = [], [], []
-    for n in n_candidates:
-        rec.append(min(k, n) / n)
-        mrr.append(sum(1.0 / i for i in range(1, n + 1)) / n)
-        ndcg.append(sum(1.0 / math.log2(i + 1) for i in range(1, min(k, n) + 1)) / n)
-    return {"recall_at_k": float(np.mean(rec)), "mrr": float(np.mean(mrr)), "ndcg_at_k": float(np.mean(ndcg))}
+def _score_case(m: PartnerMatcher, case: Case, weight_sets: dict[str, dict[str, float]], z: pd.DataFrame,
+                ablate: dict[str, float] | None) -> Outcome:
+    sc = _Scorer(m, case.uk, z)
+    ids = np.array(sc.cands)
+    target = int(np.flatnonzero(ids == case.cn)[0])
+    keep = ~np.isin(ids, list(case.known - {case.cn}))
+    imputed = m.features_.loc[sc.cands, "scale__population_imputed"].to_numpy() > 0
+    peers = np.flatnonzero(keep & ~imputed & (sc.tiers == sc.tiers[target])
+                           & (np.abs(sc.log_pop - sc.log_pop[target]) <= SIZE_BAND))
+    peers = peers[peers != target]
+    methods = {name: sc.model(w) for name, w in weight_sets.items()}
+    methods.update(sc.baselines())
+    if ablate:
+        for b in block_names():
+            methods[f"ablate:{b}"] = sc.model({**ablate, b: 0.0})
+    main = next(iter(weight_sets))
+    return Outcome(case.uk, case.cn, case.year,
+                   {n: _rank(s, target, keep) for n, s in methods.items()},
+                   {n: _size_matched(s, target, peers) for n, s in methods.items()},
+                   int(keep.sum()), len(peers), float(methods[main][target]))
 
 
-def _zscored(m: PartnerMatcher) -> pd.DataFrame:
-    """All features, z-scored over every locality: the CIPFA-style nearest-neighbour baseline."""
-    f = m.features_.astype(float)
-    return pd.DataFrame(StandardScaler().fit_transform(f), index=f.index, columns=f.columns).fillna(0.0)
+# ---- metrics and intervals --------------------------------------------------------------------------
+def _per_pair(ranks: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    r = ranks.astype(float)
+    return {"recall_at_k": (r <= k).astype(float), "mrr": 1.0 / r,
+            "ndcg_at_k": np.where(r <= k, 1.0 / np.log2(r + 1), 0.0)}
 
 
-def _score_cases(m: PartnerMatcher, cases: list[Case], weights: dict[str, dict[str, float]], k: int,
-                 with_baselines: bool = True) -> dict:
-    ranks: dict[str, list[int]] = {name: [] for name in weights}
-    base: dict[str, list[int]] = {"population": [], "popularity": [], "euclidean": []}
-    sizes, pairs = [], []
-    z = _zscored(m) if with_baselines else None
-    for case in cases:
-        for name, w in weights.items():
-            _, scores = m.score(case.uk, w)
-            ranks[name].append(_rank_of(scores, case.cn, case.known))
-        sizes.append(len(m.ids_["CN"]) - len(case.known - {case.cn}))
-        if with_baselines:
-            for name, s in _baseline_scores(m, case.uk, z).items():
-                base[name].append(_rank_of(s, case.cn, case.known))
-        pairs.append({"uk": case.uk, "cn": case.cn, "rank": ranks[next(iter(weights))][-1]})
-    out = {"methods": {n: _metrics(r, k) for n, r in ranks.items()}, "pairs": pairs}
-    if with_baselines:
-        out["baselines"] = {"random": _random_expected(sizes, k), **{n: _metrics(r, k) for n, r in base.items()}}
+def _random_per_pair(sizes: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    rec = np.minimum(k, sizes) / sizes
+    mrr = np.array([sum(1.0 / i for i in range(1, n + 1)) / n for n in sizes])
+    ndcg = np.array([sum(1.0 / math.log2(i + 1) for i in range(1, min(k, n) + 1)) / n for n in sizes])
+    return {"recall_at_k": rec, "mrr": mrr, "ndcg_at_k": ndcg}
+
+
+def _summarise(values: dict[str, np.ndarray], groups: np.ndarray, rng: np.random.Generator,
+               n_missing: int = 0) -> dict[str, float | list[float]]:
+    """Means (unresolved holdout rows count as misses) with 95% bootstrap intervals over query groups."""
+    uniq = np.unique(groups)
+    idx = {g: np.flatnonzero(groups == g) for g in uniq}
+    draws = [np.concatenate([idx[g] for g in rng.choice(uniq, len(uniq))]) for _ in range(N_BOOT)] if len(uniq) else []
+    out: dict[str, float | list[float]] = {}
+    for key, v in values.items():
+        pad = 0 if key == "size_matched_fit" else n_missing
+        ok = ~np.isnan(v)
+
+        def mean(sel, v=v, ok=ok, pad=pad):
+            sel = sel[ok[sel]]
+            return float(v[sel].sum() / (len(sel) + pad)) if len(sel) + pad else float("nan")
+
+        out[key] = mean(np.arange(len(v)))
+        boots = [mean(d) for d in draws]
+        boots = [b for b in boots if not math.isnan(b)]
+        out[f"{key}_ci"] = ([float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))]
+                            if boots else [float("nan"), float("nan")])
     return out
 
 
-# ---- protocols ----------------------------------------------------------------------------------------
-def _cases(test: pd.DataFrame, train: pd.DataFrame, m: PartnerMatcher) -> list[Case]:
+def _report(outcomes: list[Outcome], k: int, names: list[str], n_missing: int = 0, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    groups = np.array([o.uk for o in outcomes])
+    res: dict[str, dict] = {}
+    for n in names:
+        ranks = np.array([o.ranks[n] for o in outcomes]) if outcomes else np.array([])
+        vals = _per_pair(ranks, k) if outcomes else {}
+        vals["size_matched_fit"] = np.array([o.fits[n] for o in outcomes])
+        res[n] = _summarise(vals, groups, rng, n_missing)
+    sizes = np.array([o.n_candidates for o in outcomes])
+    rand = _random_per_pair(sizes, k) if outcomes else {}
+    rand["size_matched_fit"] = np.array([0.5 if o.n_peers else np.nan for o in outcomes])
+    res["random"] = _summarise(rand, groups, rng, n_missing)
+    return res
+
+
+# ---- training with choices made on validation ----------------------------------------------------------
+def learned(full: PartnerMatcher, train: pd.DataFrame, l2: tuple[float, float] | None = None) -> PartnerMatcher:
+    """A copy of `full` that learned its priors and weights from `train` only (with the given L2s)."""
+    import copy
+
+    m = copy.copy(full)
+    if l2 is not None:
+        m.prior_l2, m.weights_l2 = l2
+    return m.with_partnerships(train)
+
+
+def _weights(m: PartnerMatcher) -> dict[str, float]:
+    return dict(m.weights_) if m.weights_ else default_weights()
+
+
+def choose_l2(full: PartnerMatcher, train: pd.DataFrame, k: int) -> tuple[tuple[float, float], dict]:
+    """The (prior, weights) L2 strengths with the best validation MRR: train on the earlier two thirds of
+    the training pairs, validate on the rest (time-sliced like the test)."""
+    dated = train.dropna(subset=["year_signed"])
+    if len(dated) < 12:
+        return (full.prior_l2, full.weights_l2), {"note": "too few pairs to validate; defaults kept"}
+    cut = int(np.quantile(dated["year_signed"].astype(int), 2 / 3))
+    inner, val = dated[dated["year_signed"] < cut], dated[dated["year_signed"] >= cut]
+    scores = {}
+    z = _static_z(full)
+    for l2 in L2_GRID:
+        m = learned(full, inner, l2)
+        w = {"model": _weights(m)}
+        outs = [_score_case(m.snapshot(inner, cut), c, w, z, None) for c in _cases(val, inner, m, lambda r: cut)]
+        scores[l2] = float(np.mean([1.0 / o.ranks["model"] for o in outs])) if outs else 0.0
+    best = max(scores, key=lambda v: (scores[v], v))  # on a tie, the stronger penalty
+    return best, {"split_year": cut, "n_train": int(len(inner)), "n_val": int(len(val)),
+                  "mrr_by_l2": {f"prior {a}, weights {b}": s for (a, b), s in scores.items()},
+                  "chosen_l2": {"prior": best[0], "weights": best[1]}}
+
+
+def _cases(test: pd.DataFrame, train: pd.DataFrame, m: PartnerMatcher, year_of) -> list[Case]:
     cases = []
     for uk, grp in test.groupby("uk_id"):
         known = set(train.loc[train["uk_id"] == uk, "cn_id"]) | set(grp["cn_id"])
-        for cn in grp["cn_id"]:
-            if uk in m.pos_["GB"] and cn in m.pos_["CN"]:
-                cases.append(Case(uk, cn, frozenset(known)))
+        for r in grp.drop_duplicates(["uk_id", "cn_id"]).itertuples():
+            if uk in m.pos_["GB"] and r.cn_id in m.pos_["CN"]:
+                cases.append(Case(uk, r.cn_id, year_of(r), frozenset(known)))
     return cases
+
+
+def _snapshot_counts(m: PartnerMatcher, year: int | None) -> dict:
+    return links_before(m.link_frames_, year)[1]
 
 
 def default_split_year(partnerships: pd.DataFrame) -> int:
     """The year from which about a third of dated partnerships were signed."""
     years = partnerships["year_signed"].dropna().astype(int)
     return int(np.quantile(years, 2 / 3)) if len(years) else 2010
-
-
-def _weight_sets(m: PartnerMatcher, train: pd.DataFrame, preset: str | None) -> dict[str, dict[str, float]]:
-    """The weighting under test first (default: balanced, what the service uses), then every other
-    preset and the weights fitted on the training split, all scored on the same cases."""
-    from matcher.config import WeightError
-
-    learned = fit_weights(m, train) or default_weights()
-    known = {**{n: p.weights for n, p in presets().items()}, "fitted": learned}
-    main = preset or "balanced"
-    if main not in known:
-        raise WeightError("preset", f"unknown preset '{main}'; known presets: {', '.join(sorted(known))}")
-    return {main: known[main], **{n: w for n, w in known.items() if n != main}}
 
 
 def _read_holdout(path: Path, resolver: Resolver) -> tuple[pd.DataFrame, list[dict]]:
@@ -184,86 +267,117 @@ def _read_holdout(path: Path, resolver: Resolver) -> tuple[pd.DataFrame, list[di
         except (UnknownLocality, AmbiguousLocality) as exc:
             unresolved.append({"line": int(n) + 2, "uk": r["uk"], "cn": r["cn"], "why": str(exc)})
             continue
-        rows.append({"uk_id": uk, "cn_id": cn})
-    return pd.DataFrame(rows, columns=["uk_id", "cn_id"]), unresolved
+        year = str(r.get("year", "")).strip()
+        if year and not year.isdigit():
+            raise HoldoutError(f"holdout file {path}, line {int(n) + 2}, column 'year': '{year}' is not a year")
+        rows.append({"uk_id": uk, "cn_id": cn, "year_signed": float(year) if year else np.nan})
+    return pd.DataFrame(rows, columns=["uk_id", "cn_id", "year_signed"]), unresolved
+
+
+def _method_sets(m: PartnerMatcher, preset: str | None) -> tuple[str, dict[str, dict[str, float]]]:
+    from matcher.config import WeightError
+
+    model = _weights(m)
+    known = {"model": model, "fit_only": {**model, "prominence": 0.0},
+             **{f"preset:{n}": p.weights for n, p in presets().items() if n != "balanced"},
+             "hand_set_defaults": default_weights()}
+    if preset in (None, "", "balanced", "fitted"):
+        return "model", known  # "model" is first: _score_case reports its score
+    if f"preset:{preset}" not in known:
+        raise WeightError("preset", f"unknown preset '{preset}'; known presets: "
+                                    f"{', '.join(sorted([*presets(), 'fitted']))}")
+    main = f"preset:{preset}"
+    return main, {main: known[main], **{n: w for n, w in known.items() if n != main}}
+
+
+def _pairs(outcomes: list[Outcome], main: str, m: PartnerMatcher) -> list[dict]:
+    return [{"uk": o.uk, "cn": o.cn, "year": o.year, "rank": o.ranks[main], "score": o.score,
+             "rank_candidate_prior": o.ranks["candidate_prior"], "rank_tier_size": o.ranks["tier_size"],
+             "size_matched_fit": None if math.isnan(o.fits[main]) else o.fits[main],
+             "uk_name": m.frame_.loc[o.uk, "name"], "cn_name": m.frame_.loc[o.cn, "name"]} for o in outcomes]
+
+
+def _assemble(outcomes: list[Outcome], k: int, main: str, sets: dict, n_missing: int = 0) -> dict:
+    names = list(sets) + list(BASELINES) + [f"ablate:{b}" for b in block_names()]
+    rep = _report(outcomes, k, names, n_missing)
+    return {
+        "n_pairs": len(outcomes) + n_missing,
+        "model": rep[main],
+        "baselines": {"random": rep["random"], **{b: rep[b] for b in BASELINES}},
+        "presets": {n: rep[n] for n in sets if n != main},
+        "ablations": {b: {key: v for key, v in rep[f"ablate:{b}"].items() if not key.endswith("_ci")}
+                      for b in block_names()},
+    }
 
 
 def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, split_year: int | None = None,
                    preset: str | None = None, leave_one_out: bool = True) -> dict:
     bundle = fit_bundle(tables)
     full = bundle.matcher
-    allp = full.partnerships_
+    allp = tables["partnerships"]
+    allp = allp[allp["uk_id"].isin(full.pos_["GB"]) & allp["cn_id"].isin(full.pos_["CN"])]
     unresolved: list[dict] = []
+    z = _static_z(full)
     if holdout is not None:
         test, unresolved = _read_holdout(Path(holdout), bundle.resolver)
         key = set(zip(test["uk_id"], test["cn_id"], strict=True))
         train = allp[[(u, c) not in key for u, c in zip(allp["uk_id"], allp["cn_id"], strict=True)]]
-        protocol = f"holdout file {Path(holdout).name}"
+        protocol = f"holdout file {Path(holdout).name}: each pair sliced at its year where given"
+        l2, validation = choose_l2(full, train, k)
+        m = learned(full, train, l2)
+        cases = _cases(test, train, m, lambda r: None if pd.isna(r.year_signed) else int(r.year_signed))
     else:
         split_year = split_year or default_split_year(allp)
         dated = allp.dropna(subset=["year_signed"])
         train = dated[dated["year_signed"] < split_year]
         test = dated[dated["year_signed"] >= split_year]
-        protocol = f"temporal split at {split_year}"
-    m = full.with_partnerships(train)
-    cases = _cases(test, train, m)
-    sets = _weight_sets(m, train, preset)
-    scored = _score_cases(m, cases, sets, k)
-    main = next(iter(sets))
-    n_missing = len(unresolved)
-    # Unresolved holdout rows are misses: they lower every method's recall and MRR alike.
-    def with_misses(metrics: dict) -> dict:
-        n = len(cases) + n_missing
-        return {key: (v * len(cases) / n if n else 0.0) for key, v in metrics.items()}
-
+        protocol = f"temporal split at {split_year}: trained on pairs signed before it, all links sliced at it"
+        l2, validation = choose_l2(full, train, k)
+        m = learned(full, train, l2)
+        cases = _cases(test, train, m, lambda r: split_year)
+    main, sets = _method_sets(m, preset)
+    outcomes = [_score_case(m.snapshot(train, c.year), c, sets, z, sets[main]) for c in cases]
     report = {
-        "k": k,
-        "protocol": protocol,
-        "split_year": split_year,
-        "n_pairs": len(cases) + n_missing,
-        "n_train_pairs": int(len(train)),
-        "weights": sets[main],
-        "weights_name": main,
-        "model": with_misses(scored["methods"][main]),
-        "baselines": {n: with_misses(v) for n, v in scored["baselines"].items()},
-        "presets": {n: with_misses(v) for n, v in scored["methods"].items() if n != main},
-        "pairs": [{**p, "uk_name": m.frame_.loc[p["uk"], "name"], "cn_name": m.frame_.loc[p["cn"], "name"]}
-                  for p in scored["pairs"]],
+        "k": k, "protocol": protocol, "split_year": split_year,
+        "n_train_pairs": int(len(train)), "weights": sets[main], "weights_name": main,
+        **_assemble(outcomes, k, main, sets, len(unresolved)),
+        "pairs": _pairs(outcomes, main, full),
         "unresolved": unresolved,
+        "validation": validation,
+        "snapshot": {"sliced_at": split_year if holdout is None else "each pair's year",
+                     "rows_left_out": _snapshot_counts(full, split_year) if holdout is None else None,
+                     "undated_pairs_not_held_out": int(allp["year_signed"].isna().sum())},
     }
     if leave_one_out and holdout is None:
-        report["leave_one_out"] = leave_one_pair_out(full, k, sets[main])
+        report["leave_one_out"] = grouped_cv(full, allp, k, l2, preset, z)
     return report
 
 
-def leave_one_pair_out(full: PartnerMatcher, k: int, weights: dict[str, float]) -> dict:
-    """Each partnership in turn: removed from everything, then ranked with `weights` and with weights
-    re-learned on the remaining pairs ("fitted")."""
-    allp = full.partnerships_
-    ranks: list[int] = []
-    fitted_ranks: list[int] = []
-    reverse_ranks: list[int] = []  # the same pair from the Chinese side: where the UK partner ranks
-    base: dict[str, list[int]] = {"population": [], "popularity": [], "euclidean": []}
-    sizes, reverse_sizes = [], []
-    z = _zscored(full)
-    for i, row in allp.iterrows():
-        train = allp.drop(index=i)
-        train = train[~((train["uk_id"] == row["uk_id"]) & (train["cn_id"] == row["cn_id"]))]
-        m = full.with_partnerships(train)
-        if row["uk_id"] not in m.pos_["GB"] or row["cn_id"] not in m.pos_["CN"]:
-            continue
-        learned = fit_weights(m, train) or default_weights()
-        known = frozenset(set(train.loc[train["uk_id"] == row["uk_id"], "cn_id"]) | {row["cn_id"]})
-        for w, sink in ((weights, ranks), (learned, fitted_ranks)):
-            _, scores = m.score(row["uk_id"], w)
-            sink.append(_rank_of(scores, row["cn_id"], known))
-        sizes.append(len(m.ids_["CN"]) - len(known) + 1)
-        for name, s in _baseline_scores(m, row["uk_id"], z).items():
-            base[name].append(_rank_of(s, row["cn_id"], known))
-        known_uk = frozenset(set(train.loc[train["cn_id"] == row["cn_id"], "uk_id"]) | {row["uk_id"]})
-        _, scores = m.score(row["cn_id"], weights)
-        reverse_ranks.append(_rank_of(scores, row["uk_id"], known_uk))
-        reverse_sizes.append(len(m.ids_["GB"]) - len(known_uk) + 1)
-    return {"n_pairs": len(ranks), "model": _metrics(ranks, k), "fitted": _metrics(fitted_ranks, k),
-            "baselines": {"random": _random_expected(sizes, k), **{n: _metrics(r, k) for n, r in base.items()}},
-            "reverse": {"model": _metrics(reverse_ranks, k), "random": _random_expected(reverse_sizes, k)}}
+def grouped_cv(full: PartnerMatcher, allp: pd.DataFrame, k: int, l2: tuple[float, float], preset: str | None,
+               z: pd.DataFrame) -> dict:
+    """Leave one UK query out: learn from every other query's pairs, score each of its dated pairs from a
+    snapshot at that pair's year; also rank the UK partner from the Chinese side (reverse)."""
+    outcomes, reverse, reverse_sizes, reverse_groups = [], [], [], []
+    main, sets = "model", {}
+    for uk, grp in allp.groupby("uk_id"):
+        train = allp[allp["uk_id"] != uk]
+        m = learned(full, train, l2)
+        main, sets = _method_sets(m, preset)
+        for c in _cases(grp.dropna(subset=["year_signed"]), train, m, lambda r: int(r.year_signed)):
+            snap = m.snapshot(train, c.year)
+            outcomes.append(_score_case(snap, c, sets, z, sets[main]))
+            _, scores = snap.score(c.cn, sets[main])
+            known_uk = set(train.loc[train["cn_id"] == c.cn, "uk_id"]) | {c.uk}
+            keep = ~scores.index.isin(list(known_uk - {c.uk}))
+            reverse.append(_rank(scores.to_numpy(), int(scores.index.get_loc(c.uk)), keep))
+            reverse_sizes.append(int(keep.sum()))
+            reverse_groups.append(c.uk)
+    out = {"protocol": "grouped cross-validation by UK query (leave one query out), each pair sliced at its year",
+           "n_undated_pairs_not_scored": int(allp["year_signed"].isna().sum()),
+           **_assemble(outcomes, k, main, sets), "pairs": _pairs(outcomes, main, full)}
+    rng = np.random.default_rng(1)
+    g = np.array(reverse_groups)
+    rv = _per_pair(np.array(reverse), k) if reverse else {}
+    out["reverse"] = {"model": _summarise(rv, g, rng) if reverse else {},
+                      "random": _summarise(_random_per_pair(np.array(reverse_sizes), k), g, rng) if reverse else {}}
+    return out

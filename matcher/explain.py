@@ -1,36 +1,66 @@
 """Reasons and caveats for a pair, computed from the same features and similarities that made its score.
 
-A reason is shown for every block that contributed; each names the figures or facts behind it and,
-where the data has it, the evidence (employer, programme) and source.
+A reason is shown for a block only when it contributed, and says only what that block's features
+support. Each reason carries the facts it rests on (`Reason.facts`), so tests can check every claim
+against the features: "centre" only above the centre percentile, the tags that weigh most in the score,
+the places a link really joins, "estimated" only where a figure was imputed, "active" only for active.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from matcher.config import block_names
 from matcher.estimator import PartnerMatcher
+from matcher.scale import ScaleAssessment, assess
 
 STRENGTH_WORD = {3: "a defining", 2: "a major", 1: "a notable"}
-LARGE_GAP = 15.0  # population ratio beyond which a scale gap is worth a caveat
+CENTRE = 0.75        # education percentile (within country and tier) from which a place is a "centre"
+STRONG = 2 / 3       # sector strength (major or defining) that can serve a partner's priority
+MIN_SHOWN = 1e-3     # contributions below this are too small to be a reason
+KIND_WORDS = {"sister_city": "sister-city agreement", "friendship": "friendship agreement",
+              "economic_partnership": "economic partnership", "mou": "memorandum of understanding"}
+GROUP_WORDS = {("GB", "city"): "UK councils", ("GB", "region"): "UK nations, regions and counties",
+               ("CN", "city"): "Chinese prefecture-level cities", ("CN", "region"): "Chinese provinces",
+               ("CN", "county"): "Chinese county-level cities and districts"}
 
 
-def _name(m: PartnerMatcher, i: str) -> str:
-    row = m.records_[i]
-    return f"{row['name']} ({row['name_zh']})" if isinstance(row["name_zh"], str) else str(row["name"])
+@dataclass(frozen=True)
+class Reason:
+    block: str
+    text: str
+    facts: dict = field(default_factory=dict)
 
 
 def _short(m: PartnerMatcher, i: str) -> str:
     return str(m.records_[i]["name"])
 
 
-def _millions(x: float) -> str:
-    return f"{x / 1e6:.2f}M" if x < 1e7 else f"{x / 1e6:.1f}M"
-
-
 def _sector_label(m: PartnerMatcher, s: str) -> str:
     return str(m.sector_info_[s]["label_en"]).lower()
+
+
+def _tag_label(m: PartnerMatcher, t: str) -> str:
+    return str(m.tag_info_[t]["label_en"]).lower()
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _year(y) -> str:
+    return "" if y is None or pd.isna(y) else f" ({int(y)})"
+
+
+def _pair_key(m: PartnerMatcher, a: str, b: str) -> tuple[str, str]:
+    return (a, b) if m.country_of(a) == "GB" else (b, a)
 
 
 def _evidence(m: PartnerMatcher, i: str, sector: str) -> str | None:
@@ -38,172 +68,280 @@ def _evidence(m: PartnerMatcher, i: str, sector: str) -> str | None:
     return None if row is None else str(row["evidence"])
 
 
-def industry_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
+def _parent_name(m: PartnerMatcher, i: str) -> str | None:
+    p = m.records_[i]["parent_id"]
+    return _short(m, p) if isinstance(p, str) and p in m.records_ else None
+
+
+def scored_sectors(m: PartnerMatcher, sensitive: bool) -> set[str]:
+    cols = m.industry_cols_all_ if sensitive else m.industry_cols_
+    return {c.removeprefix("industry__") for c in cols}
+
+
+# ---- one function per block -------------------------------------------------------------------------
+def industry_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     sa, sb = m.sectors_of_[a], m.sectors_of_[b]
-    shared = [(min(sa[s], sb[s]), s) for s in sa.keys() & sb.keys()]
+    allowed = scored_sectors(m, sensitive)
+    # Order by each sector's share of the cosine (product of the two strengths), as the score weighs them.
+    shared = sorted(((sa[s] * sb[s], s) for s in sa.keys() & sb.keys() if s in allowed), reverse=True)
     out = []
-    for level, s in sorted(shared, reverse=True)[:3]:
-        word = STRENGTH_WORD.get(round(level * 3), "an")
+    for _, s in shared[:3]:
+        level = min(sa[s], sb[s])
+        word = STRENGTH_WORD[int(round(level * 3))] if all(m.feature_rows_[x]["industry__imputed"] == 0
+                                                           for x in (a, b)) else "an"
         ev = [f"{_short(m, x)}: {e}" for x in (a, b) if (e := _evidence(m, x, s))]
-        inherited = [_short(m, x) for x in (a, b) if m.feature_rows_[x]["industry__imputed"] == 1]
+        inherited = [x for x in (a, b) if m.feature_rows_[x]["industry__imputed"] == 1]
+        via = "".join(f" [inferred for {_short(m, x)} from {_parent_name(m, x) or 'its parent area'}]"
+                      for x in inherited)
         note = f" ({'; '.join(ev)})" if ev else ""
-        via = f" [inferred for {', '.join(inherited)} from its parent area]" if inherited else ""
-        out.append(f"Both have {_sector_label(m, s)} as {word} industry{note}{via}")
+        out.append(Reason("industry", f"Both have {_sector_label(m, s)} as {word} industry{note}{via}",
+                          {"sector": s, "strength": {a: sa[s], b: sb[s]}, "inherited": inherited}))
     return out
 
 
-def scale_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
-    pa_, pb = (10 ** m.feature_rows_[x]["scale__log_population"] for x in (a, b))
-    gb, cn = (a, b) if m.country_of(a) == "GB" else (b, a)
-    ratio = 10 ** (m.feature_rows_[cn]["scale__log_population"] - m.feature_rows_[gb]["scale__log_population"])
-    tier = (m.feature_rows_[gb]["scale__tier"], m.feature_rows_[cn]["scale__tier"])
-    typical = 10 ** m.scale_params_.mu.get(tier, m.scale_params_.mu_default)
-    est = [_short(m, x) for x in (a, b) if m.feature_rows_[x]["scale__population_imputed"] == 1]
-    tail = f"; estimated for {', '.join(est)}" if est else ""
-    text = (f"Population {_millions(pa_)} ({_short(m, a)}) vs {_millions(pb)} ({_short(m, b)}): "
-            f"{_short(m, cn)} is {ratio:.1f}x {_short(m, gb)}; real partner pairs of this kind are typically "
-            f"{typical:.1f}x{tail}")
-    out = [text]
-    if tier[0] != tier[1]:
-        out.append("Different tiers: one is a region-level body, the other a city")
-    return out
+def scale_assessment(m: PartnerMatcher, a: str, b: str) -> ScaleAssessment:
+    gb, cn = _pair_key(m, a, b)
+    fg, fc = m.feature_rows_[gb], m.feature_rows_[cn]
+    return assess(m.scale_params_, fg["scale__log_population"], fc["scale__log_population"],
+                  int(fg["scale__tier"]), int(fc["scale__tier"]), _short(m, gb), _short(m, cn))
 
 
-def education_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
-    parts = []
-    for x in (a, b):
-        row = m.records_[x]
-        bits = []
-        if pd.notna(row["hei_count"]):
-            bits.append(f"{int(row['hei_count'])} higher-education institutions ({int(row['hei_count__year'])})")
-        if pd.notna(row["students_he"]):
-            bits.append(f"{int(row['students_he']):,} students ({int(row['students_he__year'])})")
-        if pd.notna(row["students_from_china"]):
-            bits.append(f"{int(row['students_from_china']):,} China-domiciled students "
-                        f"({int(row['students_from_china__year'])})")
-        if bits:
-            parts.append(f"{_short(m, x)}: {', '.join(bits)}")
-    return ["Both are higher-education centres" + (f" ({'; '.join(parts)})" if parts else "")]
+def scale_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+    s = scale_assessment(m, a, b)
+    return [Reason("scale", s.reason, {"kernel": s.kernel, "ratio": s.ratio, "typical": s.typical_ratio})] \
+        if s.reason else []
 
 
-def _pair_key(m: PartnerMatcher, a: str, b: str) -> tuple[str, str]:
-    return (a, b) if m.country_of(a) == "GB" else (b, a)
+def _education_phrase(m: PartnerMatcher, x: str) -> str:
+    row, f = m.records_[x], m.feature_rows_[x]
+    group = GROUP_WORDS.get((row["country"], row["tier"]), "places of its kind")
+    if f["education__imputed"]:
+        return f"{_short(m, x)}: no sourced figure (counted at the median of {group})"
+    bits = []
+    if pd.notna(row["hei_count"]):
+        bits.append(_plural(int(row["hei_count"]), "higher-education institution") + _year(row["hei_count__year"]))
+    if pd.notna(row["students_from_china"]):
+        bits.append(f"{int(row['students_from_china']):,} students from China" + _year(row["students_from_china__year"]))
+    pct = f["education__strength"]
+    rank = "in the top quarter" if pct >= CENTRE else "above the median" if pct > 0.5 else "below the median"
+    return f"{_short(m, x)}: {', '.join(bits) or 'sourced student figures'}, {rank} of {group}"
 
 
-def _pair_value(m: PartnerMatcher, matrix: np.ndarray, a: str, b: str) -> float:
-    g, c = _pair_key(m, a, b)
-    return float(matrix[m.pos_["GB"][g], m.pos_["CN"][c]])
+def education_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+    strong = [x for x in (a, b) if m.feature_rows_[x]["education__imputed"] == 0
+              and m.feature_rows_[x]["education__strength"] >= CENTRE]
+    facts = {"centres": strong, "strength": {x: m.feature_rows_[x]["education__strength"] for x in (a, b)}}
+    detail = "; ".join(_education_phrase(m, x) for x in (a, b))
+    if len(strong) == 2:
+        return [Reason("education", f"Both are higher-education centres ({detail})", facts)]
+    return [Reason("education", f"Universities: {detail}", facts)]
 
 
-def student_link_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
-    key = _pair_key(m, a, b)
-    note = m.pairs_.edu_note.get(key)
-    return [f"Institutional link: {note}"] if note else []
+def student_link_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+    link = m.pairs_.edu_note.get(_pair_key(m, a, b))
+    if link is None:
+        return []
+    facts = {"uk_id": link.uk_id, "cn_id": link.cn_id, "direct": link.direct}
+    if link.direct:
+        return [Reason("student_links", f"Institutional link: {link.text}", facts)]
+    return [Reason("student_links", f"Institutional link through related places: {link.text}, which joins "
+                   f"{_short(m, link.uk_id)} and {_short(m, link.cn_id)} (counted at reduced weight)", facts)]
 
 
-def priority_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
-    shared = [t for t in m.tags_of_[a] if t in m.tags_of_[b]]
+def priority_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+    idf = dict(zip((c.removeprefix("priorities__") for c in m.tag_cols_), m.tag_idf_, strict=True))
+    shared = sorted((t for t in m.tags_of_[a] if t in m.tags_of_[b]), key=lambda t: (-idf[t], t))
     out = []
     for t in shared[:3]:
         ev = []
         for x in (a, b):
             if (row := m.priority_evidence_map_.get((x, t))) is not None:
-                ev.append(f"{_short(m, x)}: {row['evidence']} ({int(row['year'])})")
-        out.append(f"Both list {str(m.tag_info_[t]['label_en']).lower()} as a priority"
-                   + (f" ({'; '.join(ev)})" if ev else ""))
+                ev.append(f"{_short(m, x)}: {row['evidence']}")
+        out.append(Reason("priorities", f"Both list {_tag_label(m, t)} as a priority"
+                          + (f" ({'; '.join(ev)})" if ev else ""), {"tag": t, "idf": idf[t]}))
     return out
 
 
-def connectivity_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
+def _mission_phrase(m: PartnerMatcher, x: str) -> str | None:
+    host = m.pairs_.mission_host.get(x)
+    if host is None:
+        return None
+    sender = "Chinese" if m.country_of(x) == "GB" else "British"
+    if host == x:
+        return f"{sender} diplomatic mission in {_short(m, x)}"
+    if host in _ancestors(m, x):
+        return f"{sender} diplomatic mission in {_short(m, host)}, which includes {_short(m, x)}"
+    return f"{sender} diplomatic mission in {_short(m, host)}, part of {_short(m, x)}"
+
+
+def _ancestors(m: PartnerMatcher, x: str) -> set[str]:
+    out, p = set(), m.records_[x]["parent_id"]
+    while isinstance(p, str) and p in m.records_ and p not in out:
+        out.add(p)
+        p = m.records_[p]["parent_id"]
+    return out
+
+
+def connectivity_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     key = _pair_key(m, a, b)
     out = []
     if (note := m.pairs_.flight_note.get(key)):
-        out.append(f"Direct flight: {note}")
+        out.append(Reason("connectivity", f"Direct flight: {note}", {"part": "flight"}))
     if (tie := m.pairs_.ties_note.get(key)):
-        out.append(f"Related places are already partnered: {_short(m, tie[0])} – {_short(m, tie[1])} "
-                   f"({tie[2].replace('_', ' ')})")
-    if _pair_value(m, m.pairs_.mission, a, b) > 0:
-        hosts = [_short(m, x) for x in (a, b)
-                 if m.feature_rows_[x]["connectivity__hosts_mission"] > 0]
-        where = f" in {', '.join(hosts)}" if hosts else " in a parent or neighbouring area"
-        out.append(f"Diplomatic presence of the other country{where}")
+        out.append(Reason("connectivity", f"Related places are already partnered: {_short(m, tie[0])} – "
+                          f"{_short(m, tie[1])} ({KIND_WORDS.get(tie[2], tie[2])})",
+                          {"part": "ties", "uk_id": tie[0], "cn_id": tie[1]}))
+    phrases = [p for x in (a, b) if (p := _mission_phrase(m, x))]
+    if phrases:
+        out.append(Reason("connectivity", "Diplomatic presence: " + "; ".join(phrases),
+                          {"part": "mission", "hosts": {x: m.pairs_.mission_host.get(x) for x in (a, b)}}))
     return out
 
 
-def complementarity_reasons(m: PartnerMatcher, a: str, b: str) -> list[str]:
+def complementarity_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+    allowed = scored_sectors(m, sensitive)
+    idf = dict(zip((c.removeprefix("priorities__") for c in m.tag_cols_), m.tag_idf_, strict=True))
     out = []
     for x, y in ((a, b), (b, a)):
-        for t in m.tags_of_[y]:
-            strong = [s for s in m.related_.get(t, []) if s in m.sectors_of_[x]]
+        for t in sorted(m.tags_of_[y], key=lambda t: (-idf[t], t)):
+            strong = [s for s in m.related_.get(t, []) if s in allowed and m.sectors_of_[x].get(s, 0) >= STRONG]
             if strong:
-                labels = ", ".join(_sector_label(m, s) for s in strong[:2])
-                out.append(f"{_short(m, x)}'s strength in {labels} serves {_short(m, y)}'s "
-                           f"{str(m.tag_info_[t]['label_en']).lower()} priority")
+                labels = _join([_sector_label(m, s) for s in strong[:2]])
+                noun = "industry" if len(strong[:2]) == 1 else "industries"
+                out.append(Reason("complementarity", f"{_short(m, x)}'s {labels} {noun} can serve "
+                                  f"{_short(m, y)}'s {_tag_label(m, t)} priority",
+                                  {"strong": x, "needs": y, "tag": t, "sectors": strong[:2]}))
                 break
     return out
+
+
+PROMINENCE_WORDS = {
+    "capital": lambda m, x: "a provincial capital",
+    "log_population": lambda m, x: f"a large population ({10 ** m.feature_rows_[x]['scale__log_population'] / 1e6:.1f} million)",
+    "log_gdp": lambda m, x: "a large economy",
+    "education": lambda m, x: "strong universities",
+    "hosts_mission": lambda m, x: "a diplomatic mission of the other country",
+    "direct_flight": lambda m, x: "a direct flight to the other country",
+    "partners_held": lambda m, x: f"{_plural(int(m.n_partners_.get(x, 0)), 'partnership')} with the other country already",
+    "region_level": lambda m, x: "region-level standing",
+}
+
+
+def prominence_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+    """Why the candidate draws partners whatever its fit: the attributes that raise its prior most."""
+    cand = b
+    prior = m.priors_.get(m.country_of(cand))
+    if prior is None:
+        return []
+    attrs = m.attributes(m.country_of(cand))[m.pos_[m.country_of(cand)][cand]]
+    parts = prior.contributions(attrs)
+    top = [k for k, v in sorted(parts.items(), key=lambda kv: -kv[1]) if v > 0.05 and k in PROMINENCE_WORDS][:3]
+    if not top:
+        return []
+    words = _join([PROMINENCE_WORDS[k](m, cand) for k in top])
+    return [Reason("prominence", f"Prominence, not fit: {_short(m, cand)} draws UK–China partnerships ({words})",
+                   {"attributes": top, "contributions": {k: parts[k] for k in top}})]
 
 
 REASONERS = {
     "industry": industry_reasons, "scale": scale_reasons, "education": education_reasons,
     "student_links": student_link_reasons, "priorities": priority_reasons,
     "connectivity": connectivity_reasons, "complementarity": complementarity_reasons,
+    "prominence": prominence_reasons,
 }
 
 
-def reasons(m: PartnerMatcher, a: str, b: str, contributions: dict[str, float]) -> list[str]:
-    """Sentences for every block that contributed, biggest contribution first."""
-    out: list[str] = []
+def reason_objects(m: PartnerMatcher, a: str, b: str, contributions: dict[str, float],
+                   sensitive: bool = False) -> list[Reason]:
+    """Reasons for every block that contributed, biggest contribution first (fit before prominence on ties)."""
+    out: list[Reason] = []
     for block in sorted(contributions, key=lambda k: -contributions[k]):
-        if contributions[block] > 1e-12:
-            out.extend(REASONERS[block](m, a, b))
+        if contributions[block] > MIN_SHOWN:
+            out.extend(REASONERS[block](m, a, b, sensitive))
     return out
 
 
-def caveats(m: PartnerMatcher, a: str, b: str) -> list[str]:
+def reasons(m: PartnerMatcher, a: str, b: str, contributions: dict[str, float], sensitive: bool = False) -> list[str]:
+    return [r.text for r in reason_objects(m, a, b, contributions, sensitive)]
+
+
+# ---- caveats ----------------------------------------------------------------------------------------
+def _estimates(m: PartnerMatcher, x: str) -> list[str]:
+    f, row = m.feature_rows_[x], m.records_[x]
+    group = GROUP_WORDS.get((row["country"], row["tier"]), "places of its kind")
+    out = []
+    if f["scale__population_imputed"]:
+        out.append(f"no sourced population for {_short(m, x)}: scored at the median of {group}")
+    elif row.get("population__estimate", 0) == 1:
+        out.append(f"the population of {_short(m, x)} is an estimate (see the data notes)")
+    if f["industry__imputed"]:
+        parent = _parent_name(m, x)
+        has_parent_mix = bool(m.sectors_of_.get(x))
+        out.append(f"no sourced industry mix for {_short(m, x)}: borrowed from {parent} at half weight"
+                   if has_parent_mix and parent else f"no sourced industry mix for {_short(m, x)}: "
+                   "industry blocks score 0 for it")
+    if f["education__imputed"]:
+        out.append(f"no sourced higher-education figure for {_short(m, x)}: counted at the median of {group}")
+    return out
+
+
+def caveats(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[str]:
+    """What a committee should know before acting on the pair (the query's own caveats: query_caveats)."""
     out: list[str] = []
     if (p := m.partnership(a, b)):
-        since = f" since {p['year_signed']}" if p["year_signed"] else ""
-        out.append(f"Already partnered: {p['kind'].replace('_', ' ')}{since} (status: {p['status']})")
-    n = m.partner_counts_.get(b, 0)
+        since = f", signed {p['year_signed']}" if p["year_signed"] else ""
+        status = {"active": "active", "dormant": "dormant", "terminated": "ended",
+                  "unknown": "status not known"}[p["status"]]
+        out.append(f"Already partnered: {KIND_WORDS.get(p['kind'], p['kind'])}{since} ({status})")
+    n, unknown = m.partner_counts_.get(b, 0), m.partner_counts_unknown_.get(b, 0)
     if n >= m.saturation_at:
-        out.append(f"{_short(m, b)} already has {n} active partnerships with the other country: "
+        more = f", and {unknown} more of unknown status" if unknown else ""
+        out.append(f"{_short(m, b)} already has {n} active partnerships with the other country{more}: "
                    "expect competition for its attention")
-    gb, cn = _pair_key(m, a, b)
-    ratio = 10 ** (m.feature_rows_[cn]["scale__log_population"] - m.feature_rows_[gb]["scale__log_population"])
-    if ratio > LARGE_GAP or ratio < 1 / LARGE_GAP:
-        out.append(f"Large scale gap: {_short(m, cn)} has {ratio:.0f}x the population of {_short(m, gb)}"
-                   if ratio > 1 else f"Large scale gap: {_short(m, gb)} has {1 / ratio:.0f}x the population of "
-                   f"{_short(m, cn)}")
-    sensitive = list(dict.fromkeys(m.sensitive_sectors_[a] + m.sensitive_sectors_[b]))
-    if sensitive:
-        items = "; ".join(f"{_sector_label(m, s)} ({area})" for s, area in sensitive[:4])
-        out.append(f"Due diligence: sectors in the National Security and Investment Act's sensitive areas: {items}")
-    for x in (a, b):
-        est = []
-        f = m.feature_rows_[x]
-        if f["scale__population_imputed"]:
-            est.append("population")
-        if f["industry__imputed"]:
-            est.append("industry mix")
-        if f["education__imputed"]:
-            est.append("higher education")
-        if est:
-            out.append(f"Estimated for {_short(m, x)} (no sourced figure): {', '.join(est)}")
+    s = scale_assessment(m, a, b)
+    if s.caveat:
+        out.append(s.caveat)
+    shared = [(sec, area) for sec, area in m.sensitive_sectors_[b] if sec in dict(m.sensitive_sectors_[a])]
+    if shared:
+        items = _join([f"{_sector_label(m, sec)} ({area})" for sec, area in shared[:3]])
+        out.append(f"Due diligence: both places have {items} industry, in the National Security and "
+                   "Investment Act's sensitive areas; take advice before cooperating in these sectors"
+                   + ("" if sensitive else "; they are left out of the fit score"))
+    own = [(sec, area) for sec, area in m.sensitive_sectors_[b] if sec not in dict(m.sensitive_sectors_[a])]
+    if own:
+        out.append(f"Due diligence: {_short(m, b)} has major {_join([_sector_label(m, s) for s, _ in own[:3]])} "
+                   "industry, in the National Security and Investment Act's sensitive areas")
+    est = _estimates(m, b)
+    if est:
+        out.append("Data gap: " + "; ".join(est))
     return out
 
 
-def explain_pair(m: PartnerMatcher, a: str, b: str, weights: dict[str, float] | None = None) -> dict:
+def query_caveats(m: PartnerMatcher, q: str) -> list[str]:
+    """Said once per answer, not on every result: the query's own sensitive sectors and data gaps."""
+    out = []
+    if m.sensitive_sectors_[q]:
+        items = _join([f"{_sector_label(m, s)} ({area})" for s, area in m.sensitive_sectors_[q][:4]])
+        out.append(f"{_short(m, q)} has major industry in the National Security and Investment Act's sensitive "
+                   f"areas: {items}. Shared interests there need due diligence; the core areas (defence, "
+                   "aerospace, electronics, digital) do not raise fit scores unless included on purpose")
+    est = _estimates(m, q)
+    if est:
+        out.append("Data gap: " + "; ".join(est))
+    return out
+
+
+def explain_pair(m: PartnerMatcher, a: str, b: str, weights: dict[str, float] | None = None,
+                 sensitive: bool = False) -> dict:
     """Score, contributions, reasons and caveats for any GB–CN pair, ranked or not."""
-    sims = m.block_similarities(a)
+    sims = m.block_similarities(a, sensitive)
     row = m.contributions(sims, weights).loc[b]
     contrib = {blk: float(row[blk]) for blk in block_names()}
     return {
-        "score": float(sum(contrib.values())),
+        "score": float(np.sum(list(contrib.values()))),
         "contributions": contrib,
         "similarities": {blk: float(v) for blk, v in sims.loc[b].items()},
-        "reasons": reasons(m, a, b, contrib),
-        "caveats": caveats(m, a, b),
+        "reasons": reasons(m, a, b, contrib, sensitive),
+        "caveats": caveats(m, a, b, sensitive),
         "partnership": m.partnership(a, b),
     }
-
-

@@ -21,7 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matcher import similarity as sim
+from matcher import scale as scale_fit
+from matcher.scale import ScaleParams
+
+CONNECTIVITY_PARTS = {"flight": 0.5, "ties": 0.3, "mission": 0.2}
 
 # Bound on |fused - exact| score: float32 products over <100 terms in [0, 1] err by < 1e-5.
 FUSED_TOLERANCE = 1e-4
@@ -44,14 +47,16 @@ class Side:
     tags_unit: np.ndarray   # (N, T)
     edu_sqrt: np.ndarray    # (N,) sqrt of education strength
     log_pop: np.ndarray
-    log_gdp: np.ndarray
-    gdp_known: np.ndarray   # (N,) bool: a sourced GDP figure
-    tier: np.ndarray        # (N,) 1 region-level body, 0 city
+    tier: np.ndarray        # (N,) 1 region-level body, 0 city or county-level place
     tier_idx: np.ndarray    # (N,) the same as small ints, for table look-ups
+    tier3: np.ndarray       # (N,) 0 city, 1 region-level body, 2 Chinese county-level place
+    prominence: np.ndarray  # (N,) the candidate prior scaled to [0, 1], for a query of another tier
+    prominence_same: np.ndarray  # (N,) the same for a query of the candidate's own tier
 
     @classmethod
     def from_features(cls, f: pd.DataFrame, industry_cols: list[str], tag_cols: list[str],
-                      needs_cols: list[str], tag_weights: np.ndarray | None = None) -> Side:
+                      needs_cols: list[str], tag_weights: np.ndarray | None = None,
+                      inherited_confidence: float = 0.5) -> Side:
         ind = f[industry_cols].to_numpy(float)
         needs = f[needs_cols].to_numpy(float)
         tags = (f[tag_cols].to_numpy(float) > 0).astype(float)
@@ -61,7 +66,10 @@ class Side:
             raise ValueError("kernel needs industry strengths in [0, 1] and 0/1 needs (min == product)")
         n_needs = needs.sum(axis=1, keepdims=True)
         needs_share = np.divide(needs, n_needs, out=np.zeros_like(needs), where=n_needs > 0)
-        linear = np.ascontiguousarray(np.hstack([_unit_rows(ind), _unit_rows(tags), needs_share, ind]))
+        # An industry mix borrowed from a parent area is a guess: its cosine counts at reduced confidence
+        # (a cosine ignores magnitude, so the borrowed half strength alone would not discount it).
+        confidence = np.where(f["industry__imputed"].to_numpy(float) > 0, inherited_confidence, 1.0)[:, None]
+        linear = np.ascontiguousarray(np.hstack([_unit_rows(ind) * confidence, _unit_rows(tags), needs_share, ind]))
         tier = f["scale__tier"].to_numpy(float)
         if not np.isin(tier, (0.0, 1.0)).all():
             raise ValueError("kernel needs tiers 0 (city) or 1 (region-level body)")
@@ -69,9 +77,9 @@ class Side:
                    needs=needs, tags_unit=_unit_rows(tags),
                    edu_sqrt=np.sqrt(f["education__strength"].to_numpy(float)),
                    log_pop=f["scale__log_population"].to_numpy(float),
-                   log_gdp=f["scale__log_gdp_gbp"].to_numpy(float),
-                   gdp_known=f["scale__gdp_imputed"].to_numpy() == 0,
-                   tier=tier, tier_idx=tier.astype(np.intp))
+                   tier=tier, tier_idx=tier.astype(np.intp),
+                   tier3=(tier + 2 * f["prominence__county_level"].to_numpy(float)).astype(np.intp),
+                   prominence=np.zeros(len(f)), prominence_same=np.zeros(len(f)))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -99,7 +107,7 @@ class PairRows:
         return PairRows(self.edu[:, idx], self.flight[:, idx], self.ties[:, idx], self.mission[:, idx])
 
     def connectivity(self) -> np.ndarray:
-        p = sim.CONNECTIVITY_PARTS
+        p = CONNECTIVITY_PARTS
         return p["flight"] * self.flight + p["ties"] * self.ties + p["mission"] * self.mission
 
 
@@ -115,38 +123,27 @@ def _query_vectors(q: Side, w: dict[str, float]) -> np.ndarray:
     return q.linear[:, swap] * scale
 
 
-def _kernel_inplace(z: np.ndarray, mu: np.ndarray, inv_sigma: np.ndarray) -> np.ndarray:
-    """exp(-0.5 ((z - mu) / sigma)^2), overwriting z: same as sim.scale_kernel, fewer temporaries."""
-    z -= mu
-    z *= inv_sigma
-    np.square(z, out=z)
-    z *= -0.5
-    return np.exp(z, out=z)
-
-
-def scale(q: Side, c: Side, params: sim.ScaleParams, query_is_gb: bool) -> np.ndarray:
-    """(Q, N) scale fit: a kernel around the typical partner-pair size ratio for the pair's tiers."""
-    mu_t, inv_t, fit_t = params.tables
+def scale(q: Side, c: Side, params: ScaleParams, query_is_gb: bool) -> np.ndarray:
+    """(Q, N) scale fit: the formula of matcher.scale.assess, vectorised (a test holds them equal)."""
+    off, fit = params.tables
     qi, ci = q.tier_idx[:, None], c.tier_idx[None, :]
     g, t = (qi, ci) if query_is_gb else (ci, qi)
-    mu, inv_sigma, fit = mu_t[g, t], inv_t[g, t], fit_t[g, t]
+    log_gb = q.log_pop[:, None] if query_is_gb else c.log_pop[None, :]
     # Ratios are CN over GB whichever side asks.
-    z = c.log_pop[None, :] - q.log_pop[:, None]
+    d = c.log_pop[None, :] - q.log_pop[:, None]
     if not query_is_gb:
-        z *= -1.0
-    k = _kernel_inplace(z, mu, inv_sigma)
-    both = q.gdp_known[:, None] & c.gdp_known[None, :]
-    if both.any():  # GDP joins, averaged with population, only where both sides have a sourced figure
-        r, col = np.nonzero(both)
-        d = (c.log_gdp[col] - q.log_gdp[r]) * (1.0 if query_is_gb else -1.0)
-        k_gdp = _kernel_inplace(d, np.broadcast_to(mu, both.shape)[r, col],
-                                np.broadcast_to(inv_sigma, both.shape)[r, col])
-        k[r, col] = (k[r, col] + k_gdp) / 2
-    k *= fit
-    return k
+        d = -d
+    z = (d - (off[g, t] + params.slope * (log_gb - scale_fit.UK_CENTRE))) / params.sigma
+    return np.exp(-0.5 * z * z) * fit[g, t]
 
 
-def fused(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: sim.ScaleParams,
+def prominence(q: Side, c: Side) -> np.ndarray:
+    """(Q, N) the prominence block: the candidate's prior, with its same-tier term where tiers match."""
+    same = q.tier3[:, None] == c.tier3[None, :]
+    return np.where(same, c.prominence_same[None, :], c.prominence[None, :])
+
+
+def fused(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScaleParams,
           query_is_gb: bool) -> np.ndarray:
     """(Q, N) scores sum_b w_b s_b / sum(w) in one pass; `w` must already be checked and complete."""
     total = sum(w.values())
@@ -162,10 +159,12 @@ def fused(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: sim.Sc
         out += w["student_links"] * pairs.edu
     if w["connectivity"]:
         out += w["connectivity"] * pairs.connectivity()
+    if w["prominence"]:
+        out += w["prominence"] * prominence(q, c)
     return out
 
 
-def blocks(q: Side, c: Side, pairs: PairRows, params: sim.ScaleParams, query_is_gb: bool) -> dict[str, np.ndarray]:
+def blocks(q: Side, c: Side, pairs: PairRows, params: ScaleParams, query_is_gb: bool) -> dict[str, np.ndarray]:
     """Per-block similarities (Q, N), each in [0, 1]: what the explanations and contributions read."""
     S, T = q.n_sectors, q.tags_unit.shape[1]
     n_needs = q.needs.sum(axis=1)
@@ -179,6 +178,7 @@ def blocks(q: Side, c: Side, pairs: PairRows, params: sim.ScaleParams, query_is_
         "priorities": q.tags_unit @ c.linear[:, S:S + T].T,
         "connectivity": pairs.connectivity(),
         "complementarity": 0.5 * (q.industry @ c.linear[:, S + T:2 * S + T].T + meets_query),
+        "prominence": prominence(q, c),
     }
 
 
@@ -201,7 +201,7 @@ def contributions(sims: dict[str, np.ndarray], w: dict[str, float]) -> np.ndarra
     return np.stack([sims[b] * (v / total) for b, v in w.items()], axis=-1)
 
 
-def rank(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: sim.ScaleParams, query_is_gb: bool,
+def rank(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScaleParams, query_is_gb: bool,
          k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One query's top k: candidate positions, best first, and their (k x blocks) contributions.
 

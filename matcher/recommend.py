@@ -7,14 +7,16 @@ import numpy as np
 from matcher.build import Bundle
 from matcher.config import WeightError, check_weights, default_weights, presets
 from matcher.estimator import Filters
-from matcher.explain import caveats, reasons
+from matcher.explain import caveats, query_caveats, reasons
 
 
 def weights_for(bundle: Bundle, preset: str | None = None,
                 overrides: dict[str, float] | None = None) -> dict[str, float]:
     """Preset (or defaults) with per-request overrides on top; raises WeightError naming the bad field."""
-    if preset in (None, "", "default"):
-        base = default_weights()
+    if preset in (None, "", "default", "balanced"):
+        # The served default is the mix learned from partnership history; the hand-set values in
+        # blocks.toml only stand in when the artifact has too little history to learn from.
+        base = dict(bundle.fitted_weights) if bundle.fitted_weights else default_weights()
     elif preset == "fitted":
         if not bundle.fitted_weights:
             raise WeightError("preset", "no fitted weights in this artifact; run `matcher build --fit-weights`")
@@ -31,8 +33,10 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
               filters: Filters | None = None, mutual: bool = True) -> dict:
     m = bundle.matcher
     w = check_weights(weights or {})  # complete and in block order: contributions are labelled by it
+    filters = filters or Filters()
+    sensitive = filters.include_sensitive
     ids, contributions = m.top(query_id, w, k=k, filters=filters)
-    mutual = mutual_ranks(bundle, ids, query_id, w) if (mutual and ids) else {}
+    mutual = mutual_ranks(bundle, ids, query_id, w, sensitive) if (mutual and ids) else {}
     results = []
     for n, (cid, row) in enumerate(zip(ids, contributions, strict=True), start=1):
         contrib = dict(zip(w, row.tolist(), strict=True))
@@ -41,19 +45,22 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
             "locality": bundle.resolver.describe(cid),
             "score": float(sum(contrib.values())),
             "contributions": contrib,
-            "reasons": reasons(m, query_id, cid, contrib),
-            "caveats": caveats(m, query_id, cid),
+            "reasons": reasons(m, query_id, cid, contrib, sensitive),
+            "caveats": caveats(m, query_id, cid, sensitive),
             "partnership": m.partnership(query_id, cid),
         }
         if cid in mutual:
             result["mutual_rank"] = mutual[cid]
         results.append(result)
-    return {"query": bundle.resolver.describe(query_id), "weights": w, "results": results}
+    # Caveats about the query itself (its own sensitive sectors, its data gaps) are said once, here.
+    return {"query": bundle.resolver.describe(query_id), "weights": w, "results": results,
+            "query_caveats": query_caveats(m, query_id)}
 
 
-def mutual_ranks(bundle: Bundle, candidates: list[str], query: str, weights: dict[str, float]) -> dict[str, int]:
+def mutual_ranks(bundle: Bundle, candidates: list[str], query: str, weights: dict[str, float],
+                 sensitive: bool = False) -> dict[str, int]:
     """Where the query would appear in each candidate's own ranking (1 = its best match), ties by id."""
-    scores, ids = bundle.matcher.exact_scores(candidates, weights)
+    scores, ids = bundle.matcher.exact_scores(candidates, weights, sensitive)
     col = int(np.flatnonzero(ids == query)[0])
     mine = scores[:, col][:, None]
     ahead = (scores > mine).sum(axis=1) + (scores[:, ids < query] == mine).sum(axis=1)

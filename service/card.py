@@ -158,7 +158,7 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: s
     fit_blocks = ("industry", "priorities", "complementarity", "scale", "education")
     from matcher.explain import REASONERS
 
-    strategic = [r for blk in fit_blocks if contrib[blk] > 0 for r in REASONERS[blk](m, a, b)]
+    strategic = [r.text for blk in fit_blocks if contrib[blk] > 0 for r in REASONERS[blk](m, a, b)]
     prof, prof_src = [], []
     for x in (a, b):
         for s in sectors(bundle, x)[:5]:
@@ -166,7 +166,7 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: s
             prof.append(f"{bundle.resolver.describe(x)['name']}: {label} "
                         f"(strength {s['strength']}/3): {s['evidence']} ({s['year']})")
             prof_src.append(s["source"])
-    connections = [r for blk in ("student_links", "connectivity") for r in REASONERS[blk](m, a, b)]
+    connections = [r.text for blk in ("student_links", "connectivity") for r in REASONERS[blk](m, a, b)]
     if ex["partnership"]:
         p = ex["partnership"]
         connections.insert(0, f"Existing {kind_label(p['kind'])} ({p['year_signed'] or 'year unknown'}), "

@@ -76,12 +76,25 @@ def test_scale_prefers_typical_ratio_and_same_tier(matcher):
     sims = matcher.block_similarities(q)["scale"]
     f = matcher.features_
     cities = [i for i in sims.index if f.loc[i, "scale__tier"] == f.loc[q, "scale__tier"]]
-    mu = matcher.scale_params_.mu.get((0.0, 0.0), matcher.scale_params_.mu_default)
-    gap = (f.loc[cities, "scale__log_population"] - f.loc[q, "scale__log_population"] - mu).abs()
+    log_gb = f.loc[q, "scale__log_population"]
+    mu = matcher.scale_params_.typical_log_ratio(log_gb, 0, 0)
+    gap = (f.loc[cities, "scale__log_population"] - log_gb - mu).abs()
     assert sims[cities].idxmax() == gap.idxmin()
     # The same size gap costs more across tiers (a city council with a province).
     regions = [i for i in sims.index if i not in cities]
     assert sims[regions].max() <= 0.5 + 1e-12
+
+
+def test_scale_prior_depends_on_uk_size():
+    """The typical ratio is a line in the UK side's size: fitted on pairs where small places partner
+    relatively larger ones, a smaller UK place expects a larger ratio."""
+    from matcher.scale import fit_scale
+
+    log_gb = np.array([5.0, 5.2, 5.4, 6.0, 6.2, 6.4])
+    log_cn = log_gb + np.array([1.6, 1.5, 1.4, 1.0, 0.9, 0.8])  # ratio shrinks as the UK side grows
+    p = fit_scale(log_gb, log_cn, np.zeros(6, int), np.zeros(6, int))
+    assert p.slope < -0.3
+    assert p.typical_log_ratio(5.0, 0, 0) > p.typical_log_ratio(6.4, 0, 0) + 0.5
 
 
 def test_estimator_clones(matcher):

@@ -8,33 +8,31 @@ from hypothesis import strategies as st
 from matcher import kernel
 from matcher import similarity as sim
 from matcher.config import block_names, default_weights
+from matcher.scale import assess
 
 
 def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
-    """Each block straight from its definition in matcher.similarity, on the fitted feature table."""
+    """Each block straight from its definition, on the fitted feature table: cosine, Ochiai and cover from
+    matcher.similarity, scale from matcher.scale.assess (the function reasons and caveats also read)."""
     qc = m.country_of(query)
     other = "CN" if qc == "GB" else "GB"
     f = m.features_
     q, C = f.loc[query], f.loc[m.ids_[other]]
-    gb_tiers = np.full(len(C), q["scale__tier"]) if qc == "GB" else C["scale__tier"].to_numpy()
-    cn_tiers = C["scale__tier"].to_numpy() if qc == "GB" else np.full(len(C), q["scale__tier"])
-    tiers = list(zip(gb_tiers, cn_tiers, strict=True))
-    mu = np.array([m.scale_params_.mu.get(t, m.scale_params_.mu_default) for t in tiers])
-    sd = np.array([m.scale_params_.sigma.get(t, m.scale_params_.sigma_default) for t in tiers])
-    sign = 1.0 if qc == "GB" else -1.0
-    k = sim.scale_kernel(sign * (C["scale__log_population"].to_numpy() - q["scale__log_population"]), mu, sd)
-    k_gdp = sim.scale_kernel(sign * (C["scale__log_gdp_gbp"].to_numpy() - q["scale__log_gdp_gbp"]), mu, sd)
-    both = (C["scale__gdp_imputed"].to_numpy() == 0) & (q["scale__gdp_imputed"] == 0)
-    k = np.where(both, (k + k_gdp) / 2, k)
-    tier_fit = np.where(C["scale__tier"].to_numpy() == q["scale__tier"], 1.0, sim.TIER_MISMATCH)
+    scale = []
+    for cid, c in C.iterrows():
+        g, n = (q, c) if qc == "GB" else (c, q)
+        scale.append(assess(m.scale_params_, g["scale__log_population"], n["scale__log_population"],
+                            int(g["scale__tier"]), int(n["scale__tier"]), "a", "b").fit)
     row = m.pos_[qc][query]
     pick = (lambda a: a[row, :]) if qc == "GB" else (lambda a: a[:, row])
-    parts = sim.CONNECTIVITY_PARTS
+    parts = kernel.CONNECTIVITY_PARTS
     qi, Ci = q[m.industry_cols_].to_numpy(float), C[m.industry_cols_].to_numpy(float)
-    qn, Cn = q[m.needs_cols_].to_numpy(float), C[m.needs_cols_].to_numpy(float)
+    qn, Cn = q[m.needs_cols_safe_].to_numpy(float), C[m.needs_cols_safe_].to_numpy(float)
+    # A borrowed (imputed) industry mix counts at half confidence on either side.
+    conf = np.where(C["industry__imputed"].to_numpy() > 0, 0.5, 1.0) * (0.5 if q["industry__imputed"] > 0 else 1.0)
     return {
-        "industry": sim.cosine(qi, Ci),
-        "scale": k * tier_fit,
+        "industry": sim.cosine(qi, Ci) * conf,
+        "scale": np.array(scale),
         "education": np.sqrt(q["education__strength"] * C["education__strength"].to_numpy()),
         "student_links": pick(m.pairs_.edu),
         "priorities": sim.ochiai(q[m.tag_cols_].to_numpy(float), C[m.tag_cols_].to_numpy(float), m.tag_idf_),
@@ -42,6 +40,9 @@ def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
                          + parts["mission"] * pick(m.pairs_.mission)),
         "complementarity": 0.5 * (sim.cover(np.repeat(qi[None, :], len(C), 0), Cn)
                                   + sim.cover(Ci, np.repeat(qn[None, :], len(C), 0))),
+        # The candidate prior, with its same-tier term where the candidate is of the query's tier.
+        "prominence": np.where(m.frame_.loc[m.ids_[other], "tier"].to_numpy() == m.frame_.loc[query, "tier"],
+                               m.sides_[other].prominence_same, m.sides_[other].prominence),
     }
 
 

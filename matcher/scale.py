@@ -1,0 +1,118 @@
+"""Scale fit: how usual a pair's population ratio is for real partner pairs with a UK side of that size.
+
+Real UK–China pairs are far from equal in size (a Chinese prefecture-level "city" counts its rural counties
+too), and the ratio grows as the UK side shrinks: a county or a small district partners a Chinese city many
+times its size, a nation a province a few times its size. So the typical log ratio is a line in the UK side's
+log population, with an offset per tier pair (region-level body or city on each side), learned from the
+training pairs; the fit is a Gaussian kernel around that line.
+
+`assess()` is the only place a pair's scale fit, its reason and its caveat are computed, so the three can
+never disagree; the kernel evaluates the same formula vectorised (`kernel.scale`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+TIER_MISMATCH = 0.5   # a region-level body with a city: possible, but usually a scale mismatch
+UK_CENTRE = 5.5       # log10 population the UK-size slope is measured from (~316k)
+GAP_FIT = 0.25        # below this kernel value the ratio is unusual enough for a caveat (|z| > 1.67)
+GOOD_FIT = 0.5        # at or above this the sizes are a reason to partner (|z| < 1.18)
+
+
+@dataclass(frozen=True)
+class ScaleParams:
+    """log10(CN pop / GB pop) of partner pairs ~ offset[gb tier, cn tier] + slope * (log10 GB pop - UK_CENTRE).
+
+    Tiers: 0 city (or county-level place), 1 region-level body. `n_pairs` is what the fit saw."""
+
+    offset: dict[tuple[int, int], float] = field(default_factory=dict)
+    slope: float = 0.0
+    sigma: float = 0.5
+    offset_default: float = 0.8
+    n_pairs: int = 0
+
+    @cached_property
+    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """offset and tier-fit factor indexed [gb tier, cn tier]; built once."""
+        off = np.full((2, 2), self.offset_default)
+        for (g, t), v in self.offset.items():
+            off[g, t] = v
+        fit = np.array([[1.0, TIER_MISMATCH], [TIER_MISMATCH, 1.0]])
+        return off, fit
+
+    def typical_log_ratio(self, log_gb: np.ndarray | float, gb_tier, cn_tier):
+        off, _ = self.tables
+        return off[gb_tier, cn_tier] + self.slope * (np.asarray(log_gb) - UK_CENTRE)
+
+
+def fit_scale(log_gb: np.ndarray, log_cn: np.ndarray, gb_tier: np.ndarray, cn_tier: np.ndarray,
+              sigma_floor: float = 0.3, min_per_tier: int = 3) -> ScaleParams:
+    """Least squares of the log ratio on the UK side's log size with per-tier-pair offsets; the spread is
+    the residuals' MAD (robust to a few odd pairs), never below `sigma_floor`."""
+    d = np.asarray(log_cn, float) - np.asarray(log_gb, float)
+    n = len(d)
+    if n < 3:
+        return ScaleParams(n_pairs=n)
+    x = np.asarray(log_gb, float) - UK_CENTRE
+    keys = list(zip(np.asarray(gb_tier, int).tolist(), np.asarray(cn_tier, int).tolist(), strict=True))
+    kept = sorted({k for k in keys if keys.count(k) >= min_per_tier})
+    # Design: one column per well-populated tier pair, one pooled column for the rest, and the slope.
+    cols = [np.array([k == t for k in keys], float) for t in kept]
+    rest = np.array([k not in kept for k in keys], float)
+    if rest.any():
+        cols.append(rest)
+    X = np.column_stack([*cols, x])
+    coef, *_ = np.linalg.lstsq(X, d, rcond=None)
+    resid = d - X @ coef
+    sigma = max(sigma_floor, float(np.median(np.abs(resid - np.median(resid)))) * 1.4826)
+    slope = float(coef[-1])
+    offset = {t: float(c) for t, c in zip(kept, coef, strict=False)}
+    default = float(coef[len(kept)]) if rest.any() else float(np.median(d - slope * x))
+    return ScaleParams(offset=offset, slope=slope, sigma=sigma, offset_default=default, n_pairs=n)
+
+
+@dataclass(frozen=True)
+class ScaleAssessment:
+    """Everything said about one pair's scale, from one computation."""
+
+    fit: float            # the block's similarity: kernel x tier factor, in [0, 1]
+    kernel: float         # the kernel alone
+    ratio: float          # CN population / GB population
+    typical_ratio: float  # what partner pairs with a UK side of this size and tier typically have
+    same_tier: bool
+    reason: str | None    # only when the sizes are a reason (kernel >= GOOD_FIT and same tier)
+    caveat: str | None    # only when the ratio is unusual (kernel < GAP_FIT) or the tiers differ
+
+
+def _ratio_words(r: float) -> str:
+    return f"{r:.1f}x" if r < 10 else f"{r:.0f}x"
+
+
+def assess(p: ScaleParams, log_gb: float, log_cn: float, gb_tier: int, cn_tier: int,
+           gb_name: str, cn_name: str) -> ScaleAssessment:
+    mu = float(p.typical_log_ratio(log_gb, gb_tier, cn_tier))
+    d = log_cn - log_gb
+    kernel = float(np.exp(-0.5 * ((d - mu) / p.sigma) ** 2))
+    same = gb_tier == cn_tier
+    fit = kernel * (1.0 if same else TIER_MISMATCH)
+    ratio, typical = 10 ** d, 10 ** mu
+    bigger, smaller, times = (cn_name, gb_name, ratio) if ratio >= 1 else (gb_name, cn_name, 1 / ratio)
+    size = f"{bigger} has {_ratio_words(times)} the population of {smaller}"
+    usual = f"UK–China partner pairs with a UK side of this size typically differ by about {_ratio_words(typical)}"
+    reason = caveat = None
+    if same and kernel >= GOOD_FIT:
+        reason = f"Comparable scale for a partnership: {size}; {usual}"
+    if kernel < GAP_FIT:
+        direction = "larger" if d > mu else "smaller"
+        caveat = f"Scale gap: {size}, a much {direction} gap than usual ({usual})"
+    if not same:
+        level = "a region-level body" if gb_tier else "a city or district"
+        other = "a region-level body" if cn_tier else "a city"
+        tier = f"Different tiers: {gb_name} is {level} and {cn_name} is {other}; such pairs are rarer"
+        caveat = f"{caveat}. {tier}" if caveat else tier
+    return ScaleAssessment(fit=fit, kernel=kernel, ratio=ratio, typical_ratio=typical, same_tier=same,
+                           reason=reason, caveat=caveat)

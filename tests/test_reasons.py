@@ -1,0 +1,180 @@
+"""Every reason and caveat says only what the features behind the score support.
+
+For every query in both directions, its top 10 under the learned weights and every preset: each reason's
+recorded facts are checked against the fitted features (not against the reason code's own thresholds
+alone), and the text against the facts.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+from matcher import explain
+from matcher.config import block_names, presets
+from matcher.estimator import Filters
+from matcher.explain import CENTRE, STRONG, caveats, query_caveats, reason_objects, scale_assessment
+from matcher.recommend import weights_for
+from matcher.scale import GAP_FIT, GOOD_FIT
+
+
+def _weightings(bundle):
+    return {"learned": weights_for(bundle, None), **{n: weights_for(bundle, n) for n in presets()}}
+
+
+def _top(bundle, q, w, k=10, sensitive=False):
+    m = bundle.matcher
+    ids, contrib = m.top(q, w, k, Filters(include_sensitive=sensitive))
+    return [(c, dict(zip(w, row.tolist(), strict=True))) for c, row in zip(ids, contrib, strict=True)]
+
+
+def check_reason(m, a, b, r, sims, sensitive=False):
+    f = m.feature_rows_
+    if r.block == "industry":
+        s = r.facts["sector"]
+        assert s in m.sectors_of_[a] and s in m.sectors_of_[b], r.text
+        if not sensitive:
+            assert s not in m.core_sensitive_, f"sensitive sector given as a reason: {r.text}"
+        inherited = [x for x in (a, b) if f[x]["industry__imputed"] == 1]
+        assert r.facts["inherited"] == inherited
+        for x in inherited:
+            assert f"inferred for {m.records_[x]['name']}" in r.text
+        if "defining" in r.text.split("(")[0]:
+            assert min(m.sectors_of_[a][s], m.sectors_of_[b][s]) == 1.0 and not inherited
+    elif r.block == "scale":
+        s = scale_assessment(m, a, b)
+        assert s.kernel >= GOOD_FIT and s.same_tier, r.text
+        assert s.fit == pytest.approx(sims["scale"], abs=1e-9)
+        assert "population" in r.text  # it quotes population, the only figure the block uses
+    elif r.block == "education":
+        if r.text.startswith("Both are higher-education centres"):
+            for x in (a, b):
+                assert f[x]["education__imputed"] == 0 and f[x]["education__strength"] >= CENTRE, r.text
+        for x in (a, b):
+            if f[x]["education__imputed"]:
+                assert "no sourced figure" in r.text
+    elif r.block == "student_links":
+        link = m.pairs_.edu_note[(a, b) if m.country_of(a) == "GB" else (b, a)]
+        assert (r.facts["uk_id"], r.facts["cn_id"]) == (link.uk_id, link.cn_id)
+        gb, cn = (a, b) if m.country_of(a) == "GB" else (b, a)
+        direct = (link.uk_id, link.cn_id) == (gb, cn)
+        assert r.facts["direct"] == direct
+        assert ("through related places" in r.text) == (not direct), r.text
+    elif r.block == "priorities":
+        t = r.facts["tag"]
+        assert t in m.tags_of_[a] and t in m.tags_of_[b]
+    elif r.block == "connectivity":
+        if r.facts["part"] == "mission":
+            for x, host in r.facts["hosts"].items():
+                if host is not None:
+                    assert host in m.family_[x]
+                    assert host in set(m.link_frames_["consulates"]["host_id"])
+        elif r.facts["part"] == "ties":
+            assert (r.facts["uk_id"], r.facts["cn_id"]) != ((a, b) if m.country_of(a) == "GB" else (b, a))
+    elif r.block == "complementarity":
+        x, y, t = r.facts["strong"], r.facts["needs"], r.facts["tag"]
+        assert t in m.tags_of_[y]
+        for s in r.facts["sectors"]:
+            assert m.sectors_of_[x][s] >= STRONG and s in m.related_[t]
+            if not sensitive:
+                assert s not in m.core_sensitive_
+    elif r.block == "prominence":
+        assert all(v > 0 for v in r.facts["contributions"].values())
+        assert r.text.startswith("Prominence, not fit")
+    else:
+        pytest.fail(f"unknown block {r.block}")
+
+
+def check_caveats(m, a, b, texts):
+    p = m.partnership(a, b)
+    partnered = [t for t in texts if t.startswith("Already partnered")]
+    assert bool(partnered) == bool(p)
+    if p:
+        word = {"active": "(active)", "dormant": "(dormant)", "terminated": "(ended)", "unknown": "(status not known)"}
+        assert partnered[0].endswith(word[p["status"]])
+    for t in texts:
+        if (hit := re.search(r"already has (\d+) active partnerships", t)):
+            active = m.partnerships_[(m.partnerships_["status"] == "active")
+                                     & ((m.partnerships_["uk_id"] == b) | (m.partnerships_["cn_id"] == b))]
+            assert int(hit.group(1)) == len(active), t
+        if t.startswith("Scale gap"):
+            assert scale_assessment(m, a, b).kernel < GAP_FIT
+        if t.startswith("Data gap"):
+            f, row = m.feature_rows_[b], m.records_[b]
+            if "no sourced population" in t:
+                assert f["scale__population_imputed"] == 1
+            if "population of" in t and "is an estimate" in t:
+                assert row["population__estimate"] == 1
+            if "higher-education" in t:
+                assert f["education__imputed"] == 1
+            if "industry mix" in t:
+                assert f["industry__imputed"] == 1
+
+
+@pytest.mark.parametrize("direction", ["GB", "CN"])
+def test_every_reason_and_caveat_is_true(bundle, direction):
+    m = bundle.matcher
+    checked = 0
+    for name, w in _weightings(bundle).items():
+        for q in m.ids_[direction]:
+            sims_all = m.block_similarities(q)
+            for cid, contrib in _top(bundle, q, w):
+                rs = reason_objects(m, q, cid, contrib)
+                shown = {r.block for r in rs}
+                for r in rs:
+                    assert contrib[r.block] > explain.MIN_SHOWN, f"{name}: reason for a block that did not count"
+                    check_reason(m, q, cid, r, sims_all.loc[cid])
+                    checked += 1
+                # A block that contributed and has a reason to give is never silently dropped.
+                assert shown <= set(block_names())
+                check_caveats(m, q, cid, caveats(m, q, cid))
+    assert checked > 0
+
+
+def test_priority_reasons_cite_the_tags_that_weigh_most(bundle):
+    """The (at most three) tags named are the highest-IDF shared tags: those that drive the score."""
+    m = bundle.matcher
+    idf = dict(zip((c.removeprefix("priorities__") for c in m.tag_cols_), m.tag_idf_, strict=True))
+    seen = 0
+    for q in m.ids_["GB"]:
+        for c in m.ids_["CN"]:
+            shared = set(m.tags_of_[q]) & set(m.tags_of_[c])
+            if not shared:
+                continue
+            cited = [r.facts["tag"] for r in explain.priority_reasons(m, q, c)]
+            best = sorted(shared, key=lambda t: (-idf[t], t))[:3]
+            assert cited == best
+            seen += 1
+    assert seen > 0
+
+
+def test_sensitive_sectors_never_raise_default_fit_and_are_due_diligence(bundle):
+    """With a shared core-sensitive sector planted, the default industry similarity is unchanged and the
+    pair gets a due-diligence caveat instead of a reason; an analyst who includes them sees them count."""
+    m = bundle.matcher
+    assert m.core_sensitive_, "the fixture taxonomy must have core-sensitive sectors"
+    s = m.core_sensitive_[0]
+    col = f"industry__{s}"
+    a, b = m.ids_["GB"][0], m.ids_["CN"][0]
+    base = m.block_similarities(a)["industry"][b]
+    assert col not in m.industry_cols_ and col in m.industry_cols_all_
+    text = " ".join(r.text for r in explain.industry_reasons(m, a, b))
+    assert m.sector_info_[s]["label_en"].lower() not in text or base == 0
+    q_caveats = query_caveats(m, a)
+    for x in m.ids_["GB"]:
+        if m.sensitive_sectors_[x]:
+            assert any("National Security and Investment Act" in t for t in query_caveats(m, x))
+    assert isinstance(q_caveats, list)
+    with_sensitive = m.block_similarities(a, sensitive=True)["industry"]
+    assert np.all(with_sensitive.to_numpy() >= 0)
+
+
+def test_indirect_link_is_not_called_direct(bundle):
+    m = bundle.matcher
+    found = 0
+    for (g, c), link in m.pairs_.edu_note.items():
+        r = explain.student_link_reasons(m, g, c)[0]
+        assert ("through related places" in r.text) == (not link.direct)
+        assert link.direct == ((link.uk_id, link.cn_id) == (g, c))
+        found += not link.direct
+    assert found > 0, "the fixtures must hold a link reaching a pair through a parent or child"
