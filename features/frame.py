@@ -46,6 +46,9 @@ def _fx_for(fx: pd.DataFrame, year: float) -> tuple[float, int, str] | None:
 def locality_frame(tables: Tables) -> pd.DataFrame:
     loc = tables.localities
     frame = loc[["id", "country", "level", "name", "name_zh", "name_pinyin", "parent_id", "lat", "lon"]].copy()
+    # Abolished bodies (e.g. a combined authority merged away) stay resolvable but are never candidates.
+    frame["abolished"] = (loc["status"].astype(object) == "abolished").to_numpy() if "status" in loc.columns \
+        else np.zeros(len(loc), dtype=bool)
     frame["tier"] = [tier_of(c, lv) for c, lv in zip(frame["country"], frame["level"], strict=True)]
 
     latest = _pick_latest(tables["indicators"])

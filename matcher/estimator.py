@@ -56,11 +56,13 @@ class PartnerMatcher(BaseEstimator):
     """
 
     def __init__(self, saturation_at: int = 3, prior_l2: float = 0.1, weights_l2: float = 0.1,
-                 learn_weights: bool = True):
+                 learn_weights: bool = True, industry_idf: bool = True, prior_offset: bool = True):
         self.saturation_at = saturation_at
         self.prior_l2 = prior_l2
         self.weights_l2 = weights_l2
         self.learn_weights = learn_weights
+        self.industry_idf = industry_idf
+        self.prior_offset = prior_offset
 
     # ---- fitting -------------------------------------------------------------------------------
     def fit(self, tables: Tables, partnerships: pd.DataFrame | None = None):
@@ -85,6 +87,7 @@ class PartnerMatcher(BaseEstimator):
                                 np.array([self.pos_["CN"][x] for x in fam if x in self.pos_["CN"]], dtype=np.intp))
                             for i, fam in self.family_.items()}
         self._pair_cache: dict = {}
+        self._static_attr_cache: dict = {}
         self.sectors_ = tables["sectors"].set_index("sector")
         self.tags_ = tables["priority_tags"].set_index("tag")
         self.related_ = related
@@ -133,6 +136,7 @@ class PartnerMatcher(BaseEstimator):
 
     def _set_history(self, partnerships: pd.DataFrame, year: int | None) -> None:
         """Everything that depends on which links existed: pair tables, ties, partner counts."""
+        self._attr_cache = {}
         parts = partnerships_before(partnerships, year).reset_index(drop=True)
         ties, note = self._ties(parts)
         self.pairs_ = replace(self._pairs_as_of(year), ties=ties, ties_note=note)
@@ -167,22 +171,31 @@ class PartnerMatcher(BaseEstimator):
 
     # ---- learning ------------------------------------------------------------------------------
     def attributes(self, country: str) -> np.ndarray:
-        """(N, len(PRIOR_FEATURES)) candidate attributes of one country as of this snapshot."""
-        ids = self.ids_[country]
-        f = self.features_.loc[ids]
-        axis = 1 if country == "GB" else 0
-        partners = self.n_partners_.reindex(ids).fillna(0).to_numpy(float)
-        cols = {
-            "log_population": f["scale__log_population"], "population_missing": f["scale__population_imputed"],
-            "log_gdp": f["scale__log_gdp_gbp"], "gdp_missing": f["scale__gdp_imputed"],
-            "region_level": f["scale__tier"], "county_level": f["prominence__county_level"],
-            "capital": f["prominence__capital"], "education": f["education__strength"],
-            "education_missing": f["education__imputed"],
-            "hosts_mission": pd.Series([float(i in self.pairs_.mission_host) for i in ids], index=ids),
-            "direct_flight": pd.Series(self.pairs_.flight.max(axis=axis), index=ids),
-            "partners_held": pd.Series(np.log1p(partners), index=ids),
-        }
-        return np.column_stack([np.asarray(cols[c], float) for c in PRIOR_FEATURES])
+        """(N, len(PRIOR_FEATURES)) candidate attributes of one country as of this snapshot (cached: a
+        snapshot never changes once made)."""
+        cache = self.__dict__.setdefault("_attr_cache", {})
+        if country not in cache:
+            ids = self.ids_[country]
+            static = self._static_attributes(country)
+            axis = 1 if country == "GB" else 0
+            partners = self.n_partners_.reindex(ids).fillna(0).to_numpy(float)
+            dynamic = {"hosts_mission": np.array([float(i in self.pairs_.mission_host) for i in ids]),
+                       "direct_flight": self.pairs_.flight.max(axis=axis),
+                       "partners_held": np.log1p(partners)}
+            cache[country] = np.column_stack([dynamic[c] if c in dynamic else static[c] for c in PRIOR_FEATURES])
+        return cache[country]
+
+    def _static_attributes(self, country: str) -> dict[str, np.ndarray]:
+        cache = self.__dict__.setdefault("_static_attr_cache", {})
+        if country not in cache:
+            f = self.features_.loc[self.ids_[country]]
+            cols = {"log_population": "scale__log_population", "population_missing": "scale__population_imputed",
+                    "log_gdp": "scale__log_gdp_gbp", "gdp_missing": "scale__gdp_imputed",
+                    "region_level": "scale__tier", "county_level": "prominence__county_level",
+                    "capital": "prominence__capital", "education": "education__strength",
+                    "education_missing": "education__imputed"}
+            cache[country] = {k: f[c].to_numpy(float) for k, c in cols.items()}
+        return cache[country]
 
     def tier_array(self, country: str) -> np.ndarray:
         """'region' / 'city' / 'county' of each candidate of `country`, in candidate order."""
@@ -256,7 +269,9 @@ class PartnerMatcher(BaseEstimator):
                 known = set(p.loc[p["uk_id"] == r.uk_id, "cn_id"]) - {r.cn_id}
                 sims = sims.drop(index=[i for i in known if i in sims.index])
                 choices.append(Choice(sims[names].to_numpy(), int(sims.index.get_loc(r.cn_id))))
-            self.weights_ = fit_block_weights(choices, names, l2=self.weights_l2)
+            prior = self.priors_["CN"]
+            fixed = ("prominence", prior.hi - prior.lo) if (self.prior_offset and prior is not None) else None
+            self.weights_ = fit_block_weights(choices, names, l2=self.weights_l2, fixed=fixed)
         return self
 
     def _fit_scale(self, p: pd.DataFrame) -> ScaleParams:
@@ -307,8 +322,16 @@ class PartnerMatcher(BaseEstimator):
         needs_all = self.needs_cols_
         needs_safe = [c for c in needs_all if c.removeprefix("complementarity__") not in self.core_sensitive_]
 
+        def idf(cols):  # smoothed IDF of each sector over all localities (1 everywhere when switched off)
+            held = (f[cols] > 0).sum(axis=0).to_numpy(float)
+            return np.log((1 + len(f)) / (1 + held)) + 1 if self.industry_idf else np.ones(len(cols))
+
+        self.sector_idf_ = dict(zip((c.removeprefix("industry__") for c in self.industry_cols_all_),
+                                    idf(self.industry_cols_all_), strict=True))
+
         def side(c, ind, needs):
-            return kernel.Side.from_features(f.loc[self.ids_[c]], ind, self.tag_cols_, needs, self.tag_idf_)
+            return kernel.Side.from_features(f.loc[self.ids_[c]], ind, self.tag_cols_, needs, self.tag_idf_,
+                                             sector_weights=idf(ind))
 
         self.needs_cols_safe_ = needs_safe
         self.sides_ = {c: side(c, self.industry_cols_, needs_safe) for c in ("GB", "CN")}
@@ -359,13 +382,15 @@ class PartnerMatcher(BaseEstimator):
         return dict(hit) if hit else None
 
     def allowed(self, query: str, filters: Filters) -> np.ndarray | None:
-        """Boolean mask over the other country's candidates, or None when nothing is filtered out."""
-        if filters == Filters():
-            return None
+        """Boolean mask over the other country's candidates, or None when nothing is filtered out.
+        Abolished bodies are never candidates."""
         qc = self.country_of(query)
         other = "CN" if qc == "GB" else "GB"
         frame = self.frame_.loc[self.ids_[other]]
-        keep = np.ones(len(frame), dtype=bool)
+        live = ~frame["abolished"].to_numpy(bool)
+        if filters == Filters():
+            return None if live.all() else live
+        keep = live.copy()
         if filters.only:
             keep &= frame.index.isin(filters.only)
         if filters.levels:

@@ -82,8 +82,10 @@ def scored_sectors(m: PartnerMatcher, sensitive: bool) -> set[str]:
 def industry_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     sa, sb = m.sectors_of_[a], m.sectors_of_[b]
     allowed = scored_sectors(m, sensitive)
-    # Order by each sector's share of the cosine (product of the two strengths), as the score weighs them.
-    shared = sorted(((sa[s] * sb[s], s) for s in sa.keys() & sb.keys() if s in allowed), reverse=True)
+    # Order by each sector's share of the cosine (product of the two IDF-weighted strengths), as the score
+    # weighs them: a shared rare sector before a shared common one.
+    idf = m.sector_idf_
+    shared = sorted(((sa[s] * sb[s] * idf[s] ** 2, s) for s in sa.keys() & sb.keys() if s in allowed), reverse=True)
     out = []
     for _, s in shared[:3]:
         level = min(sa[s], sb[s])

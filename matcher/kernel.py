@@ -56,7 +56,7 @@ class Side:
     @classmethod
     def from_features(cls, f: pd.DataFrame, industry_cols: list[str], tag_cols: list[str],
                       needs_cols: list[str], tag_weights: np.ndarray | None = None,
-                      inherited_confidence: float = 0.5) -> Side:
+                      inherited_confidence: float = 0.5, sector_weights: np.ndarray | None = None) -> Side:
         ind = f[industry_cols].to_numpy(float)
         needs = f[needs_cols].to_numpy(float)
         tags = (f[tag_cols].to_numpy(float) > 0).astype(float)
@@ -69,7 +69,11 @@ class Side:
         # An industry mix borrowed from a parent area is a guess: its cosine counts at reduced confidence
         # (a cosine ignores magnitude, so the borrowed half strength alone would not discount it).
         confidence = np.where(f["industry__imputed"].to_numpy(float) > 0, inherited_confidence, 1.0)[:, None]
-        linear = np.ascontiguousarray(np.hstack([_unit_rows(ind) * confidence, _unit_rows(tags), needs_share, ind]))
+        # Rare sectors (steel, oil, ceramics) say more about a match than ones most places have (tourism,
+        # food): the cosine runs on IDF-weighted strengths, as the priorities block does on tags.
+        weighted = ind * sector_weights if sector_weights is not None else ind
+        linear = np.ascontiguousarray(np.hstack([_unit_rows(weighted) * confidence, _unit_rows(tags), needs_share,
+                                                 ind]))
         tier = f["scale__tier"].to_numpy(float)
         if not np.isin(tier, (0.0, 1.0)).all():
             raise ValueError("kernel needs tiers 0 (city) or 1 (region-level body)")

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import logsumexp
 
 PRIOR_FEATURES = ["log_population", "population_missing", "log_gdp", "gdp_missing", "region_level",
                   "county_level", "capital", "education", "education_missing", "hosts_mission", "direct_flight",
@@ -31,20 +30,23 @@ PRIOR_FEATURES = ["log_population", "population_missing", "log_gdp", "gdp_missin
 
 @dataclass(frozen=True)
 class Choice:
-    """One training pair: the candidates' features (n x d) and the position of the real partner."""
+    """One training pair: the candidates' features (n x d), the position of the real partner, and an
+    optional fixed part of each candidate's score (an offset the coefficients add to)."""
 
     X: np.ndarray
     positive: int
+    offset: np.ndarray | None = None
 
 
 def _loss(beta: np.ndarray, choices: list[Choice], l2: float) -> tuple[float, np.ndarray]:
     total, grad = 0.0, np.zeros_like(beta)
     for ch in choices:
-        s = ch.X @ beta
-        lse = logsumexp(s)
-        p = np.exp(s - lse)
-        total += lse - s[ch.positive]
-        grad += p @ ch.X - ch.X[ch.positive]
+        s = ch.X @ beta if ch.offset is None else ch.X @ beta + ch.offset
+        top = s.max()
+        e = np.exp(s - top)
+        z = e.sum()
+        total += top + np.log(z) - s[ch.positive]  # log-sum-exp minus the partner's score
+        grad += (e / z) @ ch.X - ch.X[ch.positive]
     n = max(len(choices), 1)
     return total / n + 0.5 * l2 * beta @ beta, grad / n + l2 * beta
 
@@ -108,13 +110,24 @@ def fit_prior(attribute_sets: list[tuple[np.ndarray, np.ndarray, int]], referenc
                  tier_coef=float(coef[-1]))
 
 
-def fit_block_weights(choices: list[Choice], names: list[str], l2: float = 0.1,
-                      total: float = 10.0) -> dict[str, float] | None:
+def fit_block_weights(choices: list[Choice], names: list[str], l2: float = 0.1, total: float = 10.0,
+                      fixed: tuple[str, float] | None = None) -> dict[str, float] | None:
     """Non-negative block weights from the choices (columns = block similarities in `names` order), scaled
-    to sum to `total` so they read like the hand-set ones. Ranking is unchanged by that scaling."""
+    to sum to `total` so they read like the hand-set ones. Ranking is unchanged by that scaling.
+
+    `fixed = (block, weight)` holds one block's weight where its own fit put it (prominence: the prior's
+    logit range), and the others are learned on top of it. Then the L2 penalty shrinks the fit blocks
+    towards "the prior alone" rather than shrinking the prior itself, so a block gets weight only where it
+    ranks real partners above what prominence already explains."""
     if len(choices) < 3:
         return None
-    beta = fit_conditional_logit(choices, l2=l2, nonnegative=True)
+    if fixed is None:
+        beta = fit_conditional_logit(choices, l2=l2, nonnegative=True)
+    else:
+        j = names.index(fixed[0])
+        rest = [i for i in range(len(names)) if i != j]
+        inner = [Choice(c.X[:, rest], c.positive, fixed[1] * c.X[:, j]) for c in choices]
+        beta = np.insert(fit_conditional_logit(inner, l2=l2, nonnegative=True), j, fixed[1])
     if beta.sum() <= 0:
         return None
     return {b: round(float(v / beta.sum() * total), 4) for b, v in zip(names, beta, strict=True)}

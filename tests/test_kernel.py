@@ -27,11 +27,12 @@ def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
     pick = (lambda a: a[row, :]) if qc == "GB" else (lambda a: a[:, row])
     parts = kernel.CONNECTIVITY_PARTS
     qi, Ci = q[m.industry_cols_].to_numpy(float), C[m.industry_cols_].to_numpy(float)
+    idf = np.array([m.sector_idf_[c.removeprefix("industry__")] for c in m.industry_cols_])
     qn, Cn = q[m.needs_cols_safe_].to_numpy(float), C[m.needs_cols_safe_].to_numpy(float)
     # A borrowed (imputed) industry mix counts at half confidence on either side.
     conf = np.where(C["industry__imputed"].to_numpy() > 0, 0.5, 1.0) * (0.5 if q["industry__imputed"] > 0 else 1.0)
     return {
-        "industry": sim.cosine(qi, Ci) * conf,
+        "industry": sim.cosine(qi * idf, Ci * idf) * conf,
         "scale": np.array(scale),
         "education": np.sqrt(q["education__strength"] * C["education__strength"].to_numpy()),
         "student_links": pick(m.pairs_.edu),
