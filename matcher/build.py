@@ -89,6 +89,15 @@ def build(data_dir: Path = RAW_DIR, models_dir: Path = MODELS_DIR, progress=None
     tables = load_tables(data_dir)
     step("fitting feature pipelines and pair features; learning priors and weights from partnership history")
     bundle = fit_bundle(tables, learn_weights=learn_weights)
+    validation = None
+    if learn_weights:
+        from matcher.evaluate import choose_l2, learned  # training-side; imports this module
+
+        step("choosing the L2 strengths on a validation split of the partnership history")
+        parts = tables["partnerships"]
+        l2, validation = choose_l2(bundle.matcher, parts, k=10)
+        bundle.matcher = learned(bundle.matcher, parts, l2)
+        bundle.fitted_weights = bundle.matcher.weights_
     fitted_weights = bundle.fitted_weights
     data_hash = sha256_bytes(json.dumps(tables.checksums, sort_keys=True).encode())[:12]
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -114,6 +123,7 @@ def build(data_dir: Path = RAW_DIR, models_dir: Path = MODELS_DIR, progress=None
         "n_localities": {c: len(ids) for c, ids in bundle.matcher.ids_.items()},
         "n_partnerships": int(len(tables["partnerships"])),
         "fitted_weights": fitted_weights,
+        "weights_validation": validation,
     }
     # Manifest last: until it is replaced, readers keep loading the previous, complete artifact.
     _atomic_write(models_dir / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode())

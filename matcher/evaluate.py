@@ -35,7 +35,7 @@ from matcher.estimator import PartnerMatcher
 from matcher.resolve import AmbiguousLocality, Resolver, UnknownLocality
 
 SIZE_BAND = 0.15          # |d log10 population| for "similar size"
-L2_GRID = ((0.01, 0.03), (0.01, 0.3), (0.1, 0.03), (0.1, 0.3), (1.0, 0.03), (1.0, 0.3))  # (prior, weights)
+L2_GRID = tuple((p, w) for p in (0.01, 0.1, 1.0) for w in (0.003, 0.03, 0.3))  # (prior, weights)
 N_BOOT = 1000
 BASELINES = ("population", "popularity", "euclidean", "tier_size", "candidate_prior")
 
@@ -251,6 +251,12 @@ def default_split_year(partnerships: pd.DataFrame) -> int:
     return int(np.quantile(years, 2 / 3)) if len(years) else 2010
 
 
+def _served_weights(full: PartnerMatcher, allp: pd.DataFrame, k: int) -> dict[str, float]:
+    """What `matcher build` serves: weights learned from every pair, L2 chosen on validation as it does."""
+    l2, _ = choose_l2(full, allp, k)
+    return _weights(learned(full, allp, l2))
+
+
 def _read_holdout(path: Path, resolver: Resolver) -> tuple[pd.DataFrame, list[dict]]:
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
@@ -339,6 +345,7 @@ def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, spl
     outcomes = [_score_case(m.snapshot(train, c.year), c, sets, z, sets[main]) for c in cases]
     report = {
         "k": k, "protocol": protocol, "split_year": split_year,
+        "served_weights": _served_weights(full, allp, k),
         "n_train_pairs": int(len(train)), "weights": sets[main], "weights_name": main,
         **_assemble(outcomes, k, main, sets, len(unresolved)),
         "pairs": _pairs(outcomes, main, full),

@@ -303,13 +303,18 @@ def caveats(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[
     s = scale_assessment(m, a, b)
     if s.caveat:
         out.append(s.caveat)
-    shared = [(sec, area) for sec, area in m.sensitive_sectors_[b] if sec in dict(m.sensitive_sectors_[a])]
+    # Per pair, only the core areas (defence, military/dual-use, space, computing, AI, communications): the
+    # query's wider list (transport, energy, materials, robotics) is said once per answer (query_caveats).
+    core = set(m.core_sensitive_)
+    shared = [(sec, area) for sec, area in m.sensitive_sectors_[b]
+              if sec in dict(m.sensitive_sectors_[a]) and sec in core]
     if shared:
         items = _join([f"{_sector_label(m, sec)} ({area})" for sec, area in shared[:3]])
         out.append(f"Due diligence: both places have {items} industry, in the National Security and "
                    "Investment Act's sensitive areas; take advice before cooperating in these sectors"
                    + ("" if sensitive else "; they are left out of the fit score"))
-    own = [(sec, area) for sec, area in m.sensitive_sectors_[b] if sec not in dict(m.sensitive_sectors_[a])]
+    own = [(sec, area) for sec, area in m.sensitive_sectors_[b]
+           if sec not in dict(m.sensitive_sectors_[a]) and sec in core]
     if own:
         out.append(f"Due diligence: {_short(m, b)} has major {_join([_sector_label(m, s) for s, _ in own[:3]])} "
                    "industry, in the National Security and Investment Act's sensitive areas")

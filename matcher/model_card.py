@@ -12,8 +12,27 @@ from matcher.config import blocks
 from matcher.evaluate import run_evaluation
 
 
+def _cell(m: dict, key: str) -> str:
+    v, ci = m.get(key), m.get(f"{key}_ci")
+    if v is None or v != v:
+        return "–"
+    return f"{v:.3f} [{ci[0]:.2f}, {ci[1]:.2f}]" if ci and ci[0] == ci[0] else f"{v:.3f}"
+
+
 def _row(name: str, m: dict) -> str:
-    return f"| {name} | {m['recall_at_k']:.3f} | {m['mrr']:.3f} | {m['ndcg_at_k']:.3f} |"
+    return f"| {name} | {_cell(m, 'recall_at_k')} | {_cell(m, 'mrr')} | {_cell(m, 'size_matched_fit')} |"
+
+
+def _table(rep: dict, title: str) -> list[str]:
+    head = ["| method | recall@10 [95% CI] | MRR [95% CI] | size-matched fit [95% CI] |", "|---|---|---|---|"]
+    rows = [_row("**model, learned weights (served default)**", rep["model"]),
+            *[_row(n.replace("preset:", "preset "), m) for n, m in rep["presets"].items()],
+            *[_row(f"baseline {n}", m) for n, m in rep["baselines"].items()]]
+    abl = ["", "Ablations (the model with one block's weight set to 0):", "",
+           "| block dropped | recall@10 | MRR | size-matched fit |", "|---|---|---|---|",
+           *[f"| {b} | {m['recall_at_k']:.3f} | {m['mrr']:.3f} | {m['size_matched_fit']:.3f} |"
+             for b, m in rep["ablations"].items()]]
+    return [f"### {title}", "", *head, *rows, *abl, ""]
 
 
 def write_model_card(tables: Tables, output: Path, k: int = 10) -> None:
@@ -52,33 +71,46 @@ def write_model_card(tables: Tables, output: Path, k: int = 10) -> None:
         "| block | default weight | similarity |", "|---|---|---|",
         *[f"| {b.name} | {b.default_weight:g} | {b.description} |" for b in blocks()],
         "",
-        f"## Evaluation ({report['protocol']}, k={k})",
+        "## Evaluation",
         "",
-        f"{report['n_pairs']} held-out pairs, {report['n_train_pairs']} training pairs. Served weights: "
-        f"{report['weights_name']}.",
+        "Every held-out pair is scored from a snapshot of partnerships, education links, flights and missions "
+        "dated before it; locality attributes (population, industry, priorities, universities) are as of today. "
+        "Undated side-table rows are left out of snapshots; undated pairs are not held out. Priors and weights "
+        "are re-learned in every fold from the training pairs only. Intervals: 95% bootstrap over UK queries. "
+        "Size-matched fit: the share of same-tier candidates within 0.15 log10 of the partner's population that "
+        "the partner outranks (0.5 = knows only size).",
         "",
-        "| method | recall@k | MRR | nDCG@k |", "|---|---|---|---|",
-        _row(f"model ({report['weights_name']})", report["model"]),
-        *[_row(f"preset {n}", m) for n, m in report["presets"].items()],
-        *[_row(f"baseline {n}", m) for n, m in report["baselines"].items()],
+        f"Validation (chooses the L2 strengths; no test pair): {json.dumps(report['validation'])}",
         "",
+        f"Snapshot for the temporal split: {json.dumps(report['snapshot'])}",
+        "",
+        f"Served weights (learned from all {len(tables['partnerships'])} partnerships): "
+        + ", ".join(f"{b} {v:.2f}" for b, v in report.get("served_weights", {}).items()),
+        "",
+        *_table(report, f"Temporal split: {report['protocol']}; {report['n_pairs']} test pairs, "
+                        f"{report['n_train_pairs']} training pairs (reported once)"),
     ]
     if "leave_one_out" in report:
         loo = report["leave_one_out"]
-        lines += [f"Leave-one-pair-out ({loo['n_pairs']} pairs):", "", "| method | recall@k | MRR | nDCG@k |",
-                  "|---|---|---|---|", _row("model", loo["model"]), _row("fitted per fold", loo["fitted"]),
-                  *[_row(f"baseline {n}", m) for n, m in loo["baselines"].items()],
-                  _row("reverse (CN→GB): model", loo["reverse"]["model"]),
-                  _row("reverse (CN→GB): random", loo["reverse"]["random"]), ""]
+        lines += _table(loo, f"{loo['protocol']}: {loo['n_pairs']} pairs "
+                             f"({loo['n_undated_pairs_not_scored']} undated pairs not scored)")
+        rev = loo["reverse"]
+        if rev.get("model"):
+            lines += ["Reverse direction (rank the UK partner from the Chinese side): model "
+                      f"recall@10 {_cell(rev['model'], 'recall_at_k')}, MRR {_cell(rev['model'], 'mrr')}; random "
+                      f"{rev['random']['recall_at_k']:.3f} / {rev['random']['mrr']:.3f}.", ""]
     lines += [
         "## Known limitations",
         "",
-        "- Few real partnerships (tens): evaluation numbers move by ~0.08 recall per pair; treat as indicative.",
+        "- Few real partnerships (tens): one pair moves recall by several points; read the intervals.",
+        "- Partnership history mixes fit and prominence; the learned mix leans on prominence (big, connected "
+        "capitals collect partners). Presets rank on fit alone; the prominence dial shows how much it matters.",
         "- Figures are patchy: GDP and university figures are missing for most localities; "
         f"{no_industry.get('GB', 0):.0%} of GB and {no_industry.get('CN', 0):.0%} of CN localities",
-        "  have no industry rows (they inherit their parent area's at half strength, flagged as estimated).",
-        "- The scale prior is learned from still-active partnerships, which favour large Chinese cities.",
+        "  have no industry rows (they inherit their parent area's mix at half confidence, flagged).",
+        "- The scale prior is learned from still-active partnerships; its typical ratio depends on the UK side's size.",
         "- Flights and partnership status change; each row carries the year it was reported.",
-        "- The model ranks fit; it does not replace due diligence (NSI Act areas are flagged, not assessed).",
+        "- The model ranks fit; it does not replace due diligence (NSI Act areas are flagged, not assessed; "
+        "shared core-sensitive sectors never raise the default score).",
     ]
     output.write_text("\n".join(lines) + "\n")

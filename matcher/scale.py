@@ -105,7 +105,7 @@ def assess(p: ScaleParams, log_gb: float, log_cn: float, gb_tier: int, cn_tier: 
     usual = f"UK–China partner pairs with a UK side of this size typically differ by about {_ratio_words(typical)}"
     reason = caveat = None
     if same and kernel >= GOOD_FIT:
-        reason = f"Comparable scale for a partnership: {size}; {usual}"
+        reason = f"A size gap typical of real partnerships: {size}; {usual}"
     if kernel < GAP_FIT:
         direction = "larger" if d > mu else "smaller"
         caveat = f"Scale gap: {size}, a much {direction} gap than usual ({usual})"
