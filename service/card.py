@@ -8,7 +8,7 @@ import pandas as pd
 from features.frame import FIGURES
 from matcher.build import Bundle
 from matcher.config import blocks
-from matcher.explain import LARGE_GAP, explain_pair
+from matcher.explain import explain_pair, scale_assessment
 from matcher.labels import kind_label, level_label
 
 # What a block suggests the partnership could be for. Scale is not a purpose: it says whether the sizes fit,
@@ -97,14 +97,7 @@ def _fig_line(bundle: Bundle, i: str) -> tuple[list[str], list[str]]:
     return items, sources
 
 
-SCALE_FITS = 0.5   # scale similarity from which the sizes count as a usual fit for a partnership of this kind
 CLEAR_PURPOSE = 0.25  # a block's similarity from which it suggests a purpose
-
-
-def population_ratio(bundle: Bundle, a: str, b: str) -> float:
-    """b's population over a's, from the figures the scale block used (estimates included)."""
-    rows = bundle.matcher.feature_rows_
-    return float(10 ** (rows[b]["scale__log_population"] - rows[a]["scale__log_population"]))
 
 
 def purpose(bundle: Bundle, a: str, b: str, ex: dict, rank: int | None, n: int) -> list[str]:
@@ -124,17 +117,14 @@ def purpose(bundle: Bundle, a: str, b: str, ex: dict, rank: int | None, n: int) 
     if not useful:
         out.append(f"No clear purpose in the data: no block other than scale reaches a similarity of "
                    f"{CLEAR_PURPOSE} for this pair.")
-    ratio = population_ratio(bundle, a, b)
-    large_gap = ratio > LARGE_GAP or ratio < 1 / LARGE_GAP
-    big, small = (b, a) if ratio >= 1 else (a, b)
-    times = f"{max(ratio, 1 / ratio):.0f}x"
-    gap = (f"; the population gap is still large ({names[big]} has {times} the population of {names[small]}), "
-           "which shapes what each side can put in") if large_gap else ""
-    if sims.get("scale", 0.0) >= SCALE_FITS:
-        out.append(f"Sizes are usual for a partnership of this kind (scale similarity {sims['scale']:.2f}){gap}.")
+    # The scale sentence comes from the same assessment as the scale block, its reason and its caveat.
+    s = scale_assessment(bundle.matcher, a, b)
+    if s.reason:
+        out.append(f"Sizes are usual for a partnership of this kind: {s.reason.split(': ', 1)[1]}.")
+    elif s.caveat:
+        out.append(f"Sizes are a stretch for a partnership of this kind. {s.caveat}.")
     else:
-        out.append(f"Sizes are a stretch for a partnership of this kind (scale similarity {sims.get('scale', 0.0):.2f})"
-                   f"{gap}.")
+        out.append(f"Sizes are neither a reason nor a warning here (scale similarity {sims.get('scale', 0.0):.2f}).")
     n_b = bundle.matcher.partner_counts_.get(b, 0)
     out.append(f"{name_b} has {n_b} active {'partnership' if n_b == 1 else 'partnerships'} with the other country.")
     return out
