@@ -148,25 +148,34 @@ def test_priority_reasons_cite_the_tags_that_weigh_most(bundle):
     assert seen > 0
 
 
-def test_sensitive_sectors_never_raise_default_fit_and_are_due_diligence(bundle):
-    """With a shared core-sensitive sector planted, the default industry similarity is unchanged and the
-    pair gets a due-diligence caveat instead of a reason; an analyst who includes them sees them count."""
-    m = bundle.matcher
-    assert m.core_sensitive_, "the fixture taxonomy must have core-sensitive sectors"
-    s = m.core_sensitive_[0]
-    col = f"industry__{s}"
-    a, b = m.ids_["GB"][0], m.ids_["CN"][0]
-    base = m.block_similarities(a)["industry"][b]
-    assert col not in m.industry_cols_ and col in m.industry_cols_all_
-    text = " ".join(r.text for r in explain.industry_reasons(m, a, b))
-    assert m.sector_info_[s]["label_en"].lower() not in text or base == 0
-    q_caveats = query_caveats(m, a)
-    for x in m.ids_["GB"]:
-        if m.sensitive_sectors_[x]:
-            assert any("National Security and Investment Act" in t for t in query_caveats(m, x))
-    assert isinstance(q_caveats, list)
-    with_sensitive = m.block_similarities(a, sensitive=True)["industry"]
-    assert np.all(with_sensitive.to_numpy() >= 0)
+def test_sensitive_sectors_never_raise_default_fit_and_are_due_diligence(tables):
+    """Plant defence as a defining industry on both Steelton and Anshan: by default the pair's industry and
+    complementarity similarities are unchanged, no reason names defence, and a due-diligence caveat does;
+    the query's own sensitive sectors are stated once per answer; an analyst who includes them sees them count."""
+    import pandas as pd
+
+    from features.sources import Tables
+    from matcher.build import fit_bundle
+    from matcher.recommend import recommend
+
+    plant = pd.DataFrame([{"id": i, "sector": "defence", "strength": 3, "evidence": "planted", "source": "planted",
+                           "year": 2024} for i in ("E08000901", "210300")])
+    planted = Tables({**tables.frames, "industry": pd.concat([tables["industry"], plant], ignore_index=True)})
+    base, test = fit_bundle(tables, learn_weights=False), fit_bundle(planted, learn_weights=False)
+    a, b = "E08000901", "210300"
+    for block in ("industry", "complementarity"):
+        assert test.matcher.block_similarities(a)[block][b] == pytest.approx(base.matcher.block_similarities(a)[block][b])
+    assert test.matcher.block_similarities(a, sensitive=True)["industry"][b] > base.matcher.block_similarities(a)["industry"][b]
+    m = test.matcher
+    w = {blk: 1.0 for blk in block_names()}
+    assert not any("defence" in r.text.lower() for r in reason_objects(m, a, b, dict.fromkeys(block_names(), 1.0)))
+    assert any(t.startswith("Due diligence: both places have defence") for t in caveats(m, a, b))
+    with_sensitive = [r.text for r in reason_objects(m, a, b, dict.fromkeys(block_names(), 1.0), sensitive=True)]
+    assert any("defence" in t.lower() for t in with_sensitive)
+    answer = recommend(test, a, k=3, weights=w)
+    assert sum("National Security and Investment Act" in t and "defence" in t for t in answer["query_caveats"]) == 1
+    for r in answer["results"]:  # the query's own list is not repeated on every result
+        assert not any(t.startswith("Steelton has major industry") for t in r["caveats"])
 
 
 def test_indirect_link_is_not_called_direct(bundle):
