@@ -130,4 +130,5 @@ def fit_block_weights(choices: list[Choice], names: list[str], l2: float = 0.1, 
         beta = np.insert(fit_conditional_logit(inner, l2=l2, nonnegative=True), j, fixed[1])
     if beta.sum() <= 0:
         return None
-    return {b: round(float(v / beta.sum() * total), 4) for b, v in zip(names, beta, strict=True)}
+    # Two decimals: what a slider (step 0.01) can show and send back exactly.
+    return {b: round(float(v / beta.sum() * total), 2) for b, v in zip(names, beta, strict=True)}

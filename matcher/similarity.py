@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def cosine(q: np.ndarray, C: np.ndarray) -> np.ndarray:
     qn = np.linalg.norm(q)
     cn = np.linalg.norm(C, axis=1)

@@ -17,14 +17,15 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from jinja2.utils import htmlsafe_json_dumps
 
 from matcher.build import Bundle
-from matcher.config import blocks, default_weights, presets
+from matcher.config import blocks, presets
 from matcher.labels import KINDS, LEVELS, PLAIN, TERMS, preset_label
+from matcher.recommend import weights_for
 
 env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html"]))
 
 
 def preset_weights(bundle: Bundle) -> dict[str, dict[str, float]]:
-    out = {name: dict(p.weights) for name, p in presets().items()}
+    out = {name: weights_for(bundle, name) for name in presets()}  # "balanced" = the learned default
     if bundle.fitted_weights:
         out["fitted"] = dict(bundle.fitted_weights)
     return out
@@ -57,11 +58,13 @@ def state_query(locality: str, preset: str | None = None, weights: dict[str, flo
 
 
 def render_index(bundle: Bundle) -> str:
-    spec = [{"name": b.name, "label_en": b.label_en, "label_zh": b.label_zh, "weight": b.default_weight,
+    # The served default is the weighting learned from history (blocks.toml only stands in without one).
+    defaults = weights_for(bundle, None)
+    spec = [{"name": b.name, "label_en": b.label_en, "label_zh": b.label_zh, "weight": defaults[b.name],
              "description": b.description, "plain": PLAIN.get(b.name, b.description)} for b in blocks()]
     named = preset_weights(bundle)
     choices = [{"name": n, "label": preset_label(n)} for n in named]
-    data = {"blocks": spec, "presets": named, "defaults": default_weights(), "levels": LEVELS, "kinds": KINDS,
+    data = {"blocks": spec, "presets": named, "defaults": defaults, "levels": LEVELS, "kinds": KINDS,
             "terms": TERMS, "preset_labels": {c["name"]: c["label"] for c in choices}}
     # JSON inside <script> is not autoescaped: htmlsafe_json_dumps writes < > & ' as \u003c etc., so a
     # label containing "</script>" cannot close the script element.

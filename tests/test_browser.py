@@ -28,7 +28,6 @@ import pytest
 from bench.server import free_port
 from features.sources import load_tables
 from matcher.build import fit_bundle
-from matcher.config import default_weights
 from matcher.paths import RAW_DIR
 from matcher.recommend import weights_for
 from service import assess
@@ -200,7 +199,8 @@ def no_horizontal_scroll(page) -> None:
 
 
 def order(bundle, qid: str, weights: dict[str, float] | None, k: int = 10) -> list[str]:
-    return bundle.matcher.rank(qid, weights, k=k).index.tolist()
+    """The model's own order; None = the served default (learned) weighting, as the page and API use."""
+    return bundle.matcher.rank(qid, weights if weights is not None else weights_for(bundle, None), k=k).index.tolist()
 
 
 # ---- the fixture model: search, re-rank, card, markup as text, embed ----------------------------------------
@@ -330,7 +330,7 @@ def test_derby_compares_three_approaches_and_prints_the_brief(page, real, real_b
     assert page.locator("#chips .chip").count() == 3
     page.click("#go")
 
-    expected = assess.compare(real_bundle, derby, approaches, default_weights())
+    expected = assess.compare(real_bundle, derby, approaches, weights_for(real_bundle, None))
     ids = [x["locality"]["id"] for x in expected["results"]]
     wait_for_ids(page, "#compare-table tr[data-id]", ids)
     for x in expected["results"]:
@@ -339,7 +339,7 @@ def test_derby_compares_three_approaches_and_prints_the_brief(page, real, real_b
         assert page.text_content(row + " .overall") == f"#{x['overall_rank']} of {expected['n_candidates']}"
         assert page.text_content(row + " .mutual") == f"you are #{x['mutual_rank']}"
     # The overall rank is the place in the full list the page shows in its "Suggest partners" mode.
-    full = real_bundle.matcher.top(derby, default_weights(), k=expected["n_candidates"])[0]
+    full = real_bundle.matcher.top(derby, weights_for(real_bundle, None), k=expected["n_candidates"])[0]
     assert [x["overall_rank"] for x in expected["results"]] == [full.index(i) + 1 for i in ids]
     assert "mode=compare" in page.url and "candidates=" in page.url
     page.screenshot(path=str(shots / "screenshot-compare.png"), full_page=True)
@@ -379,7 +379,7 @@ def test_sheffield_reviews_its_partners(page, real, real_bundle, shots):
     page.wait_for_selector("#review-table tr[data-id]")
     shown = page.eval_on_selector_all("#review-table tr[data-id]", "rs => rs.map(r => r.dataset.id)")
     assert sorted(shown) == sorted(rows["cn_id"])
-    ranks = {c: n for n, c in enumerate(real_bundle.matcher.top(sheffield, default_weights(), k=1000)[0], start=1)}
+    ranks = {c: n for n, c in enumerate(real_bundle.matcher.top(sheffield, weights_for(real_bundle, None), k=1000)[0], start=1)}
     assert shown == sorted(shown, key=ranks.get), "best fit first"
     for row in rows.itertuples():
         tr = f"#review-table tr[data-id='{row.cn_id}']"
@@ -407,9 +407,9 @@ def test_weight_change_shows_what_changed(page, real, real_bundle):
     assert page.eval_on_selector("#preset", "s => s.value") == "balanced"
     # The issue's example (Universities to 5); if a future model leaves that list as it is, the first
     # single-slider move that changes it.
-    moves = [("education", 5.0)] + [(b, v) for v in (5.0, 0.0) for b in default_weights()]
+    moves = [("education", 5.0)] + [(b, v) for v in (5.0, 0.0) for b in weights_for(real_bundle, None)]
     for block, value in moves:
-        after = order(real_bundle, liverpool, {**default_weights(), block: value})
+        after = order(real_bundle, liverpool, {**weights_for(real_bundle, None), block: value})
         if after != before:
             break
     assert after != before, "no single slider move changes Liverpool's list"
@@ -450,7 +450,7 @@ def test_profile_saved_and_reloaded(page, real, real_bundle):
     page.wait_for_selector("#results .result")
     chosen = {"industry": 0.5, "student_links": 4.5, "connectivity": 3}
     set_sliders(page, chosen)
-    weights = {**default_weights(), **chosen}
+    weights = {**weights_for(real_bundle, None), **chosen}
     wait_for_ids(page, "#results .result", order(real_bundle, sheffield, weights))
     page.click("#profiles-box summary")
     page.fill("#profile-name", "browser-analyst")

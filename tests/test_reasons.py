@@ -7,13 +7,12 @@ alone), and the text against the facts.
 
 import re
 
-import numpy as np
 import pytest
 
 from matcher import explain
 from matcher.config import block_names, presets
 from matcher.estimator import Filters
-from matcher.explain import CENTRE, STRONG, caveats, query_caveats, reason_objects, scale_assessment
+from matcher.explain import CENTRE, STRONG, caveats, reason_objects, scale_assessment
 from matcher.recommend import weights_for
 from matcher.scale import GAP_FIT, GOOD_FIT
 
@@ -167,7 +166,7 @@ def test_sensitive_sectors_never_raise_default_fit_and_are_due_diligence(tables)
         assert test.matcher.block_similarities(a)[block][b] == pytest.approx(base.matcher.block_similarities(a)[block][b])
     assert test.matcher.block_similarities(a, sensitive=True)["industry"][b] > base.matcher.block_similarities(a)["industry"][b]
     m = test.matcher
-    w = {blk: 1.0 for blk in block_names()}
+    w = dict.fromkeys(block_names(), 1.0)
     assert not any("defence" in r.text.lower() for r in reason_objects(m, a, b, dict.fromkeys(block_names(), 1.0)))
     assert any(t.startswith("Due diligence: both places have defence") for t in caveats(m, a, b))
     with_sensitive = [r.text for r in reason_objects(m, a, b, dict.fromkeys(block_names(), 1.0), sensitive=True)]

@@ -21,7 +21,9 @@ PROFILE = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9
 
 @router.get("/presets", response_model=list[Preset])
 def list_presets(bundle: MatcherDep):
-    out = [{"name": p.name, "description": p.description, "weights": p.weights} for p in presets().values()]
+    # "balanced" is the served default: the weighting learned from partnership history.
+    out = [{"name": p.name, "description": p.description, "weights": weights_for(bundle, p.name)}
+           for p in presets().values()]
     if bundle.fitted_weights:
         out.append({"name": "fitted", "description": "Learned from partnership history at build time.",
                     "weights": bundle.fitted_weights})
