@@ -45,6 +45,8 @@ class Recommendations(BaseModel):
     results: list[Result]
     n_candidates: int | None = Field(default=None, description="How many candidates the full ranking has "
                                                                "(compare answers)")
+    query_caveats: list[str] = Field(default_factory=list, description="Caveats about the query itself (its "
+                                     "own sensitive sectors, its data gaps), said once per answer")
 
 
 class ReviewedPartner(BaseModel):

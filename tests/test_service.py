@@ -223,3 +223,16 @@ def test_body_too_large_carries_cors_headers_for_an_allowed_origin(client):
     refused = client.post("/v1/recommendations", content=big,
                           headers={"content-type": "application/json", "Origin": "https://evil.example"})
     assert refused.status_code == 413 and "access-control-allow-origin" not in refused.headers
+
+
+def test_answers_keep_every_key_the_model_gives(client, bundle):
+    """The response model must not drop what recommend() says (pydantic ignores unknown keys silently)."""
+    from matcher.recommend import recommend, weights_for
+
+    expected = recommend(bundle, "E08000901", 3, weights_for(bundle, None))
+    for r in (client.get("/v1/recommendations", params={"locality": "Steelton", "k": 3}),
+              client.post("/v1/recommendations", json={"locality": "Steelton", "k": 3})):
+        got = r.json()
+        assert set(expected) <= set(got), set(expected) - set(got)
+        assert got["query_caveats"] == expected["query_caveats"]
+        assert set(expected["results"][0]) <= set(got["results"][0])
