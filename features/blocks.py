@@ -31,7 +31,10 @@ class IndustryBlock(_Block):
     """Sector strengths on the shared taxonomy, scaled to [0, 1] (3 = defining industry).
 
     A locality with no sourced sectors borrows its parent's at `inherit` strength, flagged as imputed;
-    with no parent data it stays at zero and is flagged too.
+    with no parent data it stays at zero and is flagged too. `confidence` says how much a match on the
+    borrowed mix counts: at most `inherit`, and less the smaller the child is within its parent
+    (sqrt of its population share), because a nation's steel says little about one of its rural
+    councils (Wales' steel is Port Talbot's, not Gwynedd's).
     """
 
     def __init__(self, inherit: float = 0.5):
@@ -39,7 +42,7 @@ class IndustryBlock(_Block):
 
     def fit(self, X: pd.DataFrame, y=None):
         self.sectors_ = [c.removeprefix("sector__") for c in _columns(X, "sector__")]
-        self.names_ = self.sectors_ + ["imputed"]
+        self.names_ = self.sectors_ + ["imputed", "confidence"]
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -50,12 +53,17 @@ class IndustryBlock(_Block):
         by_id = raw.set_axis(X["id"].to_numpy())
         parents = X["parent_id"].where(X["parent_id"].isin(by_id.index))
         filled = raw.copy()
+        pop = X["population"].astype(float).set_axis(X["id"].to_numpy())
+        confidence = np.where(missing.to_numpy(), 0.0, 1.0)
         for i in np.flatnonzero(missing.to_numpy()):
             parent = parents.iloc[i]
             if isinstance(parent, str) and not by_id.loc[parent].isna().all():
                 filled.iloc[i] = by_id.loc[parent].fillna(0.0).to_numpy() * self.inherit
+                share = pop.iloc[i] / pop.get(parent, np.nan)
+                confidence[i] = self.inherit * (min(1.0, np.sqrt(share)) if np.isfinite(share) else 0.5)
         values = {s: filled[c].fillna(0.0).to_numpy() for s, c in zip(self.sectors_, cols, strict=True)}
         values["imputed"] = missing.astype(float).to_numpy()
+        values["confidence"] = confidence
         return self._frame(X, values)
 
 

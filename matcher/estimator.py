@@ -32,6 +32,11 @@ CORE_SENSITIVE_AREAS = ("defence", "military and dual-use", "satellite and space
                         "cryptographic authentication")
 
 
+# Localities a query can be about but that cannot sign a partnership: England has no government of its own
+# (Scotland, Wales and Northern Ireland do), so it is never offered as a candidate.
+NOT_PARTNERING = ("E92000001",)
+
+
 @dataclass(frozen=True)
 class Filters:
     """Optional restrictions on candidates; exclusions are explicit and tested, never silent."""
@@ -307,7 +312,7 @@ class PartnerMatcher(BaseEstimator):
     def _cache_blocks(self) -> None:
         f = self.features_
         cols = {b: [c for c in self.feature_names_ if c.startswith(b + "__")] for b in block_names()}
-        self.industry_cols_all_ = [c for c in cols["industry"] if c != "industry__imputed"]
+        self.industry_cols_all_ = [c for c in cols["industry"] if c not in ("industry__imputed", "industry__confidence")]
         self.nsi_areas_ = {s: str(info["nsi_area"]) for s, info in self.sectors_.iterrows()
                            if isinstance(info["nsi_area"], str) and info["nsi_area"].strip()}
         self.core_sensitive_ = sorted(s for s, area in self.nsi_areas_.items()
@@ -387,7 +392,7 @@ class PartnerMatcher(BaseEstimator):
         qc = self.country_of(query)
         other = "CN" if qc == "GB" else "GB"
         frame = self.frame_.loc[self.ids_[other]]
-        live = ~frame["abolished"].to_numpy(bool)
+        live = ~frame["abolished"].to_numpy(bool) & ~frame.index.isin(NOT_PARTNERING)
         if filters == Filters():
             return None if live.all() else live
         keep = live.copy()

@@ -279,7 +279,8 @@ def _estimates(m: PartnerMatcher, x: str) -> list[str]:
     if f["industry__imputed"]:
         parent = _parent_name(m, x)
         has_parent_mix = bool(m.sectors_of_.get(x))
-        out.append(f"no sourced industry mix for {_short(m, x)}: borrowed from {parent} at half weight"
+        out.append(f"no sourced industry mix for {_short(m, x)}: borrowed from {parent}, counted at "
+                   f"{f['industry__confidence']:.0%} weight"
                    if has_parent_mix and parent else f"no sourced industry mix for {_short(m, x)}: "
                    "industry blocks score 0 for it")
     if f["education__imputed"]:

@@ -56,7 +56,7 @@ class Side:
     @classmethod
     def from_features(cls, f: pd.DataFrame, industry_cols: list[str], tag_cols: list[str],
                       needs_cols: list[str], tag_weights: np.ndarray | None = None,
-                      inherited_confidence: float = 0.5, sector_weights: np.ndarray | None = None) -> Side:
+                      sector_weights: np.ndarray | None = None) -> Side:
         ind = f[industry_cols].to_numpy(float)
         needs = f[needs_cols].to_numpy(float)
         tags = (f[tag_cols].to_numpy(float) > 0).astype(float)
@@ -66,9 +66,10 @@ class Side:
             raise ValueError("kernel needs industry strengths in [0, 1] and 0/1 needs (min == product)")
         n_needs = needs.sum(axis=1, keepdims=True)
         needs_share = np.divide(needs, n_needs, out=np.zeros_like(needs), where=n_needs > 0)
-        # An industry mix borrowed from a parent area is a guess: its cosine counts at reduced confidence
-        # (a cosine ignores magnitude, so the borrowed half strength alone would not discount it).
-        confidence = np.where(f["industry__imputed"].to_numpy(float) > 0, inherited_confidence, 1.0)[:, None]
+        # An industry mix borrowed from a parent area is a guess: its cosine counts at the block's confidence
+        # (features.blocks.IndustryBlock; a cosine ignores magnitude, so the borrowed strength alone would not
+        # discount it).
+        confidence = f["industry__confidence"].to_numpy(float)[:, None]
         # Rare sectors (steel, oil, ceramics) say more about a match than ones most places have (tourism,
         # food): the cosine runs on IDF-weighted strengths, as the priorities block does on tags.
         weighted = ind * sector_weights if sector_weights is not None else ind

@@ -29,8 +29,8 @@ def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
     qi, Ci = q[m.industry_cols_].to_numpy(float), C[m.industry_cols_].to_numpy(float)
     idf = np.array([m.sector_idf_[c.removeprefix("industry__")] for c in m.industry_cols_])
     qn, Cn = q[m.needs_cols_safe_].to_numpy(float), C[m.needs_cols_safe_].to_numpy(float)
-    # A borrowed (imputed) industry mix counts at half confidence on either side.
-    conf = np.where(C["industry__imputed"].to_numpy() > 0, 0.5, 1.0) * (0.5 if q["industry__imputed"] > 0 else 1.0)
+    # A borrowed (imputed) industry mix counts at its confidence on either side.
+    conf = C["industry__confidence"].to_numpy() * q["industry__confidence"]
     return {
         "industry": sim.cosine(qi * idf, Ci * idf) * conf,
         "scale": np.array(scale),
