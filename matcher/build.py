@@ -98,6 +98,7 @@ def build(data_dir: Path = RAW_DIR, models_dir: Path = MODELS_DIR, progress=None
         l2, validation = choose_l2(bundle.matcher, parts, k=10)
         bundle.matcher = learned(bundle.matcher, parts, l2)
         bundle.fitted_weights = bundle.matcher.weights_
+    bundle.matcher.drop_history_cache()  # the per-year snapshots learning used are not served
     fitted_weights = bundle.fitted_weights
     data_hash = sha256_bytes(json.dumps(tables.checksums, sort_keys=True).encode())[:12]
     models_dir.mkdir(parents=True, exist_ok=True)

@@ -391,10 +391,10 @@ class PartnerMatcher(BaseEstimator):
         Abolished bodies are never candidates."""
         qc = self.country_of(query)
         other = "CN" if qc == "GB" else "GB"
-        frame = self.frame_.loc[self.ids_[other]]
-        live = ~frame["abolished"].to_numpy(bool) & ~frame.index.isin(NOT_PARTNERING)
+        live = self._live(other)
         if filters == Filters():
             return None if live.all() else live
+        frame = self.frame_.loc[self.ids_[other]]
         keep = live.copy()
         if filters.only:
             keep &= frame.index.isin(filters.only)
@@ -412,6 +412,18 @@ class PartnerMatcher(BaseEstimator):
             ratio = 10 ** (side.log_pop - q.log_pop[0])
             keep &= (ratio >= lo) & (ratio <= hi)
         return keep
+
+    def _live(self, country: str) -> np.ndarray:
+        """Candidates that can sign a partnership (not abolished, not England); built once per country."""
+        cache = self.__dict__.setdefault("_live_cache", {})
+        if country not in cache:
+            frame = self.frame_.loc[self.ids_[country]]
+            cache[country] = ~frame["abolished"].to_numpy(bool) & ~frame.index.isin(NOT_PARTNERING)
+        return cache[country]
+
+    def drop_history_cache(self) -> None:
+        """Forget the per-year snapshots kept for learning: a served model needs only today's."""
+        self._pair_cache = {None: self._pair_cache[None]} if None in self._pair_cache else {}
 
     def top(self, query: str, weights: dict[str, float], k: int = 10,
             filters: Filters | None = None) -> tuple[list[str], np.ndarray]:
