@@ -236,3 +236,26 @@ def test_answers_keep_every_key_the_model_gives(client, bundle):
         assert set(expected) <= set(got), set(expected) - set(got)
         assert got["query_caveats"] == expected["query_caveats"]
         assert set(expected["results"][0]) <= set(got["results"][0])
+
+
+def test_saved_profile_is_read_off_the_event_loop(client, monkeypatch):
+    """SQLAlchemy is synchronous: a recommendation by profile must read the store in a worker thread."""
+    import asyncio
+
+    store = client.app.state.store
+    client.put("/v1/profiles/offloop", json={"weights": {"scale": 2}})
+    on_loop = []
+    real_get = store.get
+
+    def spy(name):
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return real_get(name)
+
+    monkeypatch.setattr(store, "get", spy)
+    r = client.post("/v1/recommendations", json={"locality": "Steelton", "profile": "offloop", "k": 2})
+    assert r.status_code == 200 and r.json()["weights"]["scale"] == 2
+    assert on_loop == [False]
