@@ -259,3 +259,28 @@ def test_saved_profile_is_read_off_the_event_loop(client, monkeypatch):
     r = client.post("/v1/recommendations", json={"locality": "Steelton", "profile": "offloop", "k": 2})
     assert r.status_code == 200 and r.json()["weights"]["scale"] == 2
     assert on_loop == [False]
+
+
+@pytest.mark.parametrize("how, k", [("get", 7), ("post", 6)])
+def test_include_sensitive_reaches_the_model(client, how, k):
+    """The NSI opt-in is part of the request the model sees (and of the cache key)."""
+    answers = client.app.state.answers
+    before = set(answers._items)
+    params = {"locality": "Portcaster", "k": k, "include_sensitive": True}
+    r = client.post("/v1/recommendations", json=params) if how == "post" else \
+        client.get("/v1/recommendations", params=params)
+    assert r.status_code == 200, r.text
+    new = set(answers._items) - before
+    assert new and all(key[3].include_sensitive for key in new)
+    assert client.post("/v1/recommendations", json={**params, "include_sensitive": False}).status_code == 200
+    assert any(not key[3].include_sensitive for key in set(answers._items) - before - new)
+
+
+def test_include_sensitive_reaches_the_csv(client, monkeypatch):
+    import service.api.routes.recommendations as routes
+
+    seen = []
+    real = routes.recommend
+    monkeypatch.setattr(routes, "recommend", lambda *a, **kw: seen.append(a[4]) or real(*a, **kw))
+    r = client.get("/v1/recommendations.csv", params={"locality": "Portcaster", "include_sensitive": "true"})
+    assert r.status_code == 200 and [f.include_sensitive for f in seen] == [True]

@@ -55,7 +55,8 @@ def resolve_request(bundle: Bundle, store: ProfileStore | None, req: Recommendat
     if req.pop_ratio_min is not None or req.pop_ratio_max is not None:
         ratio = (req.pop_ratio_min or 0.0, req.pop_ratio_max or float("inf"))
     filters = Filters(levels=tuple(req.levels), exclude_partners=req.exclude_partners, pop_ratio=ratio,
-                      within=bundle.resolver.resolve(req.within) if req.within else None)
+                      within=bundle.resolver.resolve(req.within) if req.within else None,
+                      include_sensitive=req.include_sensitive)
     return bundle, qid, req.k, w, filters
 
 
@@ -84,12 +85,14 @@ def recommendation_query(
         exclude_partners: bool = False, levels: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
         within: Annotated[str | None, Query(max_length=200)] = None,
         pop_ratio_min: Annotated[float | None, Query(gt=0, lt=1e6)] = None,
-        pop_ratio_max: Annotated[float | None, Query(gt=0, lt=1e6)] = None) -> RecommendationRequest:
+        pop_ratio_max: Annotated[float | None, Query(gt=0, lt=1e6)] = None,
+        include_sensitive: bool = False) -> RecommendationRequest:
     """The GET form of a recommendation request (JSON and CSV take the same parameters as the POST body)."""
     return RecommendationRequest(locality=locality, k=k, preset=preset, profile=profile,
                                  weights=query_weights(weights),
                                  exclude_partners=exclude_partners, levels=levels, within=within,
-                                 pop_ratio_min=pop_ratio_min, pop_ratio_max=pop_ratio_max)
+                                 pop_ratio_min=pop_ratio_min, pop_ratio_max=pop_ratio_max,
+                                 include_sensitive=include_sensitive)
 
 
 QueryDep = Annotated[RecommendationRequest, Depends(recommendation_query)]

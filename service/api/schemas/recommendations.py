@@ -28,6 +28,8 @@ class RecommendationRequest(BaseModel):
     within: str | None = Field(default=None, max_length=200)
     pop_ratio_min: float | None = Field(default=None, gt=0, lt=1e6)
     pop_ratio_max: float | None = Field(default=None, gt=0, lt=1e6)
+    include_sensitive: bool = Field(default=False, description="Let shared sectors in NSI Act core areas "
+                                    "(defence, AI, communications, ...) count towards industry fit; off by default")
 
 
 class CompareRequest(BaseModel):
