@@ -120,6 +120,8 @@ def _print_results(payload: dict, explain: bool = False) -> None:
               highlight=False, markup=False)
     if any(r.get("partnership") for r in payload["results"]):
         out.print("* already a partner", highlight=False)
+    for c in payload.get("query_caveats", []):  # about the query itself: once, not on every line
+        out.print(f"about {q['name']}: {c}", highlight=False, markup=False, soft_wrap=explain)
     if not explain:
         out.print(f"--explain for every reason and caveat; --json for machines; matcher explain {q['id']} <id> for "
                   "one pair", highlight=False, markup=False)

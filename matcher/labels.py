@@ -58,11 +58,15 @@ PLAIN = {
     "connectivity": "Are there direct flights, a consulate, or partnerships between related places? The pair's "
                     "own partnership is not counted here: it is shown separately.",
     "complementarity": "Do one side's strong industries serve the other side's priorities?",
+    "prominence": "Not fit: does this place draw UK–China partners whatever the match (a capital, direct flights, "
+                  "a large economy, universities, partners already)? Learned from past partnerships; turn it down "
+                  "to rank on fit alone.",
 }
 
 TERMS = {
-    "score": "A number from 0 to 1: the weighted average of seven measures, each from 0 (nothing in common) to 1. "
-             "The coloured bar shows how much each measure adds; the parts add up to the score.",
+    "score": "A number from 0 to 1: the weighted average of the measures listed under 'How the score works', each "
+             "from 0 (nothing in common) to 1. The coloured bar shows how much each adds; the parts add up to the "
+             "score.",
     "rank": "Where this place stands among all candidates in the other country, with the same weights.",
     "mutual": "Where you would stand in their own list of matches in your country: #1 means you are their best "
               "match.",

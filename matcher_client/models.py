@@ -77,6 +77,7 @@ class Review(BaseModel):
     n_candidates: int
     candidates_country: str
     partners: list[ReviewedPartner]
+    query_caveats: list[str] = Field(default_factory=list, description="Caveats about the query itself, said once")
 
 
 class Section(BaseModel):

@@ -12,7 +12,7 @@ import pandas as pd
 
 from matcher.build import Bundle
 from matcher.estimator import Filters
-from matcher.explain import explain_pair
+from matcher.explain import explain_pair, query_caveats
 from matcher.labels import kind_label
 from matcher.recommend import mutual_ranks, recommend
 
@@ -114,4 +114,5 @@ def review(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict:
         })
     out.sort(key=lambda x: (x["overall_rank"] or 10**9, x["locality"]["id"]))
     return {"query": query, "weights": dict(weights), "n_candidates": len(ranks),
+            "query_caveats": query_caveats(m, qid),
             "candidates_country": COUNTRY[other_country(bundle, qid)], "partners": out}

@@ -379,7 +379,8 @@ def test_sheffield_reviews_its_partners(page, real, real_bundle, shots):
     page.wait_for_selector("#review-table tr[data-id]")
     shown = page.eval_on_selector_all("#review-table tr[data-id]", "rs => rs.map(r => r.dataset.id)")
     assert sorted(shown) == sorted(rows["cn_id"])
-    ranks = {c: n for n, c in enumerate(real_bundle.matcher.top(sheffield, weights_for(real_bundle, None), k=1000)[0], start=1)}
+    full = real_bundle.matcher.top(sheffield, weights_for(real_bundle, None), k=len(real_bundle.matcher.ids_["CN"]))[0]
+    ranks = {c: n for n, c in enumerate(full, start=1)}
     assert shown == sorted(shown, key=ranks.get), "best fit first"
     for row in rows.itertuples():
         tr = f"#review-table tr[data-id='{row.cn_id}']"
@@ -397,6 +398,22 @@ def test_sheffield_reviews_its_partners(page, real, real_bundle, shots):
     assert "Review of Sheffield" in page.text_content("#brief-head")
     assert "Weighting: Balanced" in page.text_content("#brief-head")
     page.emulate_media(media="screen")
+
+
+def test_query_caveats_are_said_once_at_the_top(page, real, real_bundle):
+    from matcher.recommend import recommend
+
+    derby = real_bundle.resolver.resolve("Derby")
+    answer = recommend(real_bundle, derby, k=10, weights=weights_for(real_bundle, None))
+    page.goto(real + f"/?locality={derby}")
+    wait_for_ids(page, "#results .result", [r["locality"]["id"] for r in answer["results"]])
+    top = page.eval_on_selector_all("#common li", "ls => ls.map(l => l.textContent)")
+    each = page.eval_on_selector_all("#results .caveats li", "ls => ls.map(l => l.textContent)")
+    for c in answer["query_caveats"]:
+        assert top.count(c) == 1 and c not in each
+    shared = [c for c in answer["results"][0]["caveats"] if all(c in r["caveats"] for r in answer["results"])]
+    for c in shared:  # a caveat every result carries is about the query too: once, at the top
+        assert top.count(c) == 1 and c not in each
 
 
 def test_weight_change_shows_what_changed(page, real, real_bundle):
