@@ -66,10 +66,13 @@ def write_model_card(tables: Tables, output: Path, k: int = 10) -> None:
         "",
         "## Method",
         "",
-        "score = Σ w_b·s_b / Σ w_b over the blocks below; contributions w_b·s_b/Σw add up to the score.",
+        "score = Σ w_b·s_b / Σ w_b over the blocks below; contributions w_b·s_b/Σw add up to the score. The served "
+        "weights are learned from partnership history (below); the fallback weights stand in only when an "
+        "artifact has too little history to learn from.",
         "",
-        "| block | default weight | similarity |", "|---|---|---|",
-        *[f"| {b.name} | {b.default_weight:g} | {b.description} |" for b in blocks()],
+        "| block | served weight | fallback weight | similarity |", "|---|---|---|---|",
+        *[f"| {b.name} | {report.get('served_weights', {}).get(b.name, float('nan')):.2f} | {b.default_weight:g} | "
+          f"{b.description} |" for b in blocks()],
         "",
         "## Evaluation",
         "",
