@@ -283,6 +283,14 @@ def test_embed_marks_existing_partners(page, site, hostile_bundle):
     for pid in partners:
         status = hostile_bundle.matcher.partnership("E08000901", pid)["status"]
         assert status in page.text_content(f".pm-embed li[data-id='{pid}'] .pm-partner")
+    # Each line's reason is the answer's first reason about fit (a size or prominence sentence only if alone).
+    from matcher.recommend import recommend
+
+    answer = recommend(hostile_bundle, "E08000901", k=10, weights=weights_for(hostile_bundle, None))
+    for r in answer["results"]:
+        fit = [x for x in r["reasons"] if not re.match(r"Population |Prominence, not fit", x)] or r["reasons"]
+        if fit:
+            assert page.text_content(f".pm-embed li[data-id='{r['locality']['id']}'] .pm-reason") == fit[0]
     # The box fits its container: never wider than the page's text column.
     box = page.eval_on_selector(".pm-embed", "e => [e.getBoundingClientRect().width, e.parentElement.clientWidth]")
     assert box[0] <= box[1] + 1

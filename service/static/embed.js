@@ -1,7 +1,7 @@
 // The how-to library's embed: a compact list of suggested partners, every node built with textContent.
 // <script src="https://HOST/embed.js" data-locality="E08000019" data-k="5" data-preset="" data-weights=""></script>
 // It fills the width of whatever holds it. Each line: name (English and Chinese), score, a marker for an
-// existing partner, the strongest reason (not the population sentence when another reason exists), the most
+// existing partner, the strongest reason about fit (not the size or prominence sentence when another exists), the most
 // important caveat, and a link to the full card carrying the same weighting.
 (function () {
   var me = document.currentScript;
@@ -17,8 +17,10 @@
     'width:100%;max-width:100%;box-sizing:border-box;overflow-wrap:anywhere';
   me.parentNode.insertBefore(box, me.nextSibling);
   function el(tag, text, css, cls) { var e = document.createElement(tag); if (text) e.textContent = text; if (css) e.style.cssText = css; if (cls) e.className = cls; return e; }
+  // The strongest reason about fit: a size or prominence sentence only when there is nothing else.
+  var NOT_FIT = /^(Population |Prominence, not fit)/;
   function strongest(reasons) {
-    for (var i = 0; i < reasons.length; i++) if (!/^Population /.test(reasons[i])) return reasons[i];
+    for (var i = 0; i < reasons.length; i++) if (!NOT_FIT.test(reasons[i])) return reasons[i];
     return reasons[0];
   }
   function cardLink(q, id) {
