@@ -99,6 +99,11 @@ class PartnerMatcher(BaseEstimator):
         evidence = ["strength", "evidence", "source", "year"]
         self.industry_evidence_ = tables["industry"].set_index(["id", "sector"])[evidence]
         self.priority_evidence_ = tables["priorities"].set_index(["id", "tag"])[["evidence", "source", "year"]]
+        # Closed plants and clusters: history for the review of existing partnerships, never a current feature.
+        closed = tables.frames.get("industry_closed")
+        self.closed_industry_ = (closed[["id", "sector", "evidence", "until", "source"]].reset_index(drop=True)
+                                 if closed is not None else pd.DataFrame(columns=["id", "sector", "evidence", "until",
+                                                                                  "source"]))
         self._cache_blocks()
         self._cache_lookups(tables)
         self.scale_params_ = ScaleParams()
