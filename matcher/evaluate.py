@@ -355,8 +355,9 @@ def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, spl
                      "rows_left_out": _snapshot_counts(full, split_year) if holdout is None else None,
                      "undated_pairs_not_held_out": int(allp["year_signed"].isna().sum())},
     }
-    if leave_one_out and holdout is None:
-        report["leave_one_out"] = grouped_cv(full, allp, k, l2, preset, z)
+    if leave_one_out:
+        # With a holdout file, the grouped CV runs on the other pairs only: no holdout pair is seen.
+        report["leave_one_out"] = grouped_cv(full, allp if holdout is None else train, k, l2, preset, z)
     return report
 
 

@@ -45,6 +45,8 @@ def test_holdout_names_resolve_and_unresolved_are_misses(tables, tmp_path):
     assert r["unresolved"][0]["uk"] == "Nowhereshire"
     assert r["model"]["recall_at_k"] <= 0.5
     _check_block(r)
+    _check_block(r["leave_one_out"])  # the same keys as the default protocol
+    assert all(p["uk"] != "E08000902" or p["cn"] != "210200" for p in r["leave_one_out"]["pairs"])
 
 
 def test_holdout_year_must_be_a_year(tables, tmp_path):
