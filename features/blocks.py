@@ -108,8 +108,13 @@ class EducationBlock(_Block):
     China-domiciled students among localities of the same country and tier. Percentiles keep the two
     countries comparable despite their size gap; the tier keeps a city from being ranked against provinces.
 
-    A place with no sourced figure gets its group's median strength and an `imputed` flag: a gap in our
-    data is neither evidence of strength nor of weakness (scoring it 0 would reward data coverage)."""
+    A place with no sourced figure is flagged `imputed`. In a group where most places have a figure, a gap
+    is a gap in our data, neither strength nor weakness: it gets the group's median. In a group where most
+    places have none (UK councils, Chinese county-level cities), the figures come from lists of institutions
+    (4icu, the Ministry of Education list), and a place absent from such a list has none recorded: it gets 0.
+    """
+
+    MIN_COVERAGE = 0.5
 
     figures = ("hei_count", "students_he", "students_from_china")
 
@@ -119,7 +124,9 @@ class EducationBlock(_Block):
             self.reference_[key] = {f: np.sort(grp[f].dropna().astype(float).to_numpy()) for f in self.figures}
         known = self._raw(X)
         groups = pd.Series(known).groupby([X["country"].to_numpy(), X["tier"].to_numpy()])
-        self.medians_ = {k: float(v) for k, v in groups.median().items() if pd.notna(v)}
+        coverage = groups.apply(lambda v: v.notna().mean())
+        self.medians_ = {k: (float(v) if coverage[k] >= self.MIN_COVERAGE else 0.0)
+                         for k, v in groups.median().items() if pd.notna(v)}
         self.names_ = ["strength", "hei_percentile", "china_students", "imputed"]
         return self
 

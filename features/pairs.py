@@ -70,6 +70,19 @@ class PairFeatures:
     ties_note: dict
 
 
+def ancestors(frame: pd.DataFrame) -> dict[str, set[str]]:
+    """Each locality with the places that contain it (itself included)."""
+    parent = dict(zip(frame["id"], frame["parent_id"], strict=True))
+    out: dict[str, set[str]] = {}
+    for i in frame["id"]:
+        chain, p = {i}, parent.get(i)
+        while isinstance(p, str) and p in parent and p not in chain:
+            chain.add(p)
+            p = parent.get(p)
+        out[i] = chain
+    return out
+
+
 def family(frame: pd.DataFrame) -> dict[str, set[str]]:
     """Each locality with its ancestors and descendants (the places whose links reflect on it)."""
     parent = dict(zip(frame["id"], frame["parent_id"], strict=True))
@@ -121,12 +134,15 @@ def build_pairs(tables: Tables, frame: pd.DataFrame, partnerships: pd.DataFrame)
     shape = (len(gb_ids), len(cn_ids))
 
     edu, edu_note = np.zeros(shape), {}
+    # A campus or joint institute belongs to its places and to the areas containing them (Nottingham's
+    # Ningbo campus is also Zhejiang's), never to the places they contain (it is not in Cixi).
+    up = ancestors(frame)
     for _, link in tables["education_links"].iterrows():
         base = EDU_STRENGTH[link["kind"]]
         year = "" if pd.isna(link["year"]) else f", {int(link['year'])}"
         text = f"{link['uk_institution']} – {link['cn_institution']} ({link['kind'].replace('_', ' ')}{year})"
-        for g in fam.get(link["uk_id"], ()):
-            for c in fam.get(link["cn_id"], ()):
+        for g in up.get(link["uk_id"], ()):
+            for c in up.get(link["cn_id"], ()):
                 direct = g == link["uk_id"] and c == link["cn_id"]
                 value = base if direct else base * RELATED_SHARE
                 if g in gi and c in ci and value > edu[gi[g], ci[c]]:

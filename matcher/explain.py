@@ -114,11 +114,18 @@ def scale_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) ->
         if s.reason else []
 
 
+def _education_gap(m: PartnerMatcher, x: str, group: str) -> str:
+    """How a missing education figure was scored (features.blocks.EducationBlock says why)."""
+    if m.feature_rows_[x]["education__strength"] == 0:
+        return "counted as none (no institution recorded in the lists used)"
+    return f"counted at the median of {group}"
+
+
 def _education_phrase(m: PartnerMatcher, x: str) -> str:
     row, f = m.records_[x], m.feature_rows_[x]
     group = GROUP_WORDS.get((row["country"], row["tier"]), "places of its kind")
     if f["education__imputed"]:
-        return f"{_short(m, x)}: no sourced figure (counted at the median of {group})"
+        return f"{_short(m, x)}: no sourced figure, {_education_gap(m, x, group)}"
     bits = []
     if pd.notna(row["hei_count"]):
         bits.append(_plural(int(row["hei_count"]), "higher-education institution") + _year(row["hei_count__year"]))
@@ -284,7 +291,7 @@ def _estimates(m: PartnerMatcher, x: str) -> list[str]:
                    if has_parent_mix and parent else f"no sourced industry mix for {_short(m, x)}: "
                    "industry blocks score 0 for it")
     if f["education__imputed"]:
-        out.append(f"no sourced higher-education figure for {_short(m, x)}: counted at the median of {group}")
+        out.append(f"no sourced higher-education figure for {_short(m, x)}: {_education_gap(m, x, group)}")
     return out
 
 
