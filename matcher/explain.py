@@ -243,13 +243,16 @@ def prominence_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = Fals
     if prior is None:
         return []
     attrs = m.attributes(m.country_of(cand))[m.pos_[m.country_of(cand)][cand]]
-    parts = prior.contributions(attrs)
-    top = [k for k, v in sorted(parts.items(), key=lambda kv: -kv[1]) if v > 0.05 and k in PROMINENCE_WORDS][:3]
+    parts, z = prior.contributions(attrs), prior.standardised(attrs)
+    # Only what the place has (above the average candidate) and what raises the prior: being *not* a
+    # region-level body may raise it too, but "region-level standing" would then be untrue.
+    top = [k for k, v in sorted(parts.items(), key=lambda kv: -kv[1])
+           if v > 0.05 and z[k] > 0 and k in PROMINENCE_WORDS][:3]
     if not top:
         return []
     words = _join([PROMINENCE_WORDS[k](m, cand) for k in top])
     return [Reason("prominence", f"Prominence, not fit: {_short(m, cand)} draws UK–China partnerships ({words})",
-                   {"attributes": top, "contributions": {k: parts[k] for k in top}})]
+                   {"attributes": top, "contributions": {k: parts[k] for k in top}, "z": {k: z[k] for k in top}})]
 
 
 REASONERS = {

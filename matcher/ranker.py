@@ -84,6 +84,10 @@ class Prior:
         raw = self.logit(A) + (self.tier_coef if same_tier else 0.0)
         return np.clip((raw - self.lo) / max(self.hi - self.lo, 1e-9), 0.0, 1.0)
 
+    def standardised(self, a: np.ndarray) -> dict[str, float]:
+        """One candidate's attributes as z-scores against the training candidates."""
+        return dict(zip(PRIOR_FEATURES, ((a - self.mean) / self.std).tolist(), strict=True))
+
     def contributions(self, a: np.ndarray) -> dict[str, float]:
         """Each attribute's share of one candidate's logit (relative to an average candidate)."""
         z = (a - self.mean) / self.std

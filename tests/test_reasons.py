@@ -80,6 +80,12 @@ def check_reason(m, a, b, r, sims, sensitive=False):
                 assert s not in m.core_sensitive_
     elif r.block == "prominence":
         assert all(v > 0 for v in r.facts["contributions"].values())
+        # Every attribute named is one the place has above the average candidate (not the absence of one).
+        assert all(v > 0 for v in r.facts["z"].values()), r.text
+        if "region-level standing" in r.text:
+            assert m.feature_rows_[b]["scale__tier"] == 1
+        if "provincial capital" in r.text:
+            assert m.feature_rows_[b]["prominence__capital"] == 1
         assert r.text.startswith("Prominence, not fit")
     else:
         pytest.fail(f"unknown block {r.block}")
