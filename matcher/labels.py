@@ -37,7 +37,7 @@ KINDS = {
 }
 
 PRESETS = {
-    "balanced": "Learned from partnership history (default)",
+    "balanced": "Learned from history (default)",
     "industry_trade": "Industry and trade",
     "education_students": "Education and students",
     "smart_environment": "Smart city and environment",
