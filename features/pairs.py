@@ -85,17 +85,10 @@ def ancestors(frame: pd.DataFrame) -> dict[str, set[str]]:
 
 def family(frame: pd.DataFrame) -> dict[str, set[str]]:
     """Each locality with its ancestors and descendants (the places whose links reflect on it)."""
-    parent = dict(zip(frame["id"], frame["parent_id"], strict=True))
-    up: dict[str, set[str]] = {}
-    for i in frame["id"]:
-        chain, p = set(), parent.get(i)
-        while isinstance(p, str) and p in parent and p not in chain:
-            chain.add(p)
-            p = parent.get(p)
-        up[i] = chain
-    fam = {i: {i} | up[i] for i in frame["id"]}
-    for i, ancestors in up.items():
-        for a in ancestors:
+    up = ancestors(frame)
+    fam = {i: set(chain) for i, chain in up.items()}
+    for i, chain in up.items():
+        for a in chain:
             fam[a].add(i)
     return fam
 
@@ -125,7 +118,9 @@ def _served_by(frame: pd.DataFrame, airports: pd.DataFrame, fam: dict[str, set[s
     return served
 
 
-def build_pairs(tables: Tables, frame: pd.DataFrame, partnerships: pd.DataFrame) -> PairFeatures:
+def build_pairs(tables: Tables, frame: pd.DataFrame) -> PairFeatures:
+    """Pair features from the link tables given (already sliced to a date where needed). Ties between related
+    places depend on which partnerships are known, so they start empty: see `build_ties`."""
     gb_ids = frame.loc[frame["country"] == "GB", "id"].tolist()
     cn_ids = frame.loc[frame["country"] == "CN", "id"].tolist()
     gi = {g: n for n, g in enumerate(gb_ids)}
@@ -175,22 +170,34 @@ def build_pairs(tables: Tables, frame: pd.DataFrame, partnerships: pd.DataFrame)
     mission = (np.array([has_mission[g] for g in gb_ids])[:, None]
                + np.array([has_mission[c] for c in cn_ids])[None, :]) / 2.0
 
-    ties, ties_note = build_ties(frame, partnerships, gi, ci, fam)
-    return PairFeatures(gb_ids, cn_ids, edu, edu_note, flight, flight_note, mission, mission_host, ties, ties_note)
+    return PairFeatures(gb_ids, cn_ids, edu, edu_note, flight, flight_note, mission, mission_host,
+                        np.zeros(shape), {})
 
 
-def build_ties(frame: pd.DataFrame, partnerships: pd.DataFrame, gi: dict[str, int], ci: dict[str, int],
-               fam: dict[str, set[str]] | None = None) -> tuple[np.ndarray, dict]:
+def build_ties(partnerships: pd.DataFrame, gb_ids: list[str], cn_ids: list[str],
+               family_pos: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, dict]:
     """1 where a place related to g (itself, parent or child) is partnered with one related to c,
-    other than the (g, c) partnership itself, which is a flag and never evidence of its own fit."""
-    fam = fam or family(frame)
-    ties, ties_note = np.zeros((len(gi), len(ci))), {}
-    for _, p in partnerships.iterrows():
-        for g in fam.get(p["uk_id"], ()):
-            for c in fam.get(p["cn_id"], ()):
-                if (g, c) == (p["uk_id"], p["cn_id"]):
-                    continue  # the pair's own partnership is a flag, not evidence of fit
-                if g in gi and c in ci:
-                    ties[gi[g], ci[c]] = 1.0
-                    ties_note.setdefault((g, c), (p["uk_id"], p["cn_id"], p["kind"]))
-    return ties, ties_note
+    other than the (g, c) partnership itself, which is a flag and never evidence of its own fit.
+
+    `family_pos[i]` holds the GB and CN positions of i's family. Each partnership adds 1 over its family
+    block and its own cell is subtracted once, so a cell counts only what other partnerships give it."""
+    gi = {g: n for n, g in enumerate(gb_ids)}
+    ci = {c: n for n, c in enumerate(cn_ids)}
+    count, own = np.zeros((len(gb_ids), len(cn_ids))), np.zeros((len(gb_ids), len(cn_ids)))
+    rows = []
+    for uk, cn, kind in zip(partnerships["uk_id"], partnerships["cn_id"], partnerships["kind"], strict=True):
+        if uk not in gi or cn not in ci:
+            continue
+        g_idx, c_idx = family_pos[uk][0], family_pos[cn][1]
+        count[np.ix_(g_idx, c_idx)] += 1
+        own[gi[uk], ci[cn]] += 1
+        rows.append((uk, cn, kind, g_idx, c_idx))
+    ties = ((count - own) > 0).astype(float)
+    notes: dict = {}
+    for uk, cn, kind, g_idx, c_idx in rows:  # the first partnership (in table order) behind each tie
+        for g in g_idx:
+            for c in c_idx:
+                key = (gb_ids[g], cn_ids[c])
+                if ties[g, c] and key != (uk, cn):
+                    notes.setdefault(key, (uk, cn, kind))
+    return ties, notes

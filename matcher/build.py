@@ -47,7 +47,7 @@ class Bundle:
 
 
 # Bump when the pickled estimator's layout changes, so a stale artifact is rebuilt rather than half-read.
-ARTIFACT_FORMAT = 6
+ARTIFACT_FORMAT = 7
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

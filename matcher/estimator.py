@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from features.frame import locality_frame
-from features.pairs import PairFeatures, build_pairs, family, links_before, partnerships_before
+from features.pairs import PairFeatures, ancestors, build_pairs, build_ties, family, links_before, partnerships_before
 from features.pipeline import build_pipeline
 from matcher import kernel
 from matcher.config import block_names, check_weights
@@ -83,6 +83,7 @@ class PartnerMatcher(BaseEstimator):
         self.features_ = features
         self.feature_names_ = list(features.columns)
         self.link_frames_ = {t: tables[t] for t in ("education_links", "flights", "consulates", "airports")}
+        self.ancestors_ = ancestors(frame)
         self.family_ = family(frame)
         gb = frame.loc[frame["country"] == "GB", "id"].tolist()
         cn = frame.loc[frame["country"] == "CN", "id"].tolist()
@@ -116,39 +117,15 @@ class PartnerMatcher(BaseEstimator):
     def _pairs_as_of(self, year: int | None) -> PairFeatures:
         """Pair tables (education links, flights, missions) as they stood before `year`; cached per year."""
         if year not in self._pair_cache:
-            frames, dropped = links_before(self.link_frames_, year)
-            pairs = build_pairs(frames, self.frame_.reset_index(drop=True), pd.DataFrame(columns=["uk_id", "cn_id", "kind"]))
-            self._pair_cache[year] = (pairs, dropped)
-        return self._pair_cache[year][0]
-
-    def _ties(self, partnerships: pd.DataFrame) -> tuple[np.ndarray, dict]:
-        """1 where a place related to g (itself, parent or child) is partnered with one related to c,
-        other than the (g, c) partnership itself, which is a flag and never evidence of its own fit."""
-        shape = (len(self.ids_["GB"]), len(self.ids_["CN"]))
-        count, own = np.zeros(shape), np.zeros(shape)
-        note: dict = {}
-        for uk, cn, kind in zip(partnerships["uk_id"], partnerships["cn_id"], partnerships["kind"], strict=True):
-            if uk not in self.pos_["GB"] or cn not in self.pos_["CN"]:
-                continue
-            g_idx, c_idx = self._family_pos[uk][0], self._family_pos[cn][1]
-            count[np.ix_(g_idx, c_idx)] += 1
-            own[self.pos_["GB"][uk], self.pos_["CN"][cn]] += 1
-            note.setdefault("_rows", []).append((uk, cn, kind, g_idx, c_idx))
-        ties = ((count - own) > 0).astype(float)
-        notes = {}
-        for uk, cn, kind, g_idx, c_idx in note.get("_rows", []):
-            for gi in g_idx:
-                for ci in c_idx:
-                    key = (self.ids_["GB"][gi], self.ids_["CN"][ci])
-                    if ties[gi, ci] and key != (uk, cn):
-                        notes.setdefault(key, (uk, cn, kind))
-        return ties, notes
+            self._pair_cache[year] = build_pairs(links_before(self.link_frames_, year)[0],
+                                                 self.frame_.reset_index(drop=True))
+        return self._pair_cache[year]
 
     def _set_history(self, partnerships: pd.DataFrame, year: int | None) -> None:
         """Everything that depends on which links existed: pair tables, ties, partner counts."""
         self._attr_cache = {}
         parts = partnerships_before(partnerships, year).reset_index(drop=True)
-        ties, note = self._ties(parts)
+        ties, note = build_ties(parts, self.ids_["GB"], self.ids_["CN"], self._family_pos)
         self.pairs_ = replace(self._pairs_as_of(year), ties=ties, ties_note=note)
         self.partnerships_ = parts
         self.as_of_ = year

@@ -178,17 +178,9 @@ def _mission_phrase(m: PartnerMatcher, x: str) -> str | None:
     sender = "Chinese" if m.country_of(x) == "GB" else "British"
     if host == x:
         return f"{sender} diplomatic mission in {_short(m, x)}"
-    if host in _ancestors(m, x):
+    if host in m.ancestors_[x]:
         return f"{sender} diplomatic mission in {_short(m, host)}, which includes {_short(m, x)}"
     return f"{sender} diplomatic mission in {_short(m, host)}, part of {_short(m, x)}"
-
-
-def _ancestors(m: PartnerMatcher, x: str) -> set[str]:
-    out, p = set(), m.records_[x]["parent_id"]
-    while isinstance(p, str) and p in m.records_ and p not in out:
-        out.add(p)
-        p = m.records_[p]["parent_id"]
-    return out
 
 
 def connectivity_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
