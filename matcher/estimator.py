@@ -248,8 +248,9 @@ class PartnerMatcher(BaseEstimator):
         if self.learn_weights:
             choices = []
             names = block_names()
-            for y in list(snaps):
-                snaps[y] = self.snapshot(partnerships, y)  # again, now with prominence from the priors
+            for s in snaps.values():  # the same snapshots, now with prominence from the fitted priors
+                s.priors_ = self.priors_
+                s._apply_priors()
             for r in p.itertuples():
                 s = snap(r.year_signed)
                 sims = s.block_similarities(r.uk_id)
