@@ -29,6 +29,7 @@ import pandas as pd
 
 from features.pairs import links_before
 from features.sources import Tables
+from matcher import kernel
 from matcher.build import fit_bundle
 from matcher.config import block_names, default_weights, presets
 from matcher.estimator import PartnerMatcher
@@ -81,9 +82,11 @@ class _Scorer:
         self.q_tier = m.frame_.loc[uk, "tier"]
 
     def model(self, w: dict[str, float]) -> np.ndarray:
+        """Scores under `w` (blocks it leaves out weigh 0), summed from kernel.contributions like the served ones."""
         w = {b: w.get(b, 0.0) for b in block_names()}
-        total = sum(w.values()) or 1.0
-        return sum(self.sims[b].to_numpy() * (v / total) for b, v in w.items())
+        if not sum(w.values()):
+            return np.zeros(len(self.cands))
+        return kernel.contributions({b: self.sims[b].to_numpy() for b in w}, w).sum(axis=-1)
 
     def baselines(self) -> dict[str, np.ndarray]:
         m, f = self.m, self.m.features_
