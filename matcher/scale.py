@@ -84,6 +84,8 @@ class ScaleAssessment:
     ratio: float          # CN population / GB population
     typical_ratio: float  # what partner pairs with a UK side of this size and tier typically have
     same_tier: bool
+    size_text: str        # "Nanjing has 16x the population of Sheffield"
+    usual_text: str       # what partner pairs with a UK side of this size typically have
     reason: str | None    # only when the sizes are a reason (kernel >= GOOD_FIT and same tier)
     caveat: str | None    # only when the ratio is unusual (kernel < GAP_FIT) or the tiers differ
 
@@ -115,4 +117,4 @@ def assess(p: ScaleParams, log_gb: float, log_cn: float, gb_tier: int, cn_tier: 
         tier = f"Different tiers: {gb_name} is {level} and {cn_name} is {other}; such pairs are rarer"
         caveat = f"{caveat}. {tier}" if caveat else tier
     return ScaleAssessment(fit=fit, kernel=kernel, ratio=ratio, typical_ratio=typical, same_tier=same,
-                           reason=reason, caveat=caveat)
+                           size_text=size, usual_text=usual, reason=reason, caveat=caveat)

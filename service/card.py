@@ -120,7 +120,7 @@ def purpose(bundle: Bundle, a: str, b: str, ex: dict, rank: int | None, n: int) 
     # The scale sentence comes from the same assessment as the scale block, its reason and its caveat.
     s = scale_assessment(bundle.matcher, a, b)
     if s.reason:
-        out.append(f"Sizes are usual for a partnership of this kind: {s.reason.split(': ', 1)[1]}.")
+        out.append(f"Sizes are usual for a partnership of this kind: {s.size_text}; {s.usual_text}.")
     elif s.caveat:
         out.append(f"Sizes are a stretch for a partnership of this kind. {s.caveat}.")
     else:
