@@ -65,6 +65,11 @@ def test_near_miss_suggests(resolver):
     assert e.value.suggestions[0]["id"] == "S12000049"
 
 
+def _resolver(rows: list[tuple]) -> Resolver:
+    """A resolver over a few hand-made rows (id, name, name_zh, name_pinyin, country, level)."""
+    return Resolver(pd.DataFrame(rows, columns=["id", "name", "name_zh", "name_pinyin", "country", "level"]))
+
+
 def test_shared_name_resolves_with_its_province():
     """'Fuzhou' asks; 'Fuzhou, Jiangxi' (or '江西抚州') picks the Jiangxi city; candidates say how to pick."""
     rows = [("350000", "Fujian", "福建省", "Fujian", "CN", "province"),
@@ -72,7 +77,7 @@ def test_shared_name_resolves_with_its_province():
             ("350100", "Fuzhou", "福州市", "Fuzhou", "CN", "prefecture_city"),
             ("361000", "Fuzhou", "抚州市", "Fuzhou", "CN", "prefecture_city"),
             ("350582", "Jinjiang", "晋江市", "Jinjiang", "CN", "county_city")]
-    r = Resolver(pd.DataFrame(rows, columns=["id", "name", "name_zh", "name_pinyin", "country", "level"]))
+    r = _resolver(rows)
     with pytest.raises(AmbiguousLocality) as e:
         r.resolve("Fuzhou")
     assert {c["qualified"] for c in e.value.candidates} == {"Fuzhou, Fujian", "Fuzhou, Jiangxi"}
@@ -90,7 +95,7 @@ def test_shared_names_are_described_with_their_province():
             ("320500", "Suzhou", "苏州市", "Suzhou", "CN", "prefecture_city"),
             ("341300", "Suzhou", "宿州市", "Suzhou", "CN", "prefecture_city"),
             ("320100", "Nanjing", "南京市", "Nanjing", "CN", "sub_provincial_city")]
-    r = Resolver(pd.DataFrame(rows, columns=["id", "name", "name_zh", "name_pinyin", "country", "level"]))
+    r = _resolver(rows)
     assert r.describe("320500")["qualified"] == "Suzhou, Jiangsu"
     assert r.describe("341300")["qualified"] == "Suzhou, Anhui"
     assert "qualified" not in r.describe("320100")  # a name nobody else has needs no province
