@@ -105,7 +105,7 @@ def profile_recommendations(localities: list[str], k: int, rounds: int, profile_
                             write: Path | None = PROFILE_TXT) -> dict:
     """Time `rounds` passes over `localities` unprofiled, then profile passes for at least `profile_s`
     seconds (enough samples to rank hot spots); write the profile to `write` unless None."""
-    from matcher.build import load_bundle
+    from matcher.answers.store import load_bundle
     from matcher.paths import MODELS_DIR
 
     bundle = load_bundle(MODELS_DIR)

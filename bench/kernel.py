@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from matcher import kernel
-from matcher.build import load_bundle
+from matcher.answers.store import load_bundle
 from matcher.config import default_weights
 from matcher.paths import MODELS_DIR
 
@@ -62,9 +62,9 @@ def _slope(ns: list[int], ts: list[float]) -> float:
 
 def run(quick: bool) -> dict[str, dict]:
     bundle = load_bundle(MODELS_DIR)
-    m = bundle.matcher
+    m = bundle.model
     w = default_weights()
-    n_features = len(m.feature_names_)
+    n_features = len(bundle.manifest["feature_names"])
     rng = np.random.default_rng(0)
     q, _, _, is_gb = m._sides([QUERY])
     repeats = 5 if quick else 20

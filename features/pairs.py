@@ -7,11 +7,12 @@ training partnerships and nothing of a held-out pair reaches the model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from features.pair_types import EduLink, PairFeatures
 
 if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
     from features.sources import Tables
@@ -44,30 +45,6 @@ def partnerships_before(partnerships: pd.DataFrame, year: int | None) -> pd.Data
     return partnerships[y.notna() & (y < year)]
 RELATED_SHARE = 0.6  # a link held by a place's parent or child counts this much
 AIRPORT_REACH_KM = 60.0
-
-
-@dataclass(frozen=True)
-class EduLink:
-    """One campus/joint institute behind a pair's student-links value."""
-
-    uk_id: str
-    cn_id: str
-    text: str      # "University of X – Y University (joint institute, 2015)"
-    direct: bool   # False when it joins a parent or child of the pair's places (counted at RELATED_SHARE)
-
-
-@dataclass
-class PairFeatures:
-    gb_ids: list[str]
-    cn_ids: list[str]
-    edu: np.ndarray          # (n_gb, n_cn) strongest institutional link, in [0, 1]
-    edu_note: dict           # (gb, cn) -> EduLink: the link behind the value, and whether it joins g and c directly
-    flight: np.ndarray       # (n_gb, n_cn) 1 operating direct route, 0.5 suspended one
-    flight_note: dict
-    mission: np.ndarray      # (n_gb, n_cn) mean of "hosts the other side's mission" on each side, in [0, 1]
-    mission_host: dict       # locality -> the place in its family hosting the other country's mission
-    ties: np.ndarray         # (n_gb, n_cn) 1 when related places are already partnered
-    ties_note: dict
 
 
 def ancestors(frame: pd.DataFrame) -> dict[str, set[str]]:

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from features.sources import DataError, data_checksums, load_tables
 from matcher.config import WeightError, block_names, parse_weight_string
 from matcher.paths import MODELS_DIR, RAW_DIR
 from matcher.resolve import AmbiguousLocality, UnknownLocality
@@ -32,7 +31,7 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _bundle(models: Path):
-    from matcher.build import ArtifactError, StaleArtifact, load_bundle
+    from matcher.answers.store import ArtifactError, StaleArtifact, load_bundle
 
     try:
         bundle = load_bundle(models)
@@ -44,12 +43,14 @@ def _bundle(models: Path):
         _build(RAW_DIR, models)
         return load_bundle(models)
     built_from = bundle.manifest.get("data_checksums", {})
-    if built_from and all(k.startswith(f"{RAW_DIR.name}/") for k in built_from) \
-            and built_from != data_checksums(RAW_DIR):
-        # Someone edited data/raw since the last build: answer from the data as it is now.
-        err.print(f"{RAW_DIR} changed since the model was built: rebuilding (matcher build)")
-        _build(RAW_DIR, models)
-        return load_bundle(models)
+    if RAW_DIR.is_dir() and built_from and all(k.startswith(f"{RAW_DIR.name}/") for k in built_from):
+        from features.sources import data_checksums  # the data layer (pandas): only where there is data
+
+        if built_from != data_checksums(RAW_DIR):
+            # Someone edited data/raw since the last build: answer from the data as it is now.
+            err.print(f"{RAW_DIR} changed since the model was built: rebuilding (matcher build)")
+            _build(RAW_DIR, models)
+            return load_bundle(models)
     return bundle
 
 
@@ -66,6 +67,8 @@ def _resolve(bundle, name: str, country: str | None = None) -> str:
 @app.command()
 def validate(data: DataOpt = RAW_DIR) -> None:
     """Check every table: schema, ids, provenance. Exit 1 naming file, line and column of each problem."""
+    from features.sources import DataError, load_tables
+
     try:
         tables = load_tables(data)
     except DataError as exc:
@@ -86,6 +89,7 @@ def build_cmd(data: DataOpt = RAW_DIR, models: ModelsOpt = MODELS_DIR,
 
 def _build(data: Path, models: Path, fit_weights: bool = True) -> Path:
     """`matcher build`, also run when recommend/explain find no model or a stale one."""
+    from features.sources import DataError
     from matcher.build import build
 
     try:
@@ -150,7 +154,7 @@ def recommend(
     models: ModelsOpt = MODELS_DIR,
 ) -> None:
     """Rank counterparts in the other country for a locality: one line each (top reason, number of caveats)."""
-    from matcher.estimator import Filters
+    from matcher.answers.model import Filters
     from matcher.recommend import recommend as run
     from matcher.recommend import weights_for
 
@@ -178,13 +182,13 @@ def explain(a: str, b: str, preset: str | None = None, weights: str | None = Non
 
     bundle = _bundle(models)
     ida, idb = _resolve(bundle, a), _resolve(bundle, b)
-    if bundle.matcher.country_of(ida) == bundle.matcher.country_of(idb):
+    if bundle.model.country_of(ida) == bundle.model.country_of(idb):
         _fail("explain needs one UK and one Chinese locality", 2)
     try:
         w = weights_for(bundle, preset, parse_weight_string(weights) if weights else None)
     except WeightError as exc:
         _fail(str(exc), 2)
-    card = explain_pair(bundle.matcher, ida, idb, w)
+    card = explain_pair(bundle.model, ida, idb, w)
     card = {"a": bundle.resolver.describe(ida), "b": bundle.resolver.describe(idb), "weights": w, **card}
     if as_json:
         sys.stdout.write(json.dumps(card, ensure_ascii=False, indent=2) + "\n")
@@ -214,6 +218,8 @@ def evaluate(
     from matcher.evaluate import HoldoutError, run_evaluation
 
     try:
+        from features.sources import load_tables
+
         report = run_evaluation(load_tables(data), k=k, holdout=holdout, split_year=split_year, preset=preset)
     except (HoldoutError, WeightError) as exc:
         _fail(str(exc), 2)
@@ -258,6 +264,8 @@ def _print_eval(rep: dict, title: str, k: int) -> None:
 def model_card(data: DataOpt = RAW_DIR, output: Path = MODELS_DIR / "MODEL_CARD.md") -> None:
     """Write models/MODEL_CARD.md from the data and a fresh evaluation."""
     from matcher.model_card import write_model_card
+
+    from features.sources import load_tables
 
     write_model_card(load_tables(data), output)
     out.print(f"wrote {output}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,10 +11,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from features.frame import locality_frame
-from features.pairs import PairFeatures, ancestors, build_pairs, build_ties, family, links_before, partnerships_before
+from features.frame import FIGURES, locality_frame
+from features.pair_types import PairFeatures
+from features.pairs import ancestors, build_pairs, build_ties, family, links_before, partnerships_before
 from features.pipeline import build_pipeline
 from matcher import kernel
+from matcher.answers.model import AnswerModel, Filters, Scorer
 from matcher.config import block_names, check_weights
 from matcher.ranker import PRIOR_FEATURES, Choice, Prior, fit_block_weights, fit_prior
 from matcher.scale import ScaleParams, fit_scale
@@ -37,19 +39,29 @@ CORE_SENSITIVE_AREAS = ("defence", "military and dual-use", "satellite and space
 NOT_PARTNERING = ("E92000001",)
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Optional restrictions on candidates; exclusions are explicit and tested, never silent."""
+def plain(v):
+    """A table cell as a plain Python value (None for any kind of missing)."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.bool_ | bool):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        return None if np.isnan(v) else float(v)
+    return v
 
-    levels: tuple[str, ...] = ()
-    within: str | None = None            # a parent id: only candidates inside it (e.g. a province)
-    exclude_partners: bool = False
-    pop_ratio: tuple[float, float] | None = None  # candidate/query population ratio range
-    only: tuple[str, ...] = ()           # rank just these candidate ids (compare)
-    include_sensitive: bool = False      # let NSI-sensitive shared sectors count towards industry fit
+
+def _plain_rows(df: pd.DataFrame) -> list[dict]:
+    return [{k: plain(v) for k, v in row.items()} for row in df.to_dict("records")]
 
 
-class PartnerMatcher(BaseEstimator):
+# What explanations read of a locality's features (the rest of the features are in the kernel's arrays).
+EXPLAINED_FEATURES = ("industry__imputed", "industry__confidence", "education__strength", "education__imputed",
+                      "scale__log_population", "scale__tier", "scale__population_imputed")
+
+
+class PartnerMatcher(BaseEstimator, Scorer):
     """Scores every counterpart in the other country for a query locality.
 
     score = sum_b w_b * s_b / sum_b w_b with s_b in [0, 1] (see matcher.kernel); the contributions
@@ -89,6 +101,13 @@ class PartnerMatcher(BaseEstimator):
         cn = frame.loc[frame["country"] == "CN", "id"].tolist()
         self.ids_ = {"GB": gb, "CN": cn}
         self.pos_ = {"GB": {g: i for i, g in enumerate(gb)}, "CN": {c: i for i, c in enumerate(cn)}}
+        by_country = {c: self.frame_.loc[ids] for c, ids in self.ids_.items()}
+        # Candidates that can sign a partnership: not abolished, not England.
+        self.live_ = {c: ~f["abolished"].to_numpy(bool) & ~f.index.isin(NOT_PARTNERING) for c, f in by_country.items()}
+        self.levels_ = {c: f["level"].to_numpy(object) for c, f in by_country.items()}
+        self.parents_ = {c: np.array([p if isinstance(p, str) else None for p in f["parent_id"]], dtype=object)
+                         for c, f in by_country.items()}
+        self.tiers_ = {c: f["tier"].to_numpy() for c, f in by_country.items()}
         self._family_pos = {i: (np.array([self.pos_["GB"][x] for x in fam if x in self.pos_["GB"]], dtype=np.intp),
                                 np.array([self.pos_["CN"][x] for x in fam if x in self.pos_["CN"]], dtype=np.intp))
                             for i, fam in self.family_.items()}
@@ -129,7 +148,11 @@ class PartnerMatcher(BaseEstimator):
         self.pairs_ = replace(self._pairs_as_of(year), ties=ties, ties_note=note)
         self.partnerships_ = parts
         self.as_of_ = year
-        self.n_partners_ = pd.concat([parts["uk_id"], parts["cn_id"]]).value_counts()
+        self.n_partners_ = {i: int(n) for i, n in pd.concat([parts["uk_id"], parts["cn_id"]]).value_counts().items()}
+        self.partners_ = {}
+        for a, b in zip(parts["uk_id"], parts["cn_id"], strict=True):
+            self.partners_.setdefault(a, set()).add(b)
+            self.partners_.setdefault(b, set()).add(a)
         active = parts[parts["status"] == "active"]
         self.partner_counts_ = {i: int(n) for i, n in
                                 pd.concat([active["uk_id"], active["cn_id"]]).value_counts().items()}
@@ -138,7 +161,7 @@ class PartnerMatcher(BaseEstimator):
         first = parts.sort_values("year_signed", kind="stable").drop_duplicates(["uk_id", "cn_id"])
         self.partnership_map_ = {(r.uk_id, r.cn_id): {
             "kind": r.kind, "year_signed": None if pd.isna(r.year_signed) else int(r.year_signed),
-            "status": r.status, "source": r.source} for r in first.itertuples()}
+            "status": r.status, "source": plain(r.source)} for r in first.itertuples()}
         self._apply_priors()
 
     def snapshot(self, partnerships: pd.DataFrame, year: int | None = None) -> PartnerMatcher:
@@ -165,7 +188,7 @@ class PartnerMatcher(BaseEstimator):
             ids = self.ids_[country]
             static = self._static_attributes(country)
             axis = 1 if country == "GB" else 0
-            partners = self.n_partners_.reindex(ids).fillna(0).to_numpy(float)
+            partners = np.array([self.n_partners_.get(i, 0) for i in ids], float)
             dynamic = {"hosts_mission": np.array([float(i in self.pairs_.mission_host) for i in ids]),
                        "direct_flight": self.pairs_.flight.max(axis=axis),
                        "partners_held": np.log1p(partners)}
@@ -186,7 +209,7 @@ class PartnerMatcher(BaseEstimator):
 
     def tier_array(self, country: str) -> np.ndarray:
         """'region' / 'city' / 'county' of each candidate of `country`, in candidate order."""
-        return self.frame_.loc[self.ids_[country], "tier"].to_numpy()
+        return self.tiers_[country]
 
     def prior_scores(self, query: str) -> np.ndarray:
         """The full candidate prior for `query`'s candidates: prominence logit plus the same-tier term.
@@ -275,7 +298,9 @@ class PartnerMatcher(BaseEstimator):
 
     def _cache_lookups(self, tables: Tables) -> None:
         """Plain dicts for the per-pair look-ups explanations make (a pandas .loc per fact is ~100x slower)."""
-        self.records_ = self.frame_.to_dict("index")
+        # Plain Python values with None for a gap: what the served artifact stores, so answers read the same
+        # values whether they come from this estimator or from the artifact.
+        self.records_ = {i: {k: plain(v) for k, v in row.items()} for i, row in self.frame_.to_dict("index").items()}
         self.feature_rows_ = self.features_.to_dict("index")
         self.sector_info_ = self.sectors_.to_dict("index")
         self.tag_info_ = self.tags_.to_dict("index")
@@ -333,23 +358,43 @@ class PartnerMatcher(BaseEstimator):
             check_is_fitted(self, "records_")  # raises sklearn's NotFittedError with its usual message
             raise
 
-    def _sides(self, queries: list[str], sensitive: bool = False
-               ) -> tuple[kernel.Side, kernel.Side, kernel.PairRows, bool]:
-        """Query rows, the other country's candidates, and the queries' pair-feature rows."""
-        sides = self.sides_sensitive_ if sensitive else self.sides_
-        qc = self.country_of(queries[0])
-        rows = np.array([self.pos_[qc][q] for q in queries])
-        pick = (lambda m: m[rows, :]) if qc == "GB" else (lambda m: m[:, rows].T)
-        pairs = kernel.PairRows(edu=pick(self.pairs_.edu), flight=pick(self.pairs_.flight),
-                                ties=pick(self.pairs_.ties), mission=pick(self.pairs_.mission))
-        other = "CN" if qc == "GB" else "GB"
-        return sides[qc].query(rows), sides[other], pairs, qc == "GB"
+    def export(self) -> AnswerModel:
+        """Today's answer model: the arrays and lookups serving reads, as plain values (no pandas)."""
+        check_is_fitted(self, "features_")
+        ev = self.industry_evidence_.reset_index()
+        industry_ev = {(r["id"], r["sector"]): {k: plain(r[k]) for k in ("strength", "evidence", "source", "year")}
+                       for r in ev.to_dict("records")}
+        pv = self.priority_evidence_.reset_index()
+        priority_ev = {(r["id"], r["tag"]): {k: plain(r[k]) for k in ("evidence", "source", "year")}
+                       for r in pv.to_dict("records")}
+        return AnswerModel(
+            ids_={c: list(ids) for c, ids in self.ids_.items()}, sides_=dict(self.sides_),
+            sides_sensitive_=dict(self.sides_sensitive_), pairs_=self.pairs_, scale_params_=self.scale_params_,
+            live_=dict(self.live_), levels_=dict(self.levels_), parents_=dict(self.parents_),
+            # The sector__/tag__ columns are features, already in sectors_of_ and tags_of_.
+            records_={i: {k: v for k, v in r.items() if not k.startswith(("sector__", "tag__"))}
+                      for i, r in self.records_.items()},
+            feature_rows_={i: {c: float(row[c]) for c in EXPLAINED_FEATURES} for i, row in self.feature_rows_.items()},
+            figure_names_=list(FIGURES),
+            sector_info_={s: {k: plain(v) for k, v in d.items()} for s, d in self.sector_info_.items()},
+            tag_info_={t: {k: plain(v) for k, v in d.items()} for t, d in self.tag_info_.items()},
+            industry_evidence_map_=industry_ev, priority_evidence_map_=priority_ev,
+            sectors_of_=self.sectors_of_, tags_of_=self.tags_of_, sensitive_sectors_=self.sensitive_sectors_,
+            core_sensitive_=list(self.core_sensitive_), industry_cols_=list(self.industry_cols_),
+            industry_cols_all_=list(self.industry_cols_all_), tag_cols_=list(self.tag_cols_),
+            tag_idf_=self.tag_idf_, sector_idf_={s: float(v) for s, v in self.sector_idf_.items()},
+            related_=self.related_, ancestors_=self.ancestors_,
+            priors_=dict(self.priors_), attributes_={c: self.attributes(c) for c in ("GB", "CN")},
+            n_partners_=dict(self.n_partners_), partner_counts_=dict(self.partner_counts_),
+            partner_counts_unknown_=dict(self.partner_counts_unknown_), partnership_map_=self.partnership_map_,
+            partners_={i: sorted(v) for i, v in self.partners_.items()},
+            partnerships_=_plain_rows(self.partnerships_), closed_industry_=_plain_rows(self.closed_industry_),
+            saturation_at=self.saturation_at)
 
     def block_similarities(self, query: str, sensitive: bool = False) -> pd.DataFrame:
         """(candidates x blocks) similarities of `query` against every locality of the other country."""
-        q, c, pairs, is_gb = self._sides([query], sensitive)
-        sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb)
-        return pd.DataFrame({b: v[0] for b, v in sims.items()}, index=pd.Index(c.ids, name=None))[block_names()]
+        sims, ids = self.similarities(query, sensitive)
+        return pd.DataFrame(sims, index=pd.Index(ids, name=None))[block_names()]
 
     def score(self, query: str, weights: dict[str, float] | None = None,
               sensitive: bool = False) -> tuple[pd.DataFrame, pd.Series]:
@@ -364,58 +409,9 @@ class PartnerMatcher(BaseEstimator):
         return pd.DataFrame(kernel.contributions({b: sims[b].to_numpy() for b in w}, w),
                             index=sims.index, columns=list(w))
 
-    def partnership(self, a: str, b: str) -> dict | None:
-        """The existing partnership between a and b (either order, earliest signed), as the model knows it."""
-        hit = self.partnership_map_.get((a, b)) or self.partnership_map_.get((b, a))
-        return dict(hit) if hit else None
-
-    def allowed(self, query: str, filters: Filters) -> np.ndarray | None:
-        """Boolean mask over the other country's candidates, or None when nothing is filtered out.
-        Abolished bodies are never candidates."""
-        qc = self.country_of(query)
-        other = "CN" if qc == "GB" else "GB"
-        live = self._live(other)
-        if filters == Filters():
-            return None if live.all() else live
-        frame = self.frame_.loc[self.ids_[other]]
-        keep = live.copy()
-        if filters.only:
-            keep &= frame.index.isin(filters.only)
-        if filters.levels:
-            keep &= frame["level"].isin(filters.levels).to_numpy()
-        if filters.within:
-            keep &= ((frame["parent_id"] == filters.within) | (frame.index == filters.within)).to_numpy()
-        if filters.exclude_partners:
-            p = self.partnerships_
-            partners = set(p.loc[p["uk_id"] == query, "cn_id"]) | set(p.loc[p["cn_id"] == query, "uk_id"])
-            keep &= ~frame.index.isin(partners)
-        if filters.pop_ratio:
-            lo, hi = filters.pop_ratio
-            side, q = self.sides_[other], self.sides_[qc].query(self.pos_[qc][query])
-            ratio = 10 ** (side.log_pop - q.log_pop[0])
-            keep &= (ratio >= lo) & (ratio <= hi)
-        return keep
-
-    def _live(self, country: str) -> np.ndarray:
-        """Candidates that can sign a partnership (not abolished, not England); built once per country."""
-        cache = self.__dict__.setdefault("_live_cache", {})
-        if country not in cache:
-            frame = self.frame_.loc[self.ids_[country]]
-            cache[country] = ~frame["abolished"].to_numpy(bool) & ~frame.index.isin(NOT_PARTNERING)
-        return cache[country]
-
     def drop_history_cache(self) -> None:
         """Forget the per-year snapshots kept for learning: a served model needs only today's."""
         self._pair_cache = {None: self._pair_cache[None]} if None in self._pair_cache else {}
-
-    def top(self, query: str, weights: dict[str, float], k: int = 10,
-            filters: Filters | None = None) -> tuple[list[str], np.ndarray]:
-        """Top-k ids, best first (ties by id), and their (k x blocks) contributions; `weights` checked."""
-        filters = filters or Filters()
-        q, c, pairs, is_gb = self._sides([query], filters.include_sensitive)
-        pick, contributions = kernel.rank(q, c, pairs, weights, self.scale_params_, is_gb, k,
-                                          self.allowed(query, replace(filters, include_sensitive=False)))
-        return c.ids[pick].tolist(), contributions
 
     def rank(self, query: str, weights: dict[str, float] | None = None, k: int = 10,
              filters: Filters | None = None) -> pd.DataFrame:
@@ -424,17 +420,3 @@ class PartnerMatcher(BaseEstimator):
         ids, contributions = self.top(query, w, k, filters)
         table = pd.DataFrame(contributions, index=pd.Index(ids, name="id"), columns=list(w))
         return table.assign(score=table.sum(axis=1))
-
-    def exact_scores(self, queries: list[str], weights: dict[str, float] | None = None,
-                     sensitive: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(queries x candidates) scores as sums of block contributions, and the candidate ids (columns)."""
-        w = check_weights(weights or {})
-        q, c, pairs, is_gb = self._sides(queries, sensitive)
-        sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb)
-        return kernel.contributions(sims, w).sum(axis=-1), c.ids
-
-    def score_queries(self, queries: list[str], weights: dict[str, float] | None = None) -> np.ndarray:
-        """Fused (queries x candidates) scores in one matrix product: the batch path (all UK x all CN)."""
-        w = check_weights(weights or {})
-        q, c, pairs, is_gb = self._sides(queries)
-        return kernel.fused(q, c, pairs, w, self.scale_params_, is_gb)

@@ -91,7 +91,7 @@ class _Scorer:
     def baselines(self) -> dict[str, np.ndarray]:
         m, f = self.m, self.m.features_
         q_pop = f.loc[self.uk, "scale__log_population"]
-        popularity = m.n_partners_.reindex(self.cands).fillna(0).to_numpy() + 1e-4 * self.log_pop
+        popularity = np.array([m.n_partners_.get(c, 0) for c in self.cands], float) + 1e-4 * self.log_pop
         diff = self.z.loc[self.cands].to_numpy() - self.z.loc[self.uk].to_numpy()
         return {
             "population": -np.abs(self.log_pop - q_pop),
@@ -322,7 +322,7 @@ def _assemble(outcomes: list[Outcome], k: int, main: str, sets: dict, n_missing:
 def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, split_year: int | None = None,
                    preset: str | None = None, leave_one_out: bool = True) -> dict:
     bundle = fit_bundle(tables)
-    full = bundle.matcher
+    full = bundle.estimator
     allp = tables["partnerships"]
     allp = allp[allp["uk_id"].isin(full.pos_["GB"]) & allp["cn_id"].isin(full.pos_["CN"])]
     unresolved: list[dict] = []

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
-from matcher.config import block_names
-from matcher.estimator import PartnerMatcher
+from matcher import kernel
+from matcher.answers.model import AnswerModel
+from matcher.config import block_names, check_weights
 from matcher.scale import ScaleAssessment, assess
 
 STRENGTH_WORD = {3: "a defining", 2: "a major", 1: "a notable"}
@@ -35,15 +35,15 @@ class Reason:
     facts: dict = field(default_factory=dict)
 
 
-def _short(m: PartnerMatcher, i: str) -> str:
+def _short(m: AnswerModel, i: str) -> str:
     return str(m.records_[i]["name"])
 
 
-def _sector_label(m: PartnerMatcher, s: str) -> str:
+def _sector_label(m: AnswerModel, s: str) -> str:
     return str(m.sector_info_[s]["label_en"]).lower()
 
 
-def _tag_label(m: PartnerMatcher, t: str) -> str:
+def _tag_label(m: AnswerModel, t: str) -> str:
     return str(m.tag_info_[t]["label_en"]).lower()
 
 
@@ -56,30 +56,46 @@ def _plural(n: int, word: str) -> str:
 
 
 def _year(y) -> str:
-    return "" if y is None or pd.isna(y) else f" ({int(y)})"
+    return "" if y is None else f" ({int(y)})"
 
 
-def _pair_key(m: PartnerMatcher, a: str, b: str) -> tuple[str, str]:
+def _pair_key(m: AnswerModel, a: str, b: str) -> tuple[str, str]:
     return (a, b) if m.country_of(a) == "GB" else (b, a)
 
 
-def _evidence(m: PartnerMatcher, i: str, sector: str) -> str | None:
+def _evidence(m: AnswerModel, i: str, sector: str) -> str | None:
     row = m.industry_evidence_map_.get((i, sector))
     return None if row is None else str(row["evidence"])
 
 
-def _parent_name(m: PartnerMatcher, i: str) -> str | None:
+def _parent_name(m: AnswerModel, i: str) -> str | None:
     p = m.records_[i]["parent_id"]
     return _short(m, p) if isinstance(p, str) and p in m.records_ else None
 
 
-def scored_sectors(m: PartnerMatcher, sensitive: bool) -> set[str]:
-    cols = m.industry_cols_all_ if sensitive else m.industry_cols_
-    return {c.removeprefix("industry__") for c in cols}
+def scored_sectors(m: AnswerModel, sensitive: bool) -> set[str]:
+    return _memo(m, ("scored_sectors", sensitive), lambda: {
+        c.removeprefix("industry__") for c in (m.industry_cols_all_ if sensitive else m.industry_cols_)})
+
+
+# What a pair's reasons and caveats say depends on the pair alone, never on the weights (those only decide
+# which blocks are shown, and in what order): an analyst moving sliders asks for the same pairs again and
+# again, so each is worked out once per model. Bounded: the memo starts afresh past MEMO_LIMIT entries.
+MEMO_LIMIT = 200_000
+
+
+def _memo(m: AnswerModel, key: tuple, compute):
+    cache = m.__dict__.get("_explain_memo")
+    if cache is None or len(cache) >= MEMO_LIMIT:
+        cache = m.__dict__["_explain_memo"] = {}
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = compute()
+    return hit
 
 
 # ---- one function per block -------------------------------------------------------------------------
-def industry_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+def industry_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     sa, sb = m.sectors_of_[a], m.sectors_of_[b]
     allowed = scored_sectors(m, sensitive)
     # Order by each sector's share of the cosine (product of the two IDF-weighted strengths), as the score
@@ -101,42 +117,42 @@ def industry_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False)
     return out
 
 
-def scale_assessment(m: PartnerMatcher, a: str, b: str) -> ScaleAssessment:
+def scale_assessment(m: AnswerModel, a: str, b: str) -> ScaleAssessment:
     gb, cn = _pair_key(m, a, b)
     fg, fc = m.feature_rows_[gb], m.feature_rows_[cn]
     return assess(m.scale_params_, fg["scale__log_population"], fc["scale__log_population"],
                   int(fg["scale__tier"]), int(fc["scale__tier"]), _short(m, gb), _short(m, cn))
 
 
-def scale_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+def scale_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     s = scale_assessment(m, a, b)
     return [Reason("scale", s.reason, {"kernel": s.kernel, "ratio": s.ratio, "typical": s.typical_ratio})] \
         if s.reason else []
 
 
-def _education_gap(m: PartnerMatcher, x: str, group: str) -> str:
+def _education_gap(m: AnswerModel, x: str, group: str) -> str:
     """How a missing education figure was scored (features.blocks.EducationBlock says why)."""
     if m.feature_rows_[x]["education__strength"] == 0:
         return "counted as none (no institution recorded in the lists used)"
     return f"counted at the median of {group}"
 
 
-def _education_phrase(m: PartnerMatcher, x: str) -> str:
+def _education_phrase(m: AnswerModel, x: str) -> str:
     row, f = m.records_[x], m.feature_rows_[x]
     group = GROUP_WORDS.get((row["country"], row["tier"]), "places of its kind")
     if f["education__imputed"]:
         return f"{_short(m, x)}: no sourced figure, {_education_gap(m, x, group)}"
     bits = []
-    if pd.notna(row["hei_count"]):
+    if row["hei_count"] is not None:
         bits.append(_plural(int(row["hei_count"]), "higher-education institution") + _year(row["hei_count__year"]))
-    if pd.notna(row["students_from_china"]):
+    if row["students_from_china"] is not None:
         bits.append(f"{int(row['students_from_china']):,} students from China" + _year(row["students_from_china__year"]))
     pct = f["education__strength"]
     rank = "in the top quarter" if pct >= CENTRE else "above the median" if pct > 0.5 else "below the median"
     return f"{_short(m, x)}: {', '.join(bits) or 'sourced student figures'}, {rank} of {group}"
 
 
-def education_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+def education_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     strong = [x for x in (a, b) if m.feature_rows_[x]["education__imputed"] == 0
               and m.feature_rows_[x]["education__strength"] >= CENTRE]
     facts = {"centres": strong, "strength": {x: m.feature_rows_[x]["education__strength"] for x in (a, b)}}
@@ -146,7 +162,7 @@ def education_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False
     return [Reason("education", f"Universities: {detail}", facts)]
 
 
-def student_link_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+def student_link_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     link = m.pairs_.edu_note.get(_pair_key(m, a, b))
     if link is None:
         return []
@@ -157,7 +173,7 @@ def student_link_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = Fa
                    f"{_short(m, link.uk_id)} and {_short(m, link.cn_id)} (counted at reduced weight)", facts)]
 
 
-def priority_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+def priority_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     idf = dict(zip((c.removeprefix("priorities__") for c in m.tag_cols_), m.tag_idf_, strict=True))
     shared = sorted((t for t in m.tags_of_[a] if t in m.tags_of_[b]), key=lambda t: (-idf[t], t))
     out = []
@@ -171,7 +187,7 @@ def priority_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False)
     return out
 
 
-def _mission_phrase(m: PartnerMatcher, x: str) -> str | None:
+def _mission_phrase(m: AnswerModel, x: str) -> str | None:
     host = m.pairs_.mission_host.get(x)
     if host is None:
         return None
@@ -183,7 +199,7 @@ def _mission_phrase(m: PartnerMatcher, x: str) -> str | None:
     return f"{sender} diplomatic mission in {_short(m, host)}, part of {_short(m, x)}"
 
 
-def connectivity_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+def connectivity_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     key = _pair_key(m, a, b)
     out = []
     if (note := m.pairs_.flight_note.get(key)):
@@ -199,7 +215,7 @@ def connectivity_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = Fa
     return out
 
 
-def complementarity_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+def complementarity_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     allowed = scored_sectors(m, sensitive)
     idf = dict(zip((c.removeprefix("priorities__") for c in m.tag_cols_), m.tag_idf_, strict=True))
     out = []
@@ -228,7 +244,7 @@ PROMINENCE_WORDS = {
 }
 
 
-def prominence_reasons(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+def prominence_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     """Why the candidate draws partners whatever its fit: the attributes that raise its prior most."""
     cand = b
     prior = m.priors_.get(m.country_of(cand))
@@ -255,22 +271,22 @@ REASONERS = {
 }
 
 
-def reason_objects(m: PartnerMatcher, a: str, b: str, contributions: dict[str, float],
+def reason_objects(m: AnswerModel, a: str, b: str, contributions: dict[str, float],
                    sensitive: bool = False) -> list[Reason]:
     """Reasons for every block that contributed, biggest contribution first (fit before prominence on ties)."""
     out: list[Reason] = []
     for block in sorted(contributions, key=lambda k: -contributions[k]):
         if contributions[block] > MIN_SHOWN:
-            out.extend(REASONERS[block](m, a, b, sensitive))
+            out.extend(_memo(m, (block, a, b, sensitive), lambda blk=block: tuple(REASONERS[blk](m, a, b, sensitive))))
     return out
 
 
-def reasons(m: PartnerMatcher, a: str, b: str, contributions: dict[str, float], sensitive: bool = False) -> list[str]:
+def reasons(m: AnswerModel, a: str, b: str, contributions: dict[str, float], sensitive: bool = False) -> list[str]:
     return [r.text for r in reason_objects(m, a, b, contributions, sensitive)]
 
 
 # ---- caveats ----------------------------------------------------------------------------------------
-def _estimates(m: PartnerMatcher, x: str) -> list[str]:
+def _estimates(m: AnswerModel, x: str) -> list[str]:
     f, row = m.feature_rows_[x], m.records_[x]
     group = GROUP_WORDS.get((row["country"], row["tier"]), "places of its kind")
     out = []
@@ -290,8 +306,12 @@ def _estimates(m: PartnerMatcher, x: str) -> list[str]:
     return out
 
 
-def caveats(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[str]:
+def caveats(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[str]:
     """What a committee should know before acting on the pair (the query's own caveats: query_caveats)."""
+    return list(_memo(m, ("caveats", a, b, sensitive), lambda: tuple(_caveats(m, a, b, sensitive))))
+
+
+def _caveats(m: AnswerModel, a: str, b: str, sensitive: bool) -> list[str]:
     out: list[str] = []
     if (p := m.partnership(a, b)):
         since = f", signed {p['year_signed']}" if p["year_signed"] else ""
@@ -327,7 +347,7 @@ def caveats(m: PartnerMatcher, a: str, b: str, sensitive: bool = False) -> list[
     return out
 
 
-def query_caveats(m: PartnerMatcher, q: str) -> list[str]:
+def query_caveats(m: AnswerModel, q: str) -> list[str]:
     """Said once per answer, not on every result: the query's own sensitive sectors and data gaps."""
     out = []
     if m.sensitive_sectors_[q]:
@@ -341,16 +361,19 @@ def query_caveats(m: PartnerMatcher, q: str) -> list[str]:
     return out
 
 
-def explain_pair(m: PartnerMatcher, a: str, b: str, weights: dict[str, float] | None = None,
+def explain_pair(m: AnswerModel, a: str, b: str, weights: dict[str, float] | None = None,
                  sensitive: bool = False) -> dict:
     """Score, contributions, reasons and caveats for any GB–CN pair, ranked or not."""
-    sims = m.block_similarities(a, sensitive)
-    row = m.contributions(sims, weights).loc[b]
-    contrib = {blk: float(row[blk]) for blk in block_names()}
+    sims, _ = m.similarities(a, sensitive)
+    col = m.pos_[m.other(a)][b]
+    at_b = {blk: sims[blk][col] for blk in block_names()}
+    row = kernel.contributions(at_b, check_weights(weights or {}))
+    contrib = {blk: float(v) for blk, v in zip(check_weights(weights or {}), row.tolist(), strict=True)}
+    contrib = {blk: contrib[blk] for blk in block_names()}
     return {
         "score": float(np.sum(list(contrib.values()))),
         "contributions": contrib,
-        "similarities": {blk: float(v) for blk, v in sims.loc[b].items()},
+        "similarities": {blk: float(v) for blk, v in at_b.items()},
         "reasons": reasons(m, a, b, contrib, sensitive),
         "caveats": caveats(m, a, b, sensitive),
         "partnership": m.partnership(a, b),

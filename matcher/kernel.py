@@ -17,12 +17,15 @@ rounding so the float64 scores alone decide the order.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from matcher import scale as scale_fit
 from matcher.scale import ScaleParams
+
+if TYPE_CHECKING:  # the fit builds sides from a frame; serving loads them as arrays, without pandas
+    import pandas as pd
 
 CONNECTIVITY_PARTS = {"flight": 0.5, "ties": 0.3, "mission": 0.2}
 

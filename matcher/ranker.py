@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 PRIOR_FEATURES = ["log_population", "population_missing", "log_gdp", "gdp_missing", "region_level",
                   "county_level", "capital", "education", "education_missing", "hosts_mission", "direct_flight",
@@ -55,6 +54,8 @@ def fit_conditional_logit(choices: list[Choice], l2: float = 1.0, nonnegative: b
     """Coefficients maximising the mean log-probability of each real partner among its candidates."""
     d = choices[0].X.shape[1]
     bounds = [(0.0, None)] * d if nonnegative else None
+    from scipy.optimize import minimize  # training only: serving reads fitted priors, never fits
+
     res = minimize(_loss, np.zeros(d), args=(choices, l2), jac=True, method="L-BFGS-B", bounds=bounds)
     return res.x
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.build import Bundle
+from matcher.answers.model import Filters
+from matcher.answers.store import Bundle
 from matcher.config import WeightError, check_weights, default_weights, presets
-from matcher.estimator import Filters
 from matcher.explain import caveats, query_caveats, reasons
 
 
@@ -31,7 +31,7 @@ def weights_for(bundle: Bundle, preset: str | None = None,
 
 def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, float] | None = None,
               filters: Filters | None = None, mutual: bool = True) -> dict:
-    m = bundle.matcher
+    m = bundle.model
     w = check_weights(weights or {})  # complete and in block order: contributions are labelled by it
     filters = filters or Filters()
     sensitive = filters.include_sensitive
@@ -60,7 +60,7 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
 def mutual_ranks(bundle: Bundle, candidates: list[str], query: str, weights: dict[str, float],
                  sensitive: bool = False) -> dict[str, int]:
     """Where the query would appear in each candidate's own ranking (1 = its best match), ties by id."""
-    scores, ids = bundle.matcher.exact_scores(candidates, weights, sensitive)
+    scores, ids = bundle.model.exact_scores(candidates, weights, sensitive)
     col = int(np.flatnonzero(ids == query)[0])
     mine = scores[:, col][:, None]
     ahead = (scores > mine).sum(axis=1) + (scores[:, ids < query] == mine).sum(axis=1)

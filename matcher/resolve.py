@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
-import pandas as pd
 from rapidfuzz import process, utils
 
 ZH_SUFFIXES = ("特别行政区", "自治区", "自治州", "地区", "省", "市", "盟")
@@ -37,7 +35,7 @@ def fold(text: str) -> str:
     return re.sub(r"[\s'’\-,.()]+", "", text.lower())
 
 
-def _aliases(row: pd.Series) -> set[str]:
+def _aliases(row: dict) -> set[str]:
     names = {row["id"], row["name"]}
     name = str(row["name"])
     if ", City of" in name:  # ONS style "Bristol, City of"
@@ -62,7 +60,7 @@ def _aliases(row: pd.Series) -> set[str]:
     return {fold(n) for n in names if isinstance(n, str) and n}
 
 
-def _qualified(row: pd.Series, province: pd.Series | None) -> set[str]:
+def _qualified(row: dict, province: dict | None) -> set[str]:
     """'Fuzhou, Jiangxi', 'Jiangxi Fuzhou', '江西抚州': a Chinese place named with its province, which is how
     officers tell apart the cities that share an English name (Fuzhou, Taizhou, Suzhou, Yichun, Yulin)."""
     if province is None or province["id"] == row["id"]:
@@ -98,23 +96,29 @@ def country_of_id(i: str) -> str:
     return "GB" if i[:1].isalpha() else "CN"
 
 
-@dataclass
-class Resolver:
-    frame: pd.DataFrame  # id, name, name_zh, name_pinyin, country, level
-    # Names of councils abolished since 2019 -> the current council covering their area ('Northampton' ->
-    # West Northamptonshire), from data/raw/former_councils.csv. They never outrank a current place's own name.
-    former: dict[str, str] = field(default_factory=dict)
+# What a resolver keeps of each locality.
+COLUMNS = ("id", "name", "name_zh", "name_pinyin", "country", "level")
 
-    def __post_init__(self) -> None:
+
+class Resolver:
+    """Names to ids. Built from locality rows (a list of dicts, or a frame with COLUMNS) at build time, when
+    pinyin is generated; saved with the artifact as its index (`state`) and loaded without rebuilding it."""
+
+    def __init__(self, rows, former: dict[str, str] | None = None):
+        if hasattr(rows, "to_dict"):  # a DataFrame
+            rows = rows.to_dict("records")
+        # Names of councils abolished since 2019 -> the current council covering their area ('Northampton' ->
+        # West Northamptonshire), from data/raw/former_councils.csv. They never outrank a place's own name.
+        self.former = dict(former or {})
         self.index: dict[str, set[str]] = {}
         self.exact: dict[str, set[str]] = {}  # keys that are a place's own id or name, not a derived form
         self.aliases: dict[str, set[str]] = {}
         self.choices: dict[str, str] = {}
         self.described: dict[str, dict] = {}
-        rows = {row["id"]: row for _, row in self.frame.iterrows()}
-        for i, row in rows.items():
+        by_id = {row["id"]: row for row in rows}
+        for i, row in by_id.items():
             prov = province_of(i)
-            self.aliases[i] = _aliases(row) | _qualified(row, rows.get(prov) if prov else None)
+            self.aliases[i] = _aliases(row) | _qualified(row, by_id.get(prov) if prov else None)
             for key in self.aliases[i]:
                 self.index.setdefault(key, set()).add(i)
             for own in (i, row["name"], row.get("name_zh")):
@@ -126,29 +130,48 @@ class Resolver:
             self.described[i] = {"id": i, "name": str(row["name"]), "name_zh": zh,
                                  "country": str(row["country"]), "level": str(row["level"])}
         for name, successor in self.former.items():
-            if successor in rows:
+            if successor in by_id:
                 self.aliases[successor].add(fold(name))
                 self.index.setdefault(fold(name), set()).add(successor)
 
-    def _shared_names(self) -> set[str]:
-        """Folded names more than one locality has (Suzhou, Jiangsu and Suzhou, Anhui). Computed on first use, so
-        a resolver unpickled from an older artifact has it too."""
-        shared = self.__dict__.get("_shared")
-        if shared is None:
+    def state(self) -> dict:
+        """Everything the resolver answers from, as JSON-ready lists (sorted, so a build is reproducible)."""
+        sets = {name: {k: sorted(v) for k, v in getattr(self, name).items()} for name in ("index", "exact", "aliases")}
+        return {**sets, "choices": self.choices, "described": self.described, "former": self.former}
+
+    @classmethod
+    def from_state(cls, state: dict) -> Resolver:
+        r = cls.__new__(cls)
+        for name in ("index", "exact", "aliases"):
+            setattr(r, name, {k: set(v) for k, v in state[name].items()})
+        r.choices, r.described, r.former = dict(state["choices"]), dict(state["described"]), dict(state["former"])
+        return r
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.described)
+
+    def _descriptions(self) -> dict[str, dict]:
+        """describe() of every id, worked out on first use (every answer describes ten or more places)."""
+        out = self.__dict__.get("_descriptions_")
+        if out is None:
             seen: dict[str, int] = {}
             for d in self.described.values():
                 seen[fold(d["name"])] = seen.get(fold(d["name"]), 0) + 1
-            shared = self.__dict__["_shared"] = {k for k, n in seen.items() if n > 1}
-        return shared
+            out = {}
+            for i, d in self.described.items():
+                d = dict(d)
+                prov = province_of(i)
+                # Names more than one place has (Suzhou, Jiangsu and Suzhou, Anhui) are qualified by province.
+                if seen[fold(d["name"])] > 1 and prov and prov != i and prov in self.described:
+                    d["qualified"] = f"{d['name']}, {self.described[prov]['name']}"
+                out[i] = d
+            self.__dict__["_descriptions_"] = out
+        return out
 
     def describe(self, i: str) -> dict:
         """id, name, name_zh, country, level; and `qualified` ('Suzhou, Anhui') when another place has the name."""
-        d = dict(self.described[i])
-        if fold(d["name"]) in self._shared_names():
-            prov = province_of(i)
-            if prov and prov != i and prov in self.described:
-                d["qualified"] = f"{d['name']}, {self.described[prov]['name']}"
-        return d
+        return dict(self._descriptions()[i])
 
     def candidate(self, i: str) -> dict:
         """describe() plus a name that picks this one out ('Fuzhou, Jiangxi') when names are shared."""

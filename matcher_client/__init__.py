@@ -1,13 +1,20 @@
-"""A typed HTTP client for the partner-city matchmaker; depends on httpx and pydantic only."""
+"""A typed HTTP client for the partner-city matchmaker; depends on httpx and pydantic only.
 
-from matcher_client.client import (
-    AmbiguousLocality,
-    InvalidRequest,
-    LocalityNotFound,
-    MatcherAPIError,
-    MatcherClient,
-)
-from matcher_client.models import Card, Diff, Locality, Move, Partnership, Preset, Profile, Recommendations, Result
+Names are loaded on first use (PEP 562), so the service, which shares the response models
+(`matcher_client.models`), does not import httpx and the client at start-up."""
 
-__all__ = ["AmbiguousLocality", "Card", "Diff", "InvalidRequest", "Locality", "LocalityNotFound", "MatcherAPIError",
-           "MatcherClient", "Move", "Partnership", "Preset", "Profile", "Recommendations", "Result"]
+from __future__ import annotations
+
+import importlib
+
+_CLIENT = ("AmbiguousLocality", "InvalidRequest", "LocalityNotFound", "MatcherAPIError", "MatcherClient")
+_MODELS = ("Card", "Diff", "Locality", "Move", "Partnership", "Preset", "Profile", "Recommendations", "Result")
+__all__ = sorted([*_CLIENT, *_MODELS])
+
+
+def __getattr__(name: str):
+    if name in _CLIENT:
+        return getattr(importlib.import_module("matcher_client.client"), name)
+    if name in _MODELS:
+        return getattr(importlib.import_module("matcher_client.models"), name)
+    raise AttributeError(f"module 'matcher_client' has no attribute {name!r}")

@@ -8,10 +8,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from matcher.build import Bundle
-from matcher.estimator import Filters
+from matcher.answers.store import Bundle
+from matcher.answers.model import Filters
 from matcher.explain import explain_pair, query_caveats
 from matcher.labels import kind_label
 from matcher.recommend import mutual_ranks, recommend
@@ -20,14 +18,14 @@ COUNTRY = {"GB": "UK", "CN": "Chinese"}
 
 
 def other_country(bundle: Bundle, qid: str) -> str:
-    return "CN" if bundle.matcher.country_of(qid) == "GB" else "GB"
+    return bundle.model.other(qid)
 
 
 def overall_ranks(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict[str, int]:
     """Every candidate's position in the query's unfiltered ranking: the list /v1/recommendations shows,
     continued to the end (same call, same tie-break)."""
-    n = len(bundle.matcher.ids_[other_country(bundle, qid)])
-    ids, _ = bundle.matcher.top(qid, weights, k=n)
+    n = len(bundle.model.ids_[other_country(bundle, qid)])
+    ids, _ = bundle.model.top(qid, weights, k=n)
     return {c: r for r, c in enumerate(ids, start=1)}
 
 
@@ -42,17 +40,18 @@ def compare(bundle: Bundle, qid: str, candidates: tuple[str, ...], weights: dict
 
 
 def _partner_rows(bundle: Bundle, qid: str) -> list[dict]:
-    p = bundle.matcher.partnerships_
-    rows = p[(p["uk_id"] == qid) | (p["cn_id"] == qid)]
     out = []
-    for r in rows.itertuples():
-        note = getattr(r, "note", None)
-        status_year = getattr(r, "status_year", None)  # the year the status was last evidenced, and where
-        status_source = getattr(r, "status_source", None)
-        out.append({"partner": r.cn_id if r.uk_id == qid else r.uk_id, "kind": str(r.kind), "status": str(r.status),
-                    "year_signed": None if pd.isna(r.year_signed) else int(r.year_signed),
-                    "source": str(r.source), "note": note if isinstance(note, str) and note else None,
-                    "status_year": None if status_year is None or pd.isna(status_year) else int(status_year),
+    for r in bundle.model.partnerships_:
+        if qid not in (r["uk_id"], r["cn_id"]):
+            continue
+        note = r.get("note")
+        status_year = r.get("status_year")  # the year the status was last evidenced, and where
+        status_source = r.get("status_source")
+        out.append({"partner": r["cn_id"] if r["uk_id"] == qid else r["uk_id"], "kind": str(r["kind"]),
+                    "status": str(r["status"]),
+                    "year_signed": None if r["year_signed"] is None else int(r["year_signed"]),
+                    "source": str(r["source"]), "note": note if isinstance(note, str) and note else None,
+                    "status_year": None if status_year is None else int(status_year),
                     "status_source": status_source if isinstance(status_source, str) and status_source else None})
     return out
 
@@ -60,14 +59,11 @@ def _partner_rows(bundle: Bundle, qid: str) -> list[dict]:
 def changes_since(bundle: Bundle, qid: str, pid: str, year_signed: int | None) -> list[str]:
     """Plants and clusters of either place that closed after the partnership was signed (all closures when the
     year is not recorded), from the closed industry rows, when the model keeps them."""
-    closed = getattr(bundle.matcher, "closed_industry_", None)
-    if closed is None or len(closed) == 0:
-        return []
-    rows = closed[closed["id"].isin([qid, pid])]
-    if year_signed:
-        rows = rows[rows["until"] >= year_signed]
+    rows = [r for r in bundle.model.closed_industry_ if r["id"] in (qid, pid)
+            and (not year_signed or r["until"] >= year_signed)]
     names = {x: bundle.resolver.describe(x)["name"] for x in (qid, pid)}
-    return [f"{names[r.id]}: {r.evidence} (closed {int(r.until)})" for r in rows.sort_values("until").itertuples()]
+    return [f"{names[r['id']]}: {r['evidence']} (closed {int(r['until'])})"
+            for r in sorted(rows, key=lambda r: r["until"])]
 
 
 def summary(query: dict, partner: dict, row: dict, score: float, rank: int | None, n: int,
@@ -90,7 +86,7 @@ def summary(query: dict, partner: dict, row: dict, score: float, rank: int | Non
 
 
 def review(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict:
-    m = bundle.matcher
+    m = bundle.model
     rows = _partner_rows(bundle, qid)
     partners = list(dict.fromkeys(r["partner"] for r in rows))
     ranks = overall_ranks(bundle, qid, weights)

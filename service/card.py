@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from features.frame import FIGURES
-from matcher.build import Bundle
+from matcher.answers.store import Bundle
 from matcher.config import blocks
 from matcher.explain import explain_pair, scale_assessment
 from matcher.labels import kind_label, level_label
@@ -24,11 +21,11 @@ PURPOSE = {
 
 
 def figures(bundle: Bundle, i: str) -> list[dict]:
-    row = bundle.matcher.frame_.loc[i]
+    row = bundle.model.records_[i]
     out = []
-    for f in [*FIGURES, "gdp_gbp_m"]:
+    for f in [*bundle.model.figure_names_, "gdp_gbp_m"]:
         value = row.get(f)
-        if value is None or pd.isna(value):
+        if value is None:
             continue
         if f == "gdp_gbp_m":
             if row["country"] == "GB":
@@ -42,41 +39,38 @@ def figures(bundle: Bundle, i: str) -> list[dict]:
 
 
 def sectors(bundle: Bundle, i: str) -> list[dict]:
-    ev = bundle.matcher.industry_evidence_
-    if i not in ev.index.get_level_values(0):
-        return []
-    rows = ev.loc[i].reset_index().sort_values("strength", ascending=False)
-    return [{"sector": r.sector, "strength": int(r.strength), "evidence": r.evidence, "source": r.source,
-             "year": int(r.year)} for r in rows.itertuples()]
+    """The place's sourced sectors, strongest first (table order among equals)."""
+    rows = [(s, r) for (x, s), r in bundle.model.industry_evidence_map_.items() if x == i]
+    rows.sort(key=lambda sr: -sr[1]["strength"])
+    return [{"sector": s, "strength": int(r["strength"]), "evidence": r["evidence"], "source": r["source"],
+             "year": int(r["year"])} for s, r in rows]
 
 
 def priorities(bundle: Bundle, i: str) -> list[dict]:
-    ev = bundle.matcher.priority_evidence_
-    if i not in ev.index.get_level_values(0):
-        return []
-    return [{"tag": r.tag, "evidence": r.evidence, "source": r.source, "year": int(r.year)}
-            for r in ev.loc[i].reset_index().itertuples()]
+    return [{"tag": t, "evidence": r["evidence"], "source": r["source"], "year": int(r["year"])}
+            for (x, t), r in bundle.model.priority_evidence_map_.items() if x == i]
 
 
 def partnerships(bundle: Bundle, i: str) -> list[dict]:
-    p = bundle.matcher.partnerships_
-    rows = p[(p["uk_id"] == i) | (p["cn_id"] == i)]
     out = []
-    for r in rows.itertuples():
-        other = r.cn_id if r.uk_id == i else r.uk_id
-        out.append({"partner": bundle.resolver.describe(other), "kind": r.kind, "status": r.status,
-                    "year_signed": None if pd.isna(r.year_signed) else int(r.year_signed), "source": r.source})
+    for r in bundle.model.partnerships_:
+        if i not in (r["uk_id"], r["cn_id"]):
+            continue
+        other = r["cn_id"] if r["uk_id"] == i else r["uk_id"]
+        out.append({"partner": bundle.resolver.describe(other), "kind": r["kind"], "status": r["status"],
+                    "year_signed": None if r["year_signed"] is None else int(r["year_signed"]),
+                    "source": r["source"]})
     return out
 
 
 def profile(bundle: Bundle, i: str) -> dict:
-    row = bundle.matcher.frame_.loc[i]
+    row = bundle.model.records_[i]
     parent = row["parent_id"] if isinstance(row["parent_id"], str) else None
     return {
         "locality": bundle.resolver.describe(i),
         "name_pinyin": row["name_pinyin"] if isinstance(row["name_pinyin"], str) else None,
-        "parent": bundle.resolver.describe(parent) if parent and parent in bundle.matcher.frame_.index else None,
-        "coordinates": None if pd.isna(row["lat"]) else {"lat": float(row["lat"]), "lon": float(row["lon"])},
+        "parent": bundle.resolver.describe(parent) if parent and parent in bundle.model.records_ else None,
+        "coordinates": None if row["lat"] is None else {"lat": float(row["lat"]), "lon": float(row["lon"])},
         "figures": figures(bundle, i), "sectors": sectors(bundle, i), "priorities": priorities(bundle, i),
         "partnerships": partnerships(bundle, i),
     }
@@ -118,14 +112,14 @@ def purpose(bundle: Bundle, a: str, b: str, ex: dict, rank: int | None, n: int) 
         out.append(f"No clear purpose in the data: no block other than scale reaches a similarity of "
                    f"{CLEAR_PURPOSE} for this pair.")
     # The scale sentence comes from the same assessment as the scale block, its reason and its caveat.
-    s = scale_assessment(bundle.matcher, a, b)
+    s = scale_assessment(bundle.model, a, b)
     if s.reason:
         out.append(f"Sizes are usual for a partnership of this kind: {s.size_text}; {s.usual_text}.")
     elif s.caveat:
         out.append(f"Sizes are a stretch for a partnership of this kind. {s.caveat}.")
     else:
         out.append(f"Sizes are neither a reason nor a warning here (scale similarity {sims.get('scale', 0.0):.2f}).")
-    n_b = bundle.matcher.partner_counts_.get(b, 0)
+    n_b = bundle.model.partner_counts_.get(b, 0)
     out.append(f"{name_b} has {n_b} active {'partnership' if n_b == 1 else 'partnerships'} with the other country.")
     return out
 
@@ -134,7 +128,7 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: s
          ranks: dict[str, int] | None = None) -> dict:
     """The six-section card for a pair under `weights` (the list's weights, so the card's score is the list's);
     `weighting` names them for the reader, `ranks` (a's overall ranking) places b in it."""
-    m = bundle.matcher
+    m = bundle.model
     ex = explain_pair(m, a, b, weights)
     contrib = ex["contributions"]
     overview, ov_src = [], []

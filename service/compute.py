@@ -23,8 +23,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 import anyio
 
-from matcher.build import Bundle
-from matcher.estimator import Filters
+from matcher.answers.store import Bundle
+from matcher.answers.model import Filters
 from matcher.recommend import recommend
 from service.api.schemas.recommendations import Recommendations
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, select_autoescape
 from jinja2.utils import htmlsafe_json_dumps
 
-from matcher.build import Bundle
+from matcher.answers.store import Bundle
 from matcher.config import blocks, presets
 from matcher.labels import KINDS, LEVELS, PLAIN, TERMS, preset_label
 from matcher.recommend import weights_for

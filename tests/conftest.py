@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from features.sources import load_tables
-from matcher.build import Bundle, fit_bundle
+from matcher.answers.store import Bundle
+from matcher.build import fit_bundle
 from matcher.paths import FIXTURES_DIR
 
 
@@ -19,8 +20,16 @@ def bundle(tables) -> Bundle:
 
 
 @pytest.fixture(scope="session")
+def shipped_bundle() -> Bundle:
+    """Fitted on the shipped data (data/raw), once per run."""
+    from matcher.paths import RAW_DIR
+
+    return fit_bundle(load_tables(RAW_DIR))
+
+
+@pytest.fixture(scope="session")
 def matcher(bundle):
-    return bundle.matcher
+    return bundle.estimator
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def test_compare_gives_overall_and_mutual_rank_from_the_full_list(client):
 
 
 def test_review_lists_every_partner_with_its_facts(client, bundle):
-    p = bundle.matcher.partnerships_
+    p = bundle.estimator.partnerships_
     rows = p[(p["uk_id"] == Q) | (p["cn_id"] == Q)]
     assert len(rows) >= 2, "the fixture should give Steelton more than one partner"
     d = client.get("/v1/review", params={"locality": "Steelton"}).json()
@@ -71,9 +71,9 @@ def test_review_lists_every_partner_with_its_facts(client, bundle):
 
 
 def test_review_of_a_place_without_partners_is_empty(client, bundle):
-    p = bundle.matcher.partnerships_
+    p = bundle.estimator.partnerships_
     partnered = set(p["uk_id"]) | set(p["cn_id"])
-    lonely = next(i for i in bundle.matcher.ids_["GB"] if i not in partnered)
+    lonely = next(i for i in bundle.model.ids_["GB"] if i not in partnered)
     d = client.get("/v1/review", params={"locality": lonely}).json()
     assert d["partners"] == []
 
@@ -108,7 +108,7 @@ def test_csv_is_the_list_with_the_same_parameters(client, bundle):
     listed = client.get("/v1/recommendations", params=params).json()["results"]
     rows = list(csv.DictReader(io.StringIO(client.get("/v1/recommendations.csv", params=params).text)))
     assert [r["id"] for r in rows] == [r["locality"]["id"] for r in listed]
-    p = bundle.matcher.partnerships_
+    p = bundle.estimator.partnerships_
     partners = set(p.loc[p["uk_id"] == Q, "cn_id"])
     assert partners and not partners & {r["id"] for r in rows}
     with_partners = list(csv.DictReader(io.StringIO(client.get(
@@ -131,7 +131,7 @@ def test_card_and_explain_use_the_lists_weighting(client):
 
 
 def test_diff_can_leave_partners_out(client, bundle):
-    p = bundle.matcher.partnerships_
+    p = bundle.estimator.partnerships_
     partners = set(p.loc[p["uk_id"] == Q, "cn_id"])
     d = client.post("/v1/rankings/diff", json={"locality": Q, "k": 100, "a": {}, "b": {"preset": "transport_ports"},
                                                "exclude_partners": True}).json()
@@ -162,13 +162,13 @@ def test_api_docs_need_no_cdn(client):
 
 def test_review_lists_closures_since_signing(bundle, monkeypatch):
     """When the model keeps closed industry rows, the review says which closed after the partnership began."""
-    p = bundle.matcher.partnerships_
+    p = bundle.estimator.partnerships_
     row = p[(p["uk_id"] == Q) & p["year_signed"].notna()].iloc[0]
     year, partner = int(row["year_signed"]), row["cn_id"]
     closed = pd.DataFrame({"id": [Q, partner, partner], "sector": ["steel_metals"] * 3,
                            "until": [year + 5, year - 1, year + 1],
                            "evidence": ["Old works", "Closed before signing", "Mill shut"], "source": ["s"] * 3})
-    monkeypatch.setattr(bundle.matcher, "closed_industry_", closed, raising=False)
+    monkeypatch.setattr(bundle.model, "closed_industry_", closed.to_dict("records"))
     answer = assess.review(bundle, Q, default_weights())
     found = next(x for x in answer["partners"] if x["locality"]["id"] == partner)
     assert [c.split(": ", 1)[1] for c in found["changes"]] == [f"Mill shut (closed {year + 1})",

@@ -200,7 +200,7 @@ def no_horizontal_scroll(page) -> None:
 
 def order(bundle, qid: str, weights: dict[str, float] | None, k: int = 10) -> list[str]:
     """The model's own order; None = the served default (learned) weighting, as the page and API use."""
-    return bundle.matcher.rank(qid, weights if weights is not None else weights_for(bundle, None), k=k).index.tolist()
+    return bundle.estimator.rank(qid, weights if weights is not None else weights_for(bundle, None), k=k).index.tolist()
 
 
 # ---- the fixture model: search, re-rank, card, markup as text, embed ----------------------------------------
@@ -236,7 +236,7 @@ def test_search_rerank_and_open_card(page, site, hostile_bundle, tmp_path):
     score = float(page.text_content("#results .result:first-child .score"))
     # Reciprocity: where the query would rank in the first result's own list, as the API computes it.
     mutual = page.text_content("#results .result:first-child .mutual")
-    others = hostile_bundle.matcher.rank(expected[0], target, k=100).index.tolist()
+    others = hostile_bundle.estimator.rank(expected[0], target, k=100).index.tolist()
     assert mutual.endswith("#" + str(others.index("E08000901") + 1))
     widths = page.eval_on_selector_all("#results .result:first-child .bar span",
                                        "ss => ss.map(s => parseFloat(s.style.width))")
@@ -277,11 +277,11 @@ def test_embed_marks_existing_partners(page, site, hostile_bundle):
     page.wait_for_selector(".pm-embed li")
     marked = page.eval_on_selector_all(".pm-embed li", "ls => ls.filter(l => l.querySelector('.pm-partner'))"
                                                        ".map(l => l.dataset.id)")
-    p = hostile_bundle.matcher.partnerships_
+    p = hostile_bundle.estimator.partnerships_
     partners = set(p.loc[p["uk_id"] == "E08000901", "cn_id"]) & set(order(hostile_bundle, "E08000901", None))
     assert partners and set(marked) == partners
     for pid in partners:
-        status = hostile_bundle.matcher.partnership("E08000901", pid)["status"]
+        status = hostile_bundle.model.partnership("E08000901", pid)["status"]
         assert status in page.text_content(f".pm-embed li[data-id='{pid}'] .pm-partner")
     # Each line's reason is the answer's first reason about fit (a size or prominence sentence only if alone).
     from matcher.recommend import recommend
@@ -347,7 +347,7 @@ def test_derby_compares_three_approaches_and_prints_the_brief(page, real, real_b
         assert page.text_content(row + " .overall") == f"#{x['overall_rank']} of {expected['n_candidates']}"
         assert page.text_content(row + " .mutual") == f"you are #{x['mutual_rank']}"
     # The overall rank is the place in the full list the page shows in its "Suggest partners" mode.
-    full = real_bundle.matcher.top(derby, weights_for(real_bundle, None), k=expected["n_candidates"])[0]
+    full = real_bundle.model.top(derby, weights_for(real_bundle, None), k=expected["n_candidates"])[0]
     assert [x["overall_rank"] for x in expected["results"]] == [full.index(i) + 1 for i in ids]
     assert "mode=compare" in page.url and "candidates=" in page.url
     page.screenshot(path=str(shots / "screenshot-compare.png"), full_page=True)
@@ -375,7 +375,7 @@ def test_derby_compares_three_approaches_and_prints_the_brief(page, real, real_b
 
 def test_sheffield_reviews_its_partners(page, real, real_bundle, shots):
     sheffield = real_bundle.resolver.resolve("Sheffield")
-    p = real_bundle.matcher.partnerships_
+    p = real_bundle.estimator.partnerships_
     rows = p[p["uk_id"] == sheffield]
     named = {real_bundle.resolver.resolve(n, country="CN") for n in ("Chengdu", "Anshan", "Daqing", "Nanchang")}
     assert named <= set(rows["cn_id"]), "the partnership table records Sheffield's four Chinese partners"
@@ -387,7 +387,7 @@ def test_sheffield_reviews_its_partners(page, real, real_bundle, shots):
     page.wait_for_selector("#review-table tr[data-id]")
     shown = page.eval_on_selector_all("#review-table tr[data-id]", "rs => rs.map(r => r.dataset.id)")
     assert sorted(shown) == sorted(rows["cn_id"])
-    full = real_bundle.matcher.top(sheffield, weights_for(real_bundle, None), k=len(real_bundle.matcher.ids_["CN"]))[0]
+    full = real_bundle.model.top(sheffield, weights_for(real_bundle, None), k=len(real_bundle.model.ids_["CN"]))[0]
     ranks = {c: n for n, c in enumerate(full, start=1)}
     assert shown == sorted(shown, key=ranks.get), "best fit first"
     for row in rows.itertuples():
@@ -449,7 +449,7 @@ def test_weight_change_shows_what_changed(page, real, real_bundle):
         got = page.eval_on_selector_all(f"#diff .diff-{key} li", "ls => ls.map(l => l.dataset.id)")
         assert set(got) == expect, key
     # An existing partner that leaves the list is flagged as one (Liverpool's active sister city, in the data).
-    p = real_bundle.matcher.partnerships_
+    p = real_bundle.estimator.partnerships_
     partners = set(p.loc[p["uk_id"] == liverpool, "cn_id"])
     for pid in set(before) - set(after):
         flagged = page.locator(f"#diff .diff-left li[data-id='{pid}'] .partner").count() == 1
@@ -466,8 +466,8 @@ def test_weight_change_shows_what_changed(page, real, real_bundle):
     shown = result_ids(page)
     csv_text = page.evaluate("async () => (await fetch(document.getElementById('csv').href)).text()")
     assert [line.split(",")[1] for line in csv_text.strip().splitlines()[1:]] == shown
-    partners_shown = set(shown) & set(real_bundle.matcher.partnerships_["cn_id"][
-        real_bundle.matcher.partnerships_["uk_id"] == liverpool])
+    partners_shown = set(shown) & set(real_bundle.estimator.partnerships_["cn_id"][
+        real_bundle.estimator.partnerships_["uk_id"] == liverpool])
     assert not partners_shown
 
 

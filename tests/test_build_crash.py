@@ -26,10 +26,14 @@ import sys
 from pathlib import Path
 
 import joblib
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from matcher.build import MANIFEST, ArtifactError, Bundle, build, load_bundle
+from matcher.answers.store import MANIFEST, ArtifactError, load_bundle
+from matcher.build import build
+from matcher.config import check_weights
+from matcher.estimator import PartnerMatcher
 from matcher.paths import FIXTURES_DIR, ROOT
 from service.app import create_app
 from service.core.config import Settings
@@ -153,13 +157,16 @@ result.update({name: status(pid) for pid, name in children.items()})
 print(json.dumps(result))
 """
 
-# name -> (hook point, which atomic write: 1 = the artifact, 2 = the manifest), and which artifact must load.
+# name -> (hook point, which atomic write: 1 = the arrays, 2 = the tables, 3 = the estimator, 4 = the
+# manifest), and which artifact must load.
 HOOKED = {
     "artifact_half_written": ("mid_write", 1, "old"),
     "artifact_written_not_renamed": ("before_rename", 1, "old"),
-    "artifact_renamed_manifest_old": ("after_rename", 1, "old"),
-    "manifest_half_written": ("mid_write", 2, "old"),
-    "manifest_renamed": ("after_rename", 2, "new"),
+    "tables_half_written": ("mid_write", 2, "old"),
+    "artifact_renamed_manifest_old": ("after_rename", 2, "old"),
+    "estimator_renamed_manifest_old": ("after_rename", 3, "old"),
+    "manifest_half_written": ("mid_write", 4, "old"),
+    "manifest_renamed": ("after_rename", 4, "new"),
 }
 
 
@@ -189,6 +196,10 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _files_match(models: Path, manifest: dict) -> bool:
+    return all(_sha(models / f["name"]) == f["sha256"] for f in manifest["files"].values())
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Build once, then crash builds of changed data, each in its own copy of that models folder."""
@@ -202,7 +213,7 @@ def runs(tmp_path_factory):
     for d in dirs.values():
         shutil.copytree(base, d)
     manifest = _manifest(dirs["serve_mismatch"])
-    manifest["sha256"] = "0" * 64
+    manifest["files"]["arrays"]["sha256"] = "0" * 64
     (dirs["serve_mismatch"] / MANIFEST).write_text(json.dumps(manifest))
 
     at_once = subprocess.Popen([*CLI, "build"], env=_env(new_data, dirs["killed_at_once"]),
@@ -226,8 +237,13 @@ def _assert_sound(models: Path) -> None:
     for path in models.iterdir():
         if path.name.startswith("."):
             assert path.name.endswith(".tmp"), path.name
+        elif path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                assert z.files, path.name
         elif path.suffix == ".joblib":
-            assert isinstance(joblib.load(path), Bundle), path.name
+            assert isinstance(joblib.load(path), PartnerMatcher), path.name
+        elif path.suffix == ".json" and path.name != MANIFEST:
+            assert "records" in json.loads(path.read_text()), path.name
         else:
             assert path.name in (MANIFEST, "profiles.db"), path.name
 
@@ -242,12 +258,12 @@ def test_crash_at_each_write_step_leaves_a_verified_artifact(runs, name):
     bundle = load_bundle(models)  # raises unless the manifest's checksum matches the file
     old = runs["old"]
     if expect == "old":
-        assert bundle.manifest["artifact"] == old["artifact"] and bundle.manifest["sha256"] == old["sha256"]
+        assert bundle.manifest["artifact"] == old["artifact"] and bundle.manifest["files"] == old["files"]
     else:
         assert bundle.manifest["artifact"] != old["artifact"]
         assert bundle.manifest["data_checksums"] != old["data_checksums"]
-    assert _sha(models / bundle.manifest["artifact"]) == bundle.manifest["sha256"]
-    assert len(bundle.matcher.rank("E08000901", k=3)) == 3
+    assert _files_match(models, bundle.manifest)
+    assert len(bundle.model.top("E08000901", check_weights({}), k=3)[0]) == 3
     _assert_sound(models)
     leftovers = [p.name for p in models.iterdir() if p.name.endswith(".tmp")]
     if point == "after_rename":
@@ -259,7 +275,7 @@ def test_crash_at_each_write_step_leaves_a_verified_artifact(runs, name):
 def test_kill_right_after_start_keeps_the_previous_artifact(runs):
     models = runs["dirs"]["killed_at_once"]
     assert runs["results"]["killed_at_once"] == -signal.SIGKILL
-    assert load_bundle(models).manifest["sha256"] == runs["old"]["sha256"]
+    assert load_bundle(models).manifest["files"] == runs["old"]["files"]
     assert sorted(p.name for p in models.iterdir()) == sorted(p.name for p in runs["base"].iterdir())
 
 
@@ -267,7 +283,7 @@ def test_kill_when_a_temp_file_appears(runs):
     models = runs["dirs"]["killed_on_tmp"]
     assert runs["results"]["killed_on_tmp"] in (-signal.SIGKILL, 0)
     bundle = load_bundle(models)
-    assert _sha(models / bundle.manifest["artifact"]) == bundle.manifest["sha256"]
+    assert _files_match(models, bundle.manifest)
     _assert_sound(models)
 
 
@@ -276,7 +292,8 @@ def test_next_build_after_a_crash_succeeds(runs, tmp_path):
     shutil.copytree(runs["dirs"]["artifact_half_written"], models)
     path = build(runs["new_data"] / "raw", models)
     bundle = load_bundle(models)
-    assert bundle.manifest["artifact"] == path.name != runs["old"]["artifact"]
+    assert bundle.manifest["files"]["tables"]["name"] == path.name
+    assert bundle.manifest["artifact"] != runs["old"]["artifact"]
     _assert_sound(models)
 
 
@@ -289,8 +306,9 @@ def models(runs, tmp_path) -> Path:
     return dst
 
 
-def test_flipped_bytes_are_refused(models):
-    name = _manifest(models)["artifact"]
+@pytest.mark.parametrize("part", ["arrays", "tables"])
+def test_flipped_bytes_are_refused(models, part):
+    name = _manifest(models)["files"][part]["name"]
     path = models / name
     data = bytearray(path.read_bytes())
     for i in range(len(data) // 2, len(data) // 2 + 8):
@@ -302,26 +320,26 @@ def test_flipped_bytes_are_refused(models):
 
 def test_manifest_with_a_mismatched_checksum_is_refused(models):
     manifest = _manifest(models)
-    manifest["sha256"] = hashlib.sha256(b"something else").hexdigest()
+    manifest["files"]["tables"]["sha256"] = hashlib.sha256(b"something else").hexdigest()
     (models / MANIFEST).write_text(json.dumps(manifest))
-    with pytest.raises(ArtifactError, match=rf"{manifest['artifact']} fails its checksum"):
+    with pytest.raises(ArtifactError, match=rf"{manifest['files']['tables']['name']} fails its checksum"):
         load_bundle(models)
 
 
 def test_manifest_naming_another_build_is_refused(models, runs):
     """The manifest names a real, complete artifact, but not the one its checksum was taken of."""
     other = runs["dirs"]["manifest_renamed"]
-    new_name = _manifest(other)["artifact"]
-    shutil.copy(other / new_name, models / new_name)
     manifest = _manifest(models)
-    manifest["artifact"] = new_name
+    for part, f in _manifest(other)["files"].items():
+        shutil.copy(other / f["name"], models / f["name"])
+        manifest["files"][part]["name"] = f["name"]
     (models / MANIFEST).write_text(json.dumps(manifest))
-    with pytest.raises(ArtifactError, match=rf"{new_name} fails its checksum"):
+    with pytest.raises(ArtifactError, match=rf"{manifest['files']['arrays']['name']} fails its checksum"):
         load_bundle(models)
 
 
 def test_missing_artifact_and_broken_manifest_are_named(models):
-    name = _manifest(models)["artifact"]
+    name = _manifest(models)["files"]["tables"]["name"]
     (models / name).unlink()
     with pytest.raises(ArtifactError, match=rf"{name} named in .*manifest.json is missing"):
         load_bundle(models)
@@ -332,16 +350,17 @@ def test_missing_artifact_and_broken_manifest_are_named(models):
 
 def test_service_refuses_to_start_on_a_mismatched_artifact(models):
     manifest = _manifest(models)
-    manifest["sha256"] = "0" * 64
+    manifest["files"]["arrays"]["sha256"] = "0" * 64
     (models / MANIFEST).write_text(json.dumps(manifest))
     app = create_app(settings=Settings(models_dir=models, database_url=f"sqlite:///{models}/p.db"))
-    with pytest.raises(ArtifactError, match=rf"{manifest['artifact']} fails its checksum"), TestClient(app):
+    with pytest.raises(ArtifactError, match=rf"{manifest['files']['arrays']['name']} fails its checksum"), \
+            TestClient(app):
         pass
 
 
 def test_matcher_serve_refuses_a_mismatched_artifact(runs):
     code, output = runs["serve"]
-    name = runs["old"]["artifact"]
+    name = runs["old"]["files"]["arrays"]["name"]
     assert code != 0, output
     assert f"artifact {name} fails its checksum" in output
     assert "Application startup failed" in output and "Uvicorn running" not in output

@@ -68,7 +68,7 @@ def test_recommend_rebuilds_when_the_data_changed(fixture_copy, tmp_path, monkey
     models = tmp_path / "models"
     build(raw, models)
     monkeypatch.setattr(cli, "RAW_DIR", raw)
-    before = json.loads((models / "manifest.json").read_text())["sha256"]
+    before = json.loads((models / "manifest.json").read_text())["files"]
 
     res = runner.invoke(app, ["recommend", "Steelton", "--k", "2", "--models", str(models)])
     assert res.exit_code == 0 and "since the model was built" not in " ".join(res.output.split())
@@ -78,7 +78,7 @@ def test_recommend_rebuilds_when_the_data_changed(fixture_copy, tmp_path, monkey
     res = runner.invoke(app, ["recommend", "Portchester", "--k", "2", "--json", "--models", str(models)])
     assert res.exit_code == 0, res.output
     assert "changed since the model was built" in " ".join(res.output.split())  # rich wraps lines
-    assert json.loads((models / "manifest.json").read_text())["sha256"] != before
+    assert json.loads((models / "manifest.json").read_text())["files"] != before
 
 
 def test_recommend_table_is_one_line_per_result(fixture_copy, tmp_path):

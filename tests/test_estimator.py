@@ -169,7 +169,7 @@ def test_recommend_completes_partial_weights(bundle):
 
     out = recommend(bundle, "E08000901", k=3, weights={"industry": 5})
     assert out["weights"]["industry"] == 5 and list(out["weights"]) == block_names()
-    expected = bundle.matcher.rank("E08000901", {"industry": 5}, k=3)
+    expected = bundle.estimator.rank("E08000901", {"industry": 5}, k=3)
     for r, (cid, row) in zip(out["results"], expected.iterrows(), strict=True):
         assert r["locality"]["id"] == cid
         assert r["contributions"] == pytest.approx({b: row[b] for b in block_names()})

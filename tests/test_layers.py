@@ -2,7 +2,8 @@
 stands alone, and the service starts without the training stack (scikit-learn, pandas).
 
 Floors: 0 config (paths, blocks/presets) and the client; 1 data (read, validate, resolve names); 2 features;
-3 model (fit, rank, explain, evaluate, artifact); 4 answers; 5 entry points (service, CLI, bench).
+3 model (the answer model and its artifact, rank, explain; the estimator that fits and exports it, evaluate,
+build); 4 answers (recommend); 5 entry points (service, CLI, bench).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ PACKAGES = ("matcher", "features", "service", "bench", "matcher_client")
 FLOORS = {
     "matcher": 3, "matcher.paths": 0, "matcher.config": 0, "matcher_client": 0,
     "features": 2, "features.schemas": 1, "features.sources": 1, "matcher.resolve": 1,
-    "matcher.recommend": 4, "matcher.answers": 4,
+    "matcher.recommend": 4,
     "service": 5, "bench": 5, "matcher.cli": 5,
 }
 # `import matcher` runs only matcher/__init__.py (the version string): floor 0, whatever its subpackages are.
@@ -103,17 +104,36 @@ def _loaded_after(code: str) -> set[str]:
 
 
 def test_installing_the_client_alone_is_enough():
-    loaded = _loaded_after("import matcher_client")
+    loaded = _loaded_after("import matcher_client\nmatcher_client.MatcherClient")
     assert "httpx" in loaded and "matcher_client.models" in loaded  # the probe does see imports
     heavy = {m for m in loaded if m.split(".")[0] in ("service", "matcher", "features", "fastapi", "sqlalchemy",
                                                     "numpy", "pandas", "sklearn")}
     assert not heavy, sorted(heavy)
 
 
-@pytest.mark.xfail(strict=True, reason="the service still loads the pickled scikit-learn estimator: the "
-                   "plain-arrays serving artifact (issue 13, step 7) waits for the ranking model rewrite (issue 10)")
-def test_service_starts_without_scikit_learn_or_pandas():
-    loaded = _loaded_after("import service.app")
-    assert "fastapi" in loaded
-    training = sorted(m for m in loaded if m.split(".")[0] in ("sklearn", "pandas", "scipy"))
+# The training stack, and what only building needs (validation, pinyin for the name index).
+TRAINING = ("sklearn", "pandas", "scipy", "joblib", "pandera", "pypinyin")
+
+
+@pytest.fixture(scope="module")
+def served_models(tmp_path_factory) -> Path:
+    from matcher.build import build
+    from matcher.paths import FIXTURES_DIR
+
+    models = tmp_path_factory.mktemp("models")
+    build(FIXTURES_DIR, models)
+    return models
+
+
+def test_service_starts_and_answers_without_the_training_stack(served_models):
+    """Import the app, load the artifact and answer a query with every block weighted: none of it may pull in
+    scikit-learn, pandas or scipy (the probe sees them: importing the estimator does)."""
+    code = (f"from pathlib import Path\nimport service.app\nfrom matcher.answers.store import load_bundle\n"
+            f"from matcher.recommend import recommend\nfrom matcher.config import default_weights\n"
+            f"b = load_bundle(Path({str(served_models)!r}))\n"
+            "assert recommend(b, 'E08000901', k=5, weights=default_weights())['results']")
+    loaded = _loaded_after(code)
+    assert "fastapi" in loaded and "numpy" in loaded
+    training = sorted(m for m in loaded if m.split(".")[0] in TRAINING)
     assert not training, training[:10]
+    assert "sklearn" in _loaded_after("import matcher.estimator")

@@ -22,13 +22,15 @@ def _weightings(bundle):
 
 
 def _top(bundle, q, w, k=10, sensitive=False):
-    m = bundle.matcher
+    m = bundle.model
     ids, contrib = m.top(q, w, k, Filters(include_sensitive=sensitive))
     return [(c, dict(zip(w, row.tolist(), strict=True))) for c, row in zip(ids, contrib, strict=True)]
 
 
-def check_reason(m, a, b, r, sims, sensitive=False):
-    f = m.feature_rows_
+def check_reason(bundle, a, b, r, sims, sensitive=False):
+    """Reasons come from the answer model; the truth they are checked against is the fitted estimator's."""
+    m, e = bundle.model, bundle.estimator
+    f = e.feature_rows_
     if r.block == "industry":
         s = r.facts["sector"]
         assert s in m.sectors_of_[a] and s in m.sectors_of_[b], r.text
@@ -67,8 +69,8 @@ def check_reason(m, a, b, r, sims, sensitive=False):
         if r.facts["part"] == "mission":
             for x, host in r.facts["hosts"].items():
                 if host is not None:
-                    assert host in m.family_[x]
-                    assert host in set(m.link_frames_["consulates"]["host_id"])
+                    assert host in e.family_[x]
+                    assert host in set(e.link_frames_["consulates"]["host_id"])
         elif r.facts["part"] == "ties":
             assert (r.facts["uk_id"], r.facts["cn_id"]) != ((a, b) if m.country_of(a) == "GB" else (b, a))
     elif r.block == "complementarity":
@@ -83,16 +85,17 @@ def check_reason(m, a, b, r, sims, sensitive=False):
         # Every attribute named is one the place has above the average candidate (not the absence of one).
         assert all(v > 0 for v in r.facts["z"].values()), r.text
         if "region-level standing" in r.text:
-            assert m.feature_rows_[b]["scale__tier"] == 1
+            assert f[b]["scale__tier"] == 1
         if "provincial capital" in r.text:
-            assert m.feature_rows_[b]["prominence__capital"] == 1
+            assert f[b]["prominence__capital"] == 1
         assert r.text.startswith("Prominence, not fit")
     else:
         pytest.fail(f"unknown block {r.block}")
 
 
-def check_caveats(m, a, b, texts):
-    p = m.partnership(a, b)
+def check_caveats(bundle, a, b, texts):
+    m, e = bundle.model, bundle.estimator
+    p = e.partnership(a, b)
     partnered = [t for t in texts if t.startswith("Already partnered")]
     assert bool(partnered) == bool(p)
     if p:
@@ -100,13 +103,13 @@ def check_caveats(m, a, b, texts):
         assert partnered[0].endswith(word[p["status"]])
     for t in texts:
         if (hit := re.search(r"already has (\d+) active partnerships", t)):
-            active = m.partnerships_[(m.partnerships_["status"] == "active")
-                                     & ((m.partnerships_["uk_id"] == b) | (m.partnerships_["cn_id"] == b))]
+            p = e.partnerships_
+            active = p[(p["status"] == "active") & ((p["uk_id"] == b) | (p["cn_id"] == b))]
             assert int(hit.group(1)) == len(active), t
         if t.startswith("Scale gap"):
             assert scale_assessment(m, a, b).kernel < GAP_FIT
         if t.startswith("Data gap"):
-            f, row = m.feature_rows_[b], m.records_[b]
+            f, row = e.feature_rows_[b], e.frame_.loc[b]
             if "no sourced population" in t:
                 assert f["scale__population_imputed"] == 1
             if "population of" in t and "is an estimate" in t:
@@ -118,36 +121,27 @@ def check_caveats(m, a, b, texts):
 
 
 def _check_every_query(bundle, direction) -> int:
-    m = bundle.matcher
+    m = bundle.model
     checked = 0
     for name, w in _weightings(bundle).items():
         for q in m.ids_[direction]:
-            sims_all = m.block_similarities(q)
+            sims_all = bundle.estimator.block_similarities(q)
             for cid, contrib in _top(bundle, q, w):
                 rs = reason_objects(m, q, cid, contrib)
                 shown = {r.block for r in rs}
                 for r in rs:
                     assert contrib[r.block] > explain.MIN_SHOWN, f"{name}: reason for a block that did not count"
-                    check_reason(m, q, cid, r, sims_all.loc[cid])
+                    check_reason(bundle, q, cid, r, sims_all.loc[cid])
                     checked += 1
                 # A block that contributed and has a reason to give is never silently dropped.
                 assert shown <= set(block_names())
-                check_caveats(m, q, cid, caveats(m, q, cid))
+                check_caveats(bundle, q, cid, caveats(m, q, cid))
     return checked
 
 
 @pytest.mark.parametrize("direction", ["GB", "CN"])
 def test_every_reason_and_caveat_is_true(bundle, direction):
     assert _check_every_query(bundle, direction) > 0
-
-
-@pytest.fixture(scope="module")
-def shipped_bundle():
-    from features.sources import load_tables
-    from matcher.build import fit_bundle
-    from matcher.paths import RAW_DIR
-
-    return fit_bundle(load_tables(RAW_DIR))
 
 
 @pytest.mark.parametrize("direction", ["GB", "CN"])
@@ -159,7 +153,7 @@ def test_every_reason_and_caveat_is_true_on_the_shipped_data(shipped_bundle, dir
 
 def test_priority_reasons_cite_the_tags_that_weigh_most(bundle):
     """The (at most three) tags named are the highest-IDF shared tags: those that drive the score."""
-    m = bundle.matcher
+    m = bundle.model
     idf = dict(zip((c.removeprefix("priorities__") for c in m.tag_cols_), m.tag_idf_, strict=True))
     seen = 0
     for q in m.ids_["GB"]:
@@ -190,9 +184,9 @@ def test_sensitive_sectors_never_raise_default_fit_and_are_due_diligence(tables)
     base, test = fit_bundle(tables, learn_weights=False), fit_bundle(planted, learn_weights=False)
     a, b = "E08000901", "210300"
     for block in ("industry", "complementarity"):
-        assert test.matcher.block_similarities(a)[block][b] == pytest.approx(base.matcher.block_similarities(a)[block][b])
-    assert test.matcher.block_similarities(a, sensitive=True)["industry"][b] > base.matcher.block_similarities(a)["industry"][b]
-    m = test.matcher
+        assert test.estimator.block_similarities(a)[block][b] == pytest.approx(base.estimator.block_similarities(a)[block][b])
+    assert test.estimator.block_similarities(a, sensitive=True)["industry"][b] > base.estimator.block_similarities(a)["industry"][b]
+    m = test.model
     w = dict.fromkeys(block_names(), 1.0)
     assert not any("defence" in r.text.lower() for r in reason_objects(m, a, b, dict.fromkeys(block_names(), 1.0)))
     assert any(t.startswith("Due diligence: both places have defence") for t in caveats(m, a, b))
@@ -205,7 +199,7 @@ def test_sensitive_sectors_never_raise_default_fit_and_are_due_diligence(tables)
 
 
 def test_indirect_link_is_not_called_direct(bundle):
-    m = bundle.matcher
+    m = bundle.model
     found = 0
     for (g, c), link in m.pairs_.edu_note.items():
         r = explain.student_link_reasons(m, g, c)[0]

@@ -84,8 +84,8 @@ def test_explain_compare_diff_presets(client):
     bundle = client.app.state.bundle
     from matcher.recommend import weights_for
 
-    before = bundle.matcher.rank("E08000901", weights_for(bundle, None), k=3).index.tolist()
-    after = bundle.matcher.rank("E08000901", weights_for(bundle, None, {"student_links": 20}), k=3).index.tolist()
+    before = bundle.estimator.rank("E08000901", weights_for(bundle, None), k=3).index.tolist()
+    after = bundle.estimator.rank("E08000901", weights_for(bundle, None, {"student_links": 20}), k=3).index.tolist()
     assert after[0] == "510100"
     section = ("unchanged" if before[0] == "510100" else "moved_up" if "510100" in before else "entered")
     assert "510100" in [m["locality"]["id"] for m in diff[section]]
@@ -146,7 +146,8 @@ def test_requests_do_not_leak_weights(client):
 
 
 def test_corrupt_artifact_refused(tmp_path, fixture_copy):
-    from matcher.build import ArtifactError, build, load_bundle
+    from matcher.answers.store import ArtifactError, load_bundle
+    from matcher.build import build
 
     path = build(fixture_copy, tmp_path)
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
-from matcher.build import Bundle
+from matcher.answers.store import Bundle
 from service.api.errors import problem
 from service.cache import AnswerCache
 from service.compute import Compute
@@ -50,6 +50,6 @@ PresetQuery = Annotated[str | None, Query(max_length=64)]
 def resolve_pair(bundle: Bundle, a: str, b: str, what: str) -> tuple[str, str] | Response:
     """Both ids, or a 422 when they are in the same country (a card pairs a UK and a Chinese locality)."""
     ida, idb = bundle.resolver.resolve(a), bundle.resolver.resolve(b)
-    if bundle.matcher.country_of(ida) == bundle.matcher.country_of(idb):
+    if bundle.model.country_of(ida) == bundle.model.country_of(idb):
         return problem(422, f"{what} needs one UK and one Chinese locality", field="b")
     return ida, idb

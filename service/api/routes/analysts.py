@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from matcher.config import presets
-from matcher.estimator import Filters
+from matcher.answers.model import Filters
 from matcher.recommend import weights_for
 from service.api.deps import MatcherDep, SettingsDep, StoreDep
 from service.api.errors import problem
@@ -63,8 +63,8 @@ def diff(bundle: MatcherDep, body: DiffRequest):
     wa = weights_for(bundle, body.a.preset, body.a.weights)
     wb = weights_for(bundle, body.b.preset, body.b.weights)
     filters = Filters(exclude_partners=body.exclude_partners)
-    ra = bundle.matcher.rank(qid, wa, k=body.k, filters=filters).index.tolist()
-    rb = bundle.matcher.rank(qid, wb, k=body.k, filters=filters).index.tolist()
+    ra, _ = bundle.model.top(qid, wa, k=body.k, filters=filters)
+    rb, _ = bundle.model.top(qid, wb, k=body.k, filters=filters)
     out: dict[str, list] = {"moved_up": [], "moved_down": [], "entered": [], "left": [], "unchanged": []}
     for i in dict.fromkeys(ra + rb):
         pa = ra.index(i) + 1 if i in ra else None

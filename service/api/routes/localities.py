@@ -20,23 +20,21 @@ def search_localities(bundle: MatcherDep, q: Annotated[str, Query(max_length=200
                       level: Annotated[str | None, Query(max_length=40)] = None,
                       limit: Annotated[int, Query(ge=1, le=100)] = 20):
     """Search by English, pinyin or Chinese name (type-ahead)."""
-    frame = bundle.resolver.frame
-    if country:
-        frame = frame[frame["country"] == country]
-    if level:
-        frame = frame[frame["level"] == level]
+    resolver = bundle.resolver
+    listed = [d["id"] for d in resolver.described.values()
+              if (not country or d["country"] == country) and (not level or d["level"] == level)]
     key = fold(q)
-    allowed = set(frame["id"])
+    allowed = set(listed)
     if key:
-        exact = [i for i in bundle.resolver.index.get(key, set()) if i in allowed]
-        starts = [i for i in frame["id"] if any(a.startswith(key) for a in bundle.resolver.aliases[i])]
+        exact = [i for i in resolver.index.get(key, set()) if i in allowed]
+        starts = [i for i in listed if any(a.startswith(key) for a in resolver.aliases[i])]
         ids = list(dict.fromkeys(exact + starts))
         if len(ids) < limit:
-            ids += [s["id"] for s in bundle.resolver.suggest(q, limit=limit, country=country)
+            ids += [s["id"] for s in resolver.suggest(q, limit=limit, country=country)
                     if s["id"] in allowed and s["id"] not in ids]
     else:
-        ids = frame["id"].tolist()
-    return [bundle.resolver.describe(i) for i in ids[:limit]]
+        ids = listed
+    return [resolver.describe(i) for i in ids[:limit]]
 
 
 @router.get("/{locality_id}")

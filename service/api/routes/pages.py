@@ -58,7 +58,7 @@ def card_or_error(bundle, store, params: dict[str, str]) -> HTMLResponse:
             return _error(404 if unknown else 409, "No such place" if unknown else "Which place?",
                           f"No locality matches '{name}'." if unknown else f"'{name}' matches several localities.",
                           options)
-    if bundle.matcher.country_of(ids["a"]) == bundle.matcher.country_of(ids["b"]):
+    if bundle.model.country_of(ids["a"]) == bundle.model.country_of(ids["b"]):
         return _error(422, "Two places in the same country",
                       "A card pairs one UK locality with one Chinese locality.")
     preset, profile = params.get("preset") or None, params.get("profile") or None
@@ -79,7 +79,7 @@ def card_or_error(bundle, store, params: dict[str, str]) -> HTMLResponse:
 
 def _country_or_none(bundle, name: str) -> str | None:
     try:
-        return bundle.matcher.country_of(bundle.resolver.resolve(name))
+        return bundle.model.country_of(bundle.resolver.resolve(name))
     except (UnknownLocality, AmbiguousLocality):
         return None
 
