@@ -116,7 +116,7 @@ def run(quick: bool) -> dict[str, dict]:
 
     def per_query():
         for g in gb_ids:
-            m.rank(g, w, k=K)
+            m.top(g, w, k=K)
 
     tb, tf = _paired(batch, batch_floor, max(3, repeats // 4))
     tl = _median_time(per_query, 1 if quick else 3)
@@ -126,7 +126,7 @@ def run(quick: bool) -> dict[str, dict]:
             {"what": f"{len(gb_ids)} UK x {n_cn} CN, top-{K} each", "kind": "absolute",
              "kernel_ms": tb * 1e3, "floor_ms": tf * 1e3},
             {"what": f"{len(gb_ids)} UK x {n_cn} CN, top-{K} each", "kind": "ratio", "kernel_over_floor": tb / tf},
-            {"what": "same, one PartnerMatcher.rank call per UK locality", "kind": "absolute", "kernel_ms": tl * 1e3},
+            {"what": "same, one AnswerModel.top call per UK locality", "kind": "absolute", "kernel_ms": tl * 1e3},
         ],
         "notes": ["batch = PartnerMatcher.score_queries (fused scores for all queries in one product) + argpartition",
                   "the per-call row includes pandas wrapping and per-block scores of each winner"],

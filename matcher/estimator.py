@@ -214,7 +214,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
     def prior_scores(self, query: str) -> np.ndarray:
         """The full candidate prior for `query`'s candidates: prominence logit plus the same-tier term.
         Knows nothing of the query beyond its tier (the `candidate_prior` baseline)."""
-        other = "CN" if self.country_of(query) == "GB" else "GB"
+        other = self.other(query)
         prior = self.priors_.get(other)
         if prior is None:
             return np.zeros(len(self.ids_[other]))
@@ -400,7 +400,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
               sensitive: bool = False) -> tuple[pd.DataFrame, pd.Series]:
         """Contributions (candidates x blocks) and scores; scores are the row sums of contributions."""
         contributions = self.contributions(self.block_similarities(query, sensitive), weights)
-        return contributions, contributions.sum(axis=1)
+        return contributions, pd.Series(kernel.total(contributions.to_numpy()), index=contributions.index)
 
     @staticmethod
     def contributions(sims: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.DataFrame:
@@ -419,4 +419,4 @@ class PartnerMatcher(BaseEstimator, Scorer):
         w = check_weights(weights or {})
         ids, contributions = self.top(query, w, k, filters)
         table = pd.DataFrame(contributions, index=pd.Index(ids, name="id"), columns=list(w))
-        return table.assign(score=table.sum(axis=1))
+        return table.assign(score=kernel.total(contributions))

@@ -82,11 +82,11 @@ class _Scorer:
         self.q_tier = m.frame_.loc[uk, "tier"]
 
     def model(self, w: dict[str, float]) -> np.ndarray:
-        """Scores under `w` (blocks it leaves out weigh 0), summed from kernel.contributions like the served ones."""
+        """Scores under `w` (blocks it leaves out weigh 0), summed as the served ones are (kernel.scores)."""
         w = {b: w.get(b, 0.0) for b in block_names()}
         if not sum(w.values()):
             return np.zeros(len(self.cands))
-        return kernel.contributions({b: self.sims[b].to_numpy() for b in w}, w).sum(axis=-1)
+        return kernel.scores({b: self.sims[b].to_numpy() for b in w}, w)
 
     def baselines(self) -> dict[str, np.ndarray]:
         m, f = self.m, self.m.features_

@@ -204,9 +204,29 @@ def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.n
 
 def contributions(sims: dict[str, np.ndarray], w: dict[str, float]) -> np.ndarray:
     """w_b * s_b / sum(w), stacked on a last axis in the order of `w`: the one place a weight turns into a
-    score. A score is the sum of its contributions over that axis."""
+    score. A score is the sum of its contributions over that axis (`total`)."""
     total = sum(w.values())
     return np.stack([sims[b] * (v / total) for b, v in w.items()], axis=-1)
+
+
+def total(contrib: np.ndarray) -> np.ndarray:
+    """Scores from contributions: added in block order, one block at a time. That is, to the last bit, the
+    sum an answer reports (Python's sum() of its contributions), so the order never disagrees with the
+    scores shown; numpy's .sum(axis=-1) adds pairwise and can differ in the last bit."""
+    out = contrib[..., 0].copy()
+    for j in range(1, contrib.shape[-1]):
+        out += contrib[..., j]
+    return out
+
+
+def scores(sims: dict[str, np.ndarray], w: dict[str, float]) -> np.ndarray:
+    """total(contributions(sims, w)) without stacking them: the same products, added in the same order."""
+    t = sum(w.values())
+    (first, v), *rest = w.items()
+    out = sims[first] * (v / t)
+    for b, v in rest:
+        out += sims[b] * (v / t)
+    return out
 
 
 def rank(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScaleParams, query_is_gb: bool,
@@ -224,5 +244,5 @@ def rank(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScalePa
         near = fused_ >= fused_[pick].min() - FUSED_TOLERANCE
         pick = np.flatnonzero(near if allowed is None else near & allowed)
     contrib = contributions(blocks(q, c.query(pick), pairs.columns(pick), params, query_is_gb), w)[0]
-    order = np.lexsort((c.ids[pick], -contrib.sum(axis=-1)))[:k]
+    order = np.lexsort((c.ids[pick], -total(contrib)))[:k]
     return pick[order], contrib[order]

@@ -109,7 +109,7 @@ class Scorer:
         w = check_weights(weights or {})
         q, c, pairs, is_gb = self._sides(queries, sensitive)
         sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb)
-        return kernel.contributions(sims, w).sum(axis=-1), c.ids
+        return kernel.scores(sims, w), c.ids
 
     def score_queries(self, queries: list[str], weights: dict[str, float] | None = None) -> np.ndarray:
         """Fused (queries x candidates) scores in one matrix product: the batch path (all UK x all CN)."""
