@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Build the image, run it, wait until Docker reports it healthy, call three endpoints, print the image size.
+# Build the image, run it, wait until Docker reports it healthy, call three endpoints, then run
+# scripts/serve_probe.py inside it (every route, in the image's own Python: a package the `serve` group lacks
+# fails here), check that the training stack and the estimator file are not in it, print size and memory.
 # Usage: scripts/docker-smoke.sh [TAG]   (needs a Docker daemon; see README "The image")
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,9 +12,16 @@ start=$(date +%s)
 docker build -t "$tag" .
 echo "built $tag in $(( $(date +%s) - start )) s"
 
+ran=$(python3 -c "import time; print(time.time())")
 cid="$(docker run -d -p "127.0.0.1:${port}:8000" "$tag")"
 trap 'docker logs "$cid" > /tmp/docker-smoke-$$.log 2>&1 || true; docker rm -f "$cid" >/dev/null 2>&1 || true' EXIT
 
+ready=no
+for _ in $(seq 1 600); do  # time to the first answer, polled every 0.1 s (Docker's health checks run every 10 s)
+  curl -fsS -o /dev/null "http://127.0.0.1:${port}/readyz" 2>/dev/null && { ready=yes; break; }
+  sleep 0.1
+done
+[ "$ready" = no ] || echo "answers /readyz $(python3 -c "import time; print(f'{time.time() - $ran:.1f}')") s after docker run"
 status=starting
 for _ in $(seq 1 90); do
   status="$(docker inspect -f '{{.State.Health.Status}}' "$cid")"
@@ -21,7 +30,7 @@ for _ in $(seq 1 90); do
   sleep 2
 done
 [ "$status" = healthy ] || { docker logs "$cid"; echo "not healthy after 180 s (status: $status)" >&2; exit 1; }
-echo "healthy after $(( $(date +%s) - start )) s since the build started"
+echo "healthy $(python3 -c "import time; print(round(time.time() - $ran))") s after docker run"
 
 base="http://127.0.0.1:${port}"
 check() {  # URL, then a Python expression over the decoded JSON `d` that must be true
@@ -37,4 +46,20 @@ check /v1/evaluation 'isinstance(d, dict) and d'
 user="$(docker exec "$cid" id -u)"
 [ "$user" = 10001 ] || { echo "FAIL: serving as uid $user, not 10001" >&2; exit 1; }
 echo "ok   runs as uid $user"
+owner="$(docker exec "$cid" stat -c %u /app/models)"
+[ "$owner" = 10001 ] || { echo "FAIL: models/ is owned by uid $owner: profiles.db cannot be written" >&2; exit 1; }
+probe=/tmp/docker-smoke-probe-$$
+docker exec -i "$cid" python - < scripts/serve_probe.py > "$probe.json" 2> "$probe.log" \
+  || { cat "$probe.json" "$probe.log"; echo "FAIL: serve_probe.py inside the image" >&2; exit 1; }
+python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print('ok   every route answers inside the image;',
+  len(d['distributions']), 'distributions imported:', ' '.join(sorted(d['distributions'])))" "$probe.json"
+present="$(docker exec "$cid" python -c "import importlib.util as u
+print(' '.join(m for m in ('sklearn', 'scipy', 'pandas', 'pandera', 'joblib', 'pypinyin') if u.find_spec(m)))")"
+[ -z "$present" ] || { echo "FAIL: training packages in the image: $present" >&2; exit 1; }
+echo "ok   no scikit-learn, scipy, pandas, pandera, joblib or pypinyin in the image"
+if docker exec "$cid" sh -c 'ls /app/models' | grep -q '^estimator-'; then
+  echo "FAIL: the training-only estimator file is in the image" >&2; exit 1
+fi
+echo "ok   models/: $(docker exec "$cid" sh -c 'ls /app/models' | tr '\n' ' ')"
+docker stats --no-stream --format 'memory: {{.MemUsage}}' "$cid"
 docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "image size: %.0f MB\n", $1 / 1e6}'
