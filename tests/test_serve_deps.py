@@ -8,6 +8,9 @@ the distributions the process imported. Then:
 - every imported distribution is in `serve` or required by an entry of it (pip installs those with it);
 - `serve` lists each distribution the project's own loaded modules import, not only what a dependency happens
   to bring along, and nothing else.
+A package that uvicorn, starlette or pydantic import only when it is installed (uvloop, httptools, websockets,
+python-multipart, email-validator) shows up here once the dev install brings it: then decide whether the
+image wants it (a `serve` entry with a comment) or not.
 """
 
 from __future__ import annotations
