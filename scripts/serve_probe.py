@@ -150,7 +150,7 @@ def imported_distributions(modules: set[str]) -> tuple[dict[str, list[str]], lis
 
 
 def main() -> None:
-    os.environ.setdefault("MATCHER_ANSWER_PROCESSES", "0")  # answers computed in this process, imports seen here
+    os.environ["MATCHER_ANSWER_PROCESSES"] = "0"  # answers computed in this process, so their imports show here
     from matcher.cli import app
 
     port = free_port()
