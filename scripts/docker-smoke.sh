@@ -51,8 +51,10 @@ owner="$(docker exec "$cid" stat -c %u /app/models)"
 probe=/tmp/docker-smoke-probe-$$
 docker exec -i "$cid" python - < scripts/serve_probe.py > "$probe.json" 2> "$probe.log" \
   || { cat "$probe.json" "$probe.log"; echo "FAIL: serve_probe.py inside the image" >&2; exit 1; }
-python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print('ok   every route answers inside the image;',
-  len(d['distributions']), 'distributions imported:', ' '.join(sorted(d['distributions'])))" "$probe.json"
+python3 -c "import json, sys; d = json.load(open(sys.argv[1]))
+assert not d['routes_not_called'] and not d['unknown_modules'], (d['routes_not_called'], d['unknown_modules'])
+print('ok   every route answers inside the image;', len(d['distributions']), 'distributions imported:',
+      ' '.join(sorted(d['distributions'])))" "$probe.json" || { echo "FAIL: serve_probe.py report" >&2; exit 1; }
 present="$(docker exec "$cid" python -c "import importlib.util as u
 print(' '.join(m for m in ('sklearn', 'scipy', 'pandas', 'pandera', 'joblib', 'pypinyin') if u.find_spec(m)))")"
 [ -z "$present" ] || { echo "FAIL: training packages in the image: $present" >&2; exit 1; }

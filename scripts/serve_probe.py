@@ -7,8 +7,9 @@ distributions the process imported: what an install for serving must hold (pypro
 The server runs in a thread of this process (uvicorn, through the CLI's `serve` command) and answers with
 MATCHER_ANSWER_PROCESSES=0, so every import an answer makes happens here and shows in sys.modules. Modules
 loaded before this script's first line (site start-up, .pth files) are not counted. The places asked about are
-picked from the artifact's own lists, so any artifact works (fixtures or data/raw). Exits 1 if a request fails
-or a route was not called; tests/test_serve_deps.py compares the result with pyproject.toml.
+picked from the artifact's own lists, so any artifact works (fixtures or data/raw). Exits 1 if a request fails;
+the report lists the routes not called and the modules no distribution claims. tests/test_serve_deps.py
+compares the report with pyproject.toml.
 """
 
 import sys
@@ -29,7 +30,7 @@ import urllib.request  # noqa: E402
 PROJECT = {"matcher", "features", "service", "matcher_client"}
 # Modules no distribution provides: Cython extensions register these at import, and sysconfig's platform data
 # is part of the standard library under a platform-dependent name.
-NO_DISTRIBUTION = re.compile(r"_cython_\d+_\d+_\d+|cython_runtime|_sysconfigdata_.*")
+NO_DISTRIBUTION = re.compile(r"_cython_\d+_\d+_\d+|_cyutility|cython_runtime|_sysconfigdata_.*")
 PROFILE = "serve-probe"
 
 
@@ -164,10 +165,11 @@ def main() -> None:
     missed = routes_not_called(probe)
     found, unknown = imported_distributions(loaded)
     project = sorted(m for m in loaded if m.split(".")[0] in PROJECT)
+    code = os.path.dirname(os.path.dirname(sys.modules["service"].__file__))  # which checkout was served
     print(json.dumps({"distributions": found, "unknown_modules": unknown, "routes_not_called": missed,
-                      "project_modules": project}, indent=1, sort_keys=True))
+                      "project_modules": project, "code": code}, indent=1, sort_keys=True))
     sys.stdout.flush()
-    os._exit(1 if missed or unknown else 0)  # the server thread is not stopped: leave without joining it
+    os._exit(0)  # the server thread is not stopped: leave without joining it
 
 
 if __name__ == "__main__":

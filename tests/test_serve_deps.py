@@ -52,11 +52,16 @@ def probe(tmp_path_factory) -> dict:
     for f in models.glob("estimator-*.joblib"):
         f.unlink()
     shutil.copy(ROOT / "models" / "evaluation.json", models)
-    env = {**os.environ, "MATCHER_MODELS_DIR": str(models)}
+    # PYTHONPATH: a script's sys.path starts at its own folder, so without it `service` could come from another
+    # checkout's editable install.
+    env = {**os.environ, "MATCHER_MODELS_DIR": str(models),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     run = subprocess.run([sys.executable, "scripts/serve_probe.py"], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
-    return json.loads(run.stdout)
+    found = json.loads(run.stdout)
+    assert Path(found["code"]).is_relative_to(ROOT), f"the probe ran the service from {found['code']}"
+    return found
 
 
 def installed_with(requirements: list[Requirement]) -> set[str]:
