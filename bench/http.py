@@ -85,10 +85,23 @@ def _cpu_ms_per_request(r: dict) -> float:
     return 1000 * r["server_cpu_s"] / r["requests"]
 
 
-def _measure(ids: list[str], load: dict, rounds: int) -> tuple[dict, dict, dict, list, int]:
+def every_locality() -> list[str]:
+    """Every locality id of the served artifact, shuffled with a fixed seed."""
+    import random
+
+    from matcher.answers.store import load_bundle
+    from matcher.paths import MODELS_DIR
+
+    ids = [i for ids in load_bundle(MODELS_DIR).model.ids_.values() for i in ids]
+    random.Random(7).shuffle(ids)
+    return ids
+
+
+def _measure(ids: list[str], load: dict, rounds: int) -> tuple[dict, dict, dict, dict, list, int]:
     """Alternating rounds of /healthz, cached and uncached recommendations on one server."""
     bodies = [{"locality": i, "k": K} for i in ids]
-    runs: dict[str, list] = {"floor": [], "cached": [], "uncached": []}
+    everyone = [{"locality": i, "k": K} for i in every_locality()]
+    runs: dict[str, list] = {"floor": [], "cached": [], "uncached": [], "everyone": []}
     with served() as server:
         _check_exist(server.url, ids)
         for body in bodies:  # warm-up: first requests pay lazy imports, and the cached load's bodies are stored
@@ -98,10 +111,13 @@ def _measure(ids: list[str], load: dict, rounds: int) -> tuple[dict, dict, dict,
             runs["floor"].append(_load(server, "/healthz", **load))
             runs["cached"].append(_load(server, "/v1/recommendations", **load, bodies=bodies))
             runs["uncached"].append(_load(server, "/v1/recommendations", **load, bodies=bodies, fresh=True))
+            runs["everyone"].append(_load(server, "/v1/recommendations", **load, bodies=everyone, fresh=True))
         workers = len(server.children())
-    per_round = [(c["throughput_rps"] / f["throughput_rps"], u["throughput_rps"] / f["throughput_rps"])
-                 for f, c, u in zip(runs["floor"], runs["cached"], runs["uncached"], strict=True)]
-    return _pooled(runs["floor"]), _pooled(runs["cached"]), _pooled(runs["uncached"]), per_round, workers
+    per_round = [(c["throughput_rps"] / f["throughput_rps"], u["throughput_rps"] / f["throughput_rps"],
+                  e["throughput_rps"] / f["throughput_rps"])
+                 for f, c, u, e in zip(runs["floor"], runs["cached"], runs["uncached"], runs["everyone"], strict=True)]
+    return (_pooled(runs["floor"]), _pooled(runs["cached"]), _pooled(runs["uncached"]), _pooled(runs["everyone"]),
+            per_round, workers)
 
 
 def _post_ok(url: str, body: dict) -> None:
@@ -119,7 +135,7 @@ def _ratio(what: str, recs: dict, floor: dict) -> dict:
 def run(quick: bool) -> dict[str, dict]:
     ids, load = queries(), dict(LOAD[quick])
     rounds = load.pop("rounds")
-    floor, cached, uncached, per_round, workers = _measure(ids, load, rounds)
+    floor, cached, uncached, everyone, per_round, workers = _measure(ids, load, rounds)
     ratio_c = cached["throughput_rps"] / floor["throughput_rps"]
     ratio_u = uncached["throughput_rps"] / floor["throughput_rps"]
     rows = [
@@ -128,16 +144,23 @@ def run(quick: bool) -> dict[str, dict]:
         _ratio("cached / healthz", cached, floor),
         _row(f"POST /v1/recommendations k={K}, uncached (fresh weights each request)", uncached),
         _ratio("uncached / healthz", uncached, floor),
+        _row(f"POST /v1/recommendations k={K}, uncached, queries cycling over every locality", everyone),
+        _ratio("uncached, every locality / healthz", everyone, floor),
     ]
     tool = "wrk -t2 (Debian's wrk, Lua script)" if wrk.available() else "python -m bench.loadgen (httpx)"
     notes = [
         f"Load: {load['connections']} keep-alive connections, closed loop, from {tool} on loopback; one uvicorn "
         f"process plus {workers} answer worker process(es) (MATCHER_ANSWER_PROCESSES), access log off; "
         f"{rounds} round(s) of {load['duration']:g} s per load, alternating, pooled (latency: mean of rounds). "
-        "Throughput ratio per round (cached, uncached): "
-        + "; ".join(f"{c:.3f}, {u:.3f}" for c, u in per_round) + ".",
+        "Throughput ratio per round (cached, uncached, uncached over every locality): "
+        + "; ".join(f"{c:.3f}, {u:.3f}, {e:.3f}" for c, u, e in per_round) + ".",
         f"Queries ({len(ids)}, cycled): {', '.join(ids)}. Uncached bodies carry three random weights "
         "(industry, scale, education) drawn per request, so no two requests share an answer.",
+        "The served model keeps what does not depend on the weights: each query's block similarities (the "
+        "last 256 queries, matcher.answers.model.RowMemo) and each pair's reasons and caveats. The 8-query "
+        "load is an analyst moving sliders; the every-locality load cycles through all "
+        f"{len(every_locality())} places in random order, so a query's similarities are never kept between "
+        "its turns (its candidates' often are: they are the same popular places), a mostly cold case.",
         "server_cpu_ms_per_req: CPU of the server and its answer worker over the load, per request. "
         "client_cpu_pct: the load generator's CPU (100 = one core); near 100 would mean the client, not the "
         "server, set the throughput.",

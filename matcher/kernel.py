@@ -8,10 +8,12 @@ scorer. The three sector blocks are linear in a per-query vector because
 - complementarity's "share of needs met" is min(strength, need) summed over sectors, and needs are 0/1
   with strengths in [0, 1], so min(s, n) == s * n exactly (checked at fit time).
 
-`blocks()` returns the per-block similarities in float64 (what scores and explanations read); `fused()`
-returns the weighted sum of the same terms in one pass over a float32 copy (half the memory traffic), used
-only to choose which candidates to score block by block; `rank()` widens that choice by the float32
-rounding so the float64 scores alone decide the order.
+`blocks()` returns the per-block similarities in float64 (what scores and explanations read); `top_exact()`
+ranks one query from them (what answers use: a few thousand candidates at most, and a query's similarities
+do not depend on the weights, so the served model keeps them per query). For much larger candidate sets,
+`fused()` returns the weighted sum of the same terms in one pass over a float32 copy (half the memory
+traffic), used only to choose which candidates to score block by block; `rank()` widens that choice by the
+float32 rounding so the float64 scores alone decide the order.
 """
 
 from __future__ import annotations
@@ -227,6 +229,19 @@ def scores(sims: dict[str, np.ndarray], w: dict[str, float]) -> np.ndarray:
     for b, v in rest:
         out += sims[b] * (v / t)
     return out
+
+
+def top_exact(sims: dict[str, np.ndarray], w: dict[str, float], ids: np.ndarray, k: int,
+              allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One query's top k from its exact block similarities against every candidate: positions, best first
+    (exact ties by id), and their (k x blocks) contributions, whose sums are the scores that ordered them."""
+    score = scores(sims, w)
+    pick = top_k(score, k, allowed)
+    if len(pick):  # everything tied with the k-th joins, so ties are decided by id, never by argpartition
+        near = score >= score[pick].min()
+        pick = np.flatnonzero(near if allowed is None else near & allowed)
+    pick = pick[np.lexsort((ids[pick], -score[pick]))[:k]]
+    return pick, contributions({b: sims[b][pick] for b in w}, w)
 
 
 def rank(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScaleParams, query_is_gb: bool,

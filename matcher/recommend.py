@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from matcher.answers.model import Filters
 from matcher.answers.store import Bundle
 from matcher.config import WeightError, check_weights, default_weights, presets
@@ -60,8 +58,4 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
 def mutual_ranks(bundle: Bundle, candidates: list[str], query: str, weights: dict[str, float],
                  sensitive: bool = False) -> dict[str, int]:
     """Where the query would appear in each candidate's own ranking (1 = its best match), ties by id."""
-    scores, ids = bundle.model.exact_scores(candidates, weights, sensitive)
-    col = int(np.flatnonzero(ids == query)[0])
-    mine = scores[:, col][:, None]
-    ahead = (scores > mine).sum(axis=1) + (scores[:, ids < query] == mine).sum(axis=1)
-    return {c: int(a) + 1 for c, a in zip(candidates, ahead, strict=True)}
+    return bundle.model.mutual_ranks(candidates, query, weights, sensitive)

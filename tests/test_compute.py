@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from matcher.config import check_weights
-from matcher.estimator import Filters
+from matcher.answers.model import Filters
 from service.compute import Compute, answer_bytes
 
 
@@ -27,11 +27,41 @@ def test_worker_and_thread_answers_equal_the_in_place_answer(bundle, processes):
 def test_a_dead_worker_falls_back_to_a_thread(bundle):
     compute = Compute(bundle, 1)
     try:
-        (pid,) = list(compute._pool._processes)
+        (pid,) = compute.worker_pids()
         os.kill(pid, signal.SIGKILL)
         w = check_weights({})
         got = asyncio.run(compute.answer("E08000901", 3, w, Filters()))
         assert got == answer_bytes(bundle, "E08000901", 3, w, Filters())
-        assert compute._pool is None  # later answers go straight to the thread
+        assert compute.worker_pids() == []  # later answers go straight to the thread
     finally:
         compute.close()
+
+
+def test_two_workers_answer_concurrent_requests_and_survive_one_dying(bundle):
+    """Many requests in flight over two workers: every answer is the in-place one; kill one worker mid-way and
+    the rest are answered by the other."""
+    compute = Compute(bundle, 2)
+    queries = ["E08000901", "210300", "E08000902", "210200"]
+    weightings = [check_weights({"industry": float(i % 5), "scale": float(i % 3)}) for i in range(24)]
+
+    async def burst():
+        return await asyncio.gather(*(compute.answer(queries[i % 4], 5, w, Filters())
+                                      for i, w in enumerate(weightings)))
+
+    try:
+        expected = [answer_bytes(bundle, queries[i % 4], 5, w, Filters()) for i, w in enumerate(weightings)]
+        assert asyncio.run(burst()) == expected
+        os.kill(compute.worker_pids()[0], signal.SIGKILL)
+        assert asyncio.run(burst()) == expected
+        assert len(compute.worker_pids()) == 1
+    finally:
+        compute.close()
+
+
+def test_closing_stops_every_worker(bundle):
+    compute = Compute(bundle, 2)
+    pids = compute.worker_pids()
+    compute.close()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -8,6 +8,8 @@ an `AnswerModel` without them (matcher.answers.store).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -35,6 +37,35 @@ def other_country(country: str) -> str:
     return "CN" if country == "GB" else "GB"
 
 
+# Beyond this many candidates a query's top k is chosen by the fused float32 pass first (kernel.rank); up to
+# it, from the exact similarities, which cost less than the two passes at this size.
+EXACT_UP_TO = 5000
+
+
+class RowMemo:
+    """A query's block similarities against every candidate, kept per (query, sensitive), least recently used
+    first out. They do not depend on the weights, so an analyst moving sliders, or a council's list and its
+    candidates' own lists (mutual ranks), reuse them. Bounded: `limit` rows of at most 8 x N floats."""
+
+    def __init__(self, limit: int = 256):
+        self.limit = limit
+        self._rows: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            row = self._rows.get(key)
+            if row is not None:
+                self._rows.move_to_end(key)
+            return row
+
+    def put(self, key, row) -> None:
+        with self._lock:
+            self._rows[key] = row
+            while len(self._rows) > self.limit:
+                self._rows.popitem(last=False)
+
+
 class Scorer:
     """Ranking over the kernel's arrays. Reads: `records_` (id -> record with "country"), `ids_`, `pos_`,
     `sides_`/`sides_sensitive_` (kernel.Side per country), `pairs_`, `scale_params_`, `live_` (candidates
@@ -60,9 +91,20 @@ class Scorer:
         return sides[qc].query(rows), sides[other_country(qc)], pairs, qc == "GB"
 
     def similarities(self, query: str, sensitive: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Every block's similarity of `query` against each candidate (block -> (N,)), and the candidate ids."""
-        q, c, pairs, is_gb = self._sides([query], sensitive)
-        return {b: v[0] for b, v in kernel.blocks(q, c, pairs, self.scale_params_, is_gb).items()}, c.ids
+        """Every block's similarity of `query` against each candidate (block -> (N,)), and the candidate ids.
+        A model with a `row_memo_` (the served one) keeps them; an estimator does not (its time snapshots
+        share attributes, so a memo there could serve one year's links to another)."""
+        memo = self.__dict__.get("row_memo_")
+        key = (query, sensitive)
+        row = memo.get(key) if memo is not None else None
+        if row is None:
+            q, c, pairs, is_gb = self._sides([query], sensitive)
+            row = {b: v[0] for b, v in kernel.blocks(q, c, pairs, self.scale_params_, is_gb).items()}
+            for v in row.values():
+                v.flags.writeable = False  # shared by every later answer
+            if memo is not None:
+                memo.put(key, row)
+        return row, self.sides_[self.other(query)].ids
 
     def partnership(self, a: str, b: str) -> dict | None:
         """The existing partnership between a and b (either order, earliest signed), as the model knows it."""
@@ -98,10 +140,30 @@ class Scorer:
             filters: Filters | None = None) -> tuple[list[str], np.ndarray]:
         """Top-k ids, best first (ties by id), and their (k x blocks) contributions; `weights` checked."""
         filters = filters or Filters()
-        q, c, pairs, is_gb = self._sides([query], filters.include_sensitive)
-        pick, contributions = kernel.rank(q, c, pairs, weights, self.scale_params_, is_gb, k,
-                                          self.allowed(query, replace(filters, include_sensitive=False)))
-        return c.ids[pick].tolist(), contributions
+        allowed = self.allowed(query, replace(filters, include_sensitive=False))
+        if len(self.sides_[self.other(query)]) > EXACT_UP_TO:
+            q, c, pairs, is_gb = self._sides([query], filters.include_sensitive)
+            pick, contributions = kernel.rank(q, c, pairs, weights, self.scale_params_, is_gb, k, allowed)
+            return c.ids[pick].tolist(), contributions
+        sims, ids = self.similarities(query, filters.include_sensitive)
+        pick, contributions = kernel.top_exact(sims, weights, ids, k, allowed)
+        return ids[pick].tolist(), contributions
+
+    def mutual_ranks(self, candidates: list[str], query: str, weights: dict[str, float],
+                     sensitive: bool = False) -> dict[str, int]:
+        """Where `query` stands in each candidate's own ranking under the same weights (1 = its best match):
+        the places that can partner and score above it, plus those tied with it whose id comes first, as
+        `top` orders that candidate's list."""
+        w = check_weights(weights)
+        country = self.country_of(query)
+        ids, live, col = self.sides_[country].ids, self.live_[country], self.pos_[country][query]
+        before = live & (ids < query)
+        out = {}
+        for cand in candidates:
+            s = kernel.scores(self.similarities(cand, sensitive)[0], w)
+            mine = s[col]
+            out[cand] = int(((s > mine) & live).sum() + ((s == mine) & before).sum()) + 1
+        return out
 
     def exact_scores(self, queries: list[str], weights: dict[str, float] | None = None,
                      sensitive: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -164,9 +226,11 @@ class AnswerModel(Scorer):
     closed_industry_: list[dict]         # closed plants and clusters (id, sector, evidence, until, source)
     saturation_at: int = 3
     pos_: dict[str, dict[str, int]] = field(init=False)
+    row_memo_: RowMemo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.pos_ = {c: {i: n for n, i in enumerate(ids)} for c, ids in self.ids_.items()}
+        self.row_memo_ = RowMemo()
 
     def attributes(self, country: str) -> np.ndarray:
         return self.attributes_[country]
