@@ -107,3 +107,23 @@ def test_a_built_artifact_answers_as_the_estimator_built_with_it(tmp_path):
     assert trained.fitted_weights == served.fitted_weights
     queries = [*served.model.ids_["GB"], *served.model.ids_["CN"]]
     assert assert_same_answers(trained, served, queries, (10,), n_random=1) == 2 * len(queries)
+
+
+@pytest.mark.parametrize("which", ["bundle", "shipped_bundle"])
+def test_mutual_rank_is_the_place_in_the_candidates_own_list(which, request):
+    """For every result, `mutual_rank` is where the query stands in that candidate's own full list under the
+    same weights, as /v1/recommendations would show it (ties by id, only places that can partner)."""
+    b = request.getfixturevalue(which)
+    served = reloaded(b)
+    queries = [*served.model.ids_["GB"], *served.model.ids_["CN"]]
+    queries = queries[:: max(1, len(queries) // 40)]
+    checked = 0
+    for name, w in weightings(b, 2).items():
+        for q in queries:
+            ids, _ = served.model.top(q, w, k=5)
+            for cand, mutual in served.model.mutual_ranks(ids, q, w).items():
+                full, _ = served.model.top(cand, w, k=len(served.model.ids_[served.model.country_of(q)]))
+                if q in full:
+                    assert mutual == full.index(q) + 1, (name, q, cand)
+                    checked += 1
+    assert checked > 20

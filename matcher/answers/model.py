@@ -94,17 +94,22 @@ class Scorer:
         """Every block's similarity of `query` against each candidate (block -> (N,)), and the candidate ids.
         A model with a `row_memo_` (the served one) keeps them; an estimator does not (its time snapshots
         share attributes, so a memo there could serve one year's links to another)."""
+        names, matrix = self._similarity_rows(query, sensitive)
+        return dict(zip(names, matrix, strict=True)), self.sides_[self.other(query)].ids
+
+    def _similarity_rows(self, query: str, sensitive: bool) -> tuple[tuple[str, ...], np.ndarray]:
+        """The block names and a read-only (blocks x N) matrix of `query`'s similarities, kept when memoised."""
         memo = self.__dict__.get("row_memo_")
         key = (query, sensitive)
         row = memo.get(key) if memo is not None else None
         if row is None:
             q, c, pairs, is_gb = self._sides([query], sensitive)
-            row = {b: v[0] for b, v in kernel.blocks(q, c, pairs, self.scale_params_, is_gb).items()}
-            for v in row.values():
-                v.flags.writeable = False  # shared by every later answer
+            sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb)
+            row = (tuple(sims), np.vstack([v[0] for v in sims.values()]))
+            row[1].flags.writeable = False  # shared by every later answer
             if memo is not None:
                 memo.put(key, row)
-        return row, self.sides_[self.other(query)].ids
+        return row
 
     def partnership(self, a: str, b: str) -> dict | None:
         """The existing partnership between a and b (either order, earliest signed), as the model knows it."""
@@ -154,16 +159,19 @@ class Scorer:
         """Where `query` stands in each candidate's own ranking under the same weights (1 = its best match):
         the places that can partner and score above it, plus those tied with it whose id comes first, as
         `top` orders that candidate's list."""
+        if not candidates:
+            return {}
         w = check_weights(weights)
         country = self.country_of(query)
         ids, live, col = self.sides_[country].ids, self.live_[country], self.pos_[country][query]
-        before = live & (ids < query)
-        out = {}
-        for cand in candidates:
-            s = kernel.scores(self.similarities(cand, sensitive)[0], w)
-            mine = s[col]
-            out[cand] = int(((s > mine) & live).sum() + ((s == mine) & before).sum()) + 1
-        return out
+        rows = [self._similarity_rows(c, sensitive) for c in candidates]
+        names = rows[0][0]
+        # Every candidate's scores at once: the products and the order of kernel.scores, on (rows x N) arrays.
+        stacked = np.stack([m for _, m in rows])
+        s = kernel.scores({b: stacked[:, i, :] for i, b in enumerate(names)}, w)
+        mine = s[:, col:col + 1]
+        ahead = ((s > mine) & live).sum(axis=1) + ((s == mine) & live & (ids < query)).sum(axis=1)
+        return {c: int(a) + 1 for c, a in zip(candidates, ahead, strict=True)}
 
     def exact_scores(self, queries: list[str], weights: dict[str, float] | None = None,
                      sensitive: bool = False) -> tuple[np.ndarray, np.ndarray]:
