@@ -96,7 +96,8 @@ def run(quick: bool) -> dict[str, dict]:
         "section": "kernel", "target": f"<= 2x the floor at N = {ns[-1]:,}; slope ~1 (linear in N)",
         "met": bool(largest <= 2.0 and slope_k < 1.3), "rows": rows,
         "notes": [f"{n_features} feature columns, float64; {K} results; medians of {repeats} calls x 5 rounds",
-                  "kernel = matcher.kernel.rank: the fused float32 path AnswerModel.top takes beyond 5,000 candidates (below that it ranks from the exact similarities, kept per query)",
+                  "kernel = matcher.kernel.rank: the fused float32 path AnswerModel.top takes beyond 5,000 "
+                  "candidates (below that it ranks from the exact similarities, kept per query)",
                   f"synthetic candidates: real CN rows drawn with replacement (seed 0), query {QUERY}"],
     }
 
@@ -129,6 +130,7 @@ def run(quick: bool) -> dict[str, dict]:
             {"what": "same, one AnswerModel.top call per UK locality", "kind": "absolute", "kernel_ms": tl * 1e3},
         ],
         "notes": ["batch = AnswerModel.score_queries (fused scores for all queries in one product) + argpartition",
-                  "the per-call row is AnswerModel.top on the served model, whose per-query similarities are kept after the first call (RowMemo)"],
+                  "the per-call row is AnswerModel.top on the served model, whose per-query similarities are "
+                  "kept after the first call (RowMemo)"],
     }
     return {"kernel": kernel_section, "batch": batch_section}

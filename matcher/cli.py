@@ -263,9 +263,8 @@ def _print_eval(rep: dict, title: str, k: int) -> None:
 @app.command("model-card")
 def model_card(data: DataOpt = RAW_DIR, output: Path = MODELS_DIR / "MODEL_CARD.md") -> None:
     """Write models/MODEL_CARD.md from the data and a fresh evaluation."""
-    from matcher.model_card import write_model_card
-
     from features.sources import load_tables
+    from matcher.model_card import write_model_card
 
     write_model_card(load_tables(data), output)
     out.print(f"wrote {output}")

@@ -257,7 +257,8 @@ class PartnerMatcher(BaseEstimator, Scorer):
         prior_sets: dict[str, list] = {"CN": [], "GB": []}
         for r in p.itertuples():
             s = snap(r.year_signed)
-            for cand_country, query, target, key in (("CN", r.uk_id, r.cn_id, "uk_id"), ("GB", r.cn_id, r.uk_id, "cn_id")):
+            for cand_country, query, target, key in (("CN", r.uk_id, r.cn_id, "uk_id"),
+                                                     ("GB", r.cn_id, r.uk_id, "cn_id")):
                 other = "cn_id" if key == "uk_id" else "uk_id"
                 known = set(p.loc[p[key] == query, other]) - {target}
                 keep = np.array([i not in known for i in self.ids_[cand_country]])
@@ -320,7 +321,8 @@ class PartnerMatcher(BaseEstimator, Scorer):
     def _cache_blocks(self) -> None:
         f = self.features_
         cols = {b: [c for c in self.feature_names_ if c.startswith(b + "__")] for b in block_names()}
-        self.industry_cols_all_ = [c for c in cols["industry"] if c not in ("industry__imputed", "industry__confidence")]
+        self.industry_cols_all_ = [c for c in cols["industry"]
+                                   if c not in ("industry__imputed", "industry__confidence")]
         self.nsi_areas_ = {s: str(info["nsi_area"]) for s, info in self.sectors_.iterrows()
                            if isinstance(info["nsi_area"], str) and info["nsi_area"].strip()}
         self.core_sensitive_ = sorted(s for s, area in self.nsi_areas_.items()

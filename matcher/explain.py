@@ -146,7 +146,8 @@ def _education_phrase(m: AnswerModel, x: str) -> str:
     if row["hei_count"] is not None:
         bits.append(_plural(int(row["hei_count"]), "higher-education institution") + _year(row["hei_count__year"]))
     if row["students_from_china"] is not None:
-        bits.append(f"{int(row['students_from_china']):,} students from China" + _year(row["students_from_china__year"]))
+        bits.append(f"{int(row['students_from_china']):,} students from China"
+                    + _year(row["students_from_china__year"]))
     pct = f["education__strength"]
     rank = "in the top quarter" if pct >= CENTRE else "above the median" if pct > 0.5 else "below the median"
     return f"{_short(m, x)}: {', '.join(bits) or 'sourced student figures'}, {rank} of {group}"
@@ -234,12 +235,14 @@ def complementarity_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = Fa
 
 PROMINENCE_WORDS = {
     "capital": lambda m, x: "a provincial capital",
-    "log_population": lambda m, x: f"a large population ({10 ** m.feature_rows_[x]['scale__log_population'] / 1e6:.1f} million)",
+    "log_population": lambda m, x:
+        f"a large population ({10 ** m.feature_rows_[x]['scale__log_population'] / 1e6:.1f} million)",
     "log_gdp": lambda m, x: "a large economy",
     "education": lambda m, x: "strong universities",
     "hosts_mission": lambda m, x: "a diplomatic mission of the other country",
     "direct_flight": lambda m, x: "a direct flight to the other country",
-    "partners_held": lambda m, x: f"{_plural(int(m.n_partners_.get(x, 0)), 'partnership')} with the other country already",
+    "partners_held": lambda m, x:
+        f"{_plural(int(m.n_partners_.get(x, 0)), 'partnership')} with the other country already",
     "region_level": lambda m, x: "region-level standing",
 }
 

@@ -8,8 +8,8 @@
 
 from __future__ import annotations
 
-from matcher.answers.store import Bundle
 from matcher.answers.model import Filters
+from matcher.answers.store import Bundle
 from matcher.explain import explain_pair, query_caveats
 from matcher.labels import kind_label
 from matcher.recommend import mutual_ranks, recommend

@@ -28,7 +28,6 @@ import pytest
 from bench.server import free_port
 from features.sources import load_tables
 from matcher.build import fit_bundle
-from matcher.paths import RAW_DIR
 from matcher.recommend import weights_for
 from service import assess
 from service.app import create_app
@@ -127,8 +126,8 @@ def site(hostile_bundle, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def real_bundle():
-    return fit_bundle(load_tables(RAW_DIR))
+def real_bundle(shipped_bundle):
+    return shipped_bundle
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from matcher.config import check_weights
 from matcher.answers.model import Filters
+from matcher.config import check_weights
 from service.compute import Compute, answer_bytes
 
 

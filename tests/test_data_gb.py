@@ -90,7 +90,7 @@ def test_abolished_status_is_checked(fixture_copy):
                                                ("Waveney", "E07000244")])
 def test_former_council_names_find_the_successor(shipped, former, successor):
     fc = shipped["former_councils"]
-    resolver = Resolver(shipped.localities, former=dict(zip(fc["former_name"], fc["successor_id"])))
+    resolver = Resolver(shipped.localities, former=dict(zip(fc["former_name"], fc["successor_id"], strict=True)))
     if successor is None:  # a town that was never a council's name is not invented
         with pytest.raises(LookupError):
             resolver.resolve(former)

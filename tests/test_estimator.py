@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 
+from matcher.answers.model import Filters
 from matcher.config import WeightError, block_names, check_weights
-from matcher.estimator import Filters
 
 GB_QUERIES = ["E08000901", "E08000902", "E06000903", "E06000904"]
 weights_st = st.dictionaries(st.sampled_from(block_names()), st.floats(0, 10, allow_nan=False), min_size=1).filter(

@@ -19,7 +19,7 @@ def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
     f = m.features_
     q, C = f.loc[query], f.loc[m.ids_[other]]
     scale = []
-    for cid, c in C.iterrows():
+    for _, c in C.iterrows():
         g, n = (q, c) if qc == "GB" else (c, q)
         scale.append(assess(m.scale_params_, g["scale__log_population"], n["scale__log_population"],
                             int(g["scale__tier"]), int(n["scale__tier"]), "a", "b").fit)

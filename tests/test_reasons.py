@@ -10,8 +10,8 @@ import re
 import pytest
 
 from matcher import explain
+from matcher.answers.model import Filters
 from matcher.config import block_names, presets
-from matcher.estimator import Filters
 from matcher.explain import CENTRE, STRONG, caveats, reason_objects, scale_assessment
 from matcher.recommend import weights_for
 from matcher.scale import GAP_FIT, GOOD_FIT
@@ -184,8 +184,10 @@ def test_sensitive_sectors_never_raise_default_fit_and_are_due_diligence(tables)
     base, test = fit_bundle(tables, learn_weights=False), fit_bundle(planted, learn_weights=False)
     a, b = "E08000901", "210300"
     for block in ("industry", "complementarity"):
-        assert test.estimator.block_similarities(a)[block][b] == pytest.approx(base.estimator.block_similarities(a)[block][b])
-    assert test.estimator.block_similarities(a, sensitive=True)["industry"][b] > base.estimator.block_similarities(a)["industry"][b]
+        assert test.estimator.block_similarities(a)[block][b] == pytest.approx(
+            base.estimator.block_similarities(a)[block][b])
+    assert (test.estimator.block_similarities(a, sensitive=True)["industry"][b]
+            > base.estimator.block_similarities(a)["industry"][b])
     m = test.model
     w = dict.fromkeys(block_names(), 1.0)
     assert not any("defence" in r.text.lower() for r in reason_objects(m, a, b, dict.fromkeys(block_names(), 1.0)))
