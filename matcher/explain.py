@@ -233,13 +233,22 @@ def complementarity_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = Fa
     return out
 
 
+def _mission_words(m: AnswerModel, x: str) -> str:
+    """The mission the prior counts: the place's own, or one in the area containing it (or a part of it)."""
+    host = m.pairs_.mission_host.get(x)
+    if host is None or host == x:
+        return "a diplomatic mission of the other country"
+    where = "the wider area" if host in m.ancestors_[x] else "a part of it"
+    return f"a diplomatic mission of the other country in {where} ({_short(m, host)})"
+
+
 PROMINENCE_WORDS = {
     "capital": lambda m, x: "a provincial capital",
     "log_population": lambda m, x:
         f"a large population ({10 ** m.feature_rows_[x]['scale__log_population'] / 1e6:.1f} million)",
     "log_gdp": lambda m, x: "a large economy",
     "education": lambda m, x: "strong universities",
-    "hosts_mission": lambda m, x: "a diplomatic mission of the other country",
+    "hosts_mission": lambda m, x: _mission_words(m, x),
     "direct_flight": lambda m, x: "a direct flight to the other country",
     "partners_held": lambda m, x:
         f"{_plural(int(m.n_partners_.get(x, 0)), 'partnership')} with the other country already",

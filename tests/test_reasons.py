@@ -88,6 +88,9 @@ def check_reason(bundle, a, b, r, sims, sensitive=False):
             assert f[b]["scale__tier"] == 1
         if "provincial capital" in r.text:
             assert f[b]["prominence__capital"] == 1
+        if "hosts_mission" in r.facts["attributes"]:  # its own mission only when it hosts one itself
+            host = e.pairs_.mission_host[b]
+            assert ("in the wider area" in r.text or "in a part of it" in r.text) == (host != b), r.text
         assert r.text.startswith("Prominence, not fit")
     else:
         pytest.fail(f"unknown block {r.block}")
