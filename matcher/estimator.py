@@ -303,10 +303,13 @@ class PartnerMatcher(BaseEstimator, Scorer):
         # values whether they come from this estimator or from the artifact.
         self.records_ = {i: {k: plain(v) for k, v in row.items()} for i, row in self.frame_.to_dict("index").items()}
         self.feature_rows_ = self.features_.to_dict("index")
-        self.sector_info_ = self.sectors_.to_dict("index")
-        self.tag_info_ = self.tags_.to_dict("index")
-        self.industry_evidence_map_ = self.industry_evidence_.to_dict("index")
-        self.priority_evidence_map_ = self.priority_evidence_.to_dict("index")
+        def plain_map(df: pd.DataFrame) -> dict:
+            return {k: {c: plain(v) for c, v in row.items()} for k, row in df.to_dict("index").items()}
+
+        self.sector_info_ = plain_map(self.sectors_)
+        self.tag_info_ = plain_map(self.tags_)
+        self.industry_evidence_map_ = plain_map(self.industry_evidence_)
+        self.priority_evidence_map_ = plain_map(self.priority_evidence_)
         # Per locality, in column order: sectors with a strength, and priority tags held (what reasons read).
         sectors = {c: c.removeprefix("industry__") for c in self.industry_cols_all_}
         tags = {c: c.removeprefix("priorities__") for c in self.tag_cols_}
@@ -363,12 +366,6 @@ class PartnerMatcher(BaseEstimator, Scorer):
     def export(self) -> AnswerModel:
         """Today's answer model: the arrays and lookups serving reads, as plain values (no pandas)."""
         check_is_fitted(self, "features_")
-        ev = self.industry_evidence_.reset_index()
-        industry_ev = {(r["id"], r["sector"]): {k: plain(r[k]) for k in ("strength", "evidence", "source", "year")}
-                       for r in ev.to_dict("records")}
-        pv = self.priority_evidence_.reset_index()
-        priority_ev = {(r["id"], r["tag"]): {k: plain(r[k]) for k in ("evidence", "source", "year")}
-                       for r in pv.to_dict("records")}
         return AnswerModel(
             ids_={c: list(ids) for c, ids in self.ids_.items()}, sides_=dict(self.sides_),
             sides_sensitive_=dict(self.sides_sensitive_), pairs_=self.pairs_, scale_params_=self.scale_params_,
@@ -378,9 +375,8 @@ class PartnerMatcher(BaseEstimator, Scorer):
                       for i, r in self.records_.items()},
             feature_rows_={i: {c: float(row[c]) for c in EXPLAINED_FEATURES} for i, row in self.feature_rows_.items()},
             figure_names_=list(FIGURES),
-            sector_info_={s: {k: plain(v) for k, v in d.items()} for s, d in self.sector_info_.items()},
-            tag_info_={t: {k: plain(v) for k, v in d.items()} for t, d in self.tag_info_.items()},
-            industry_evidence_map_=industry_ev, priority_evidence_map_=priority_ev,
+            sector_info_=self.sector_info_, tag_info_=self.tag_info_,
+            industry_evidence_map_=self.industry_evidence_map_, priority_evidence_map_=self.priority_evidence_map_,
             sectors_of_=self.sectors_of_, tags_of_=self.tags_of_, sensitive_sectors_=self.sensitive_sectors_,
             core_sensitive_=list(self.core_sensitive_), industry_cols_=list(self.industry_cols_),
             industry_cols_all_=list(self.industry_cols_all_), tag_cols_=list(self.tag_cols_),

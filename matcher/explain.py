@@ -379,9 +379,9 @@ def explain_pair(m: AnswerModel, a: str, b: str, weights: dict[str, float] | Non
     sims, _ = m.similarities(a, sensitive)
     col = m.pos_[m.other(a)][b]
     at_b = {blk: sims[blk][col] for blk in block_names()}
-    row = kernel.contributions(at_b, check_weights(weights or {}))
-    contrib = {blk: float(v) for blk, v in zip(check_weights(weights or {}), row.tolist(), strict=True)}
-    contrib = {blk: contrib[blk] for blk in block_names()}
+    w = check_weights(weights or {})
+    by_block = dict(zip(w, kernel.contributions(at_b, w).tolist(), strict=True))
+    contrib = {blk: by_block[blk] for blk in block_names()}
     return {
         "score": float(np.sum(list(contrib.values()))),
         "contributions": contrib,

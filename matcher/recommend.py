@@ -34,7 +34,7 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
     filters = filters or Filters()
     sensitive = filters.include_sensitive
     ids, contributions = m.top(query_id, w, k=k, filters=filters)
-    mutual = mutual_ranks(bundle, ids, query_id, w, sensitive) if (mutual and ids) else {}
+    mutual = m.mutual_ranks(ids, query_id, w, sensitive) if (mutual and ids) else {}
     results = []
     for n, (cid, row) in enumerate(zip(ids, contributions, strict=True), start=1):
         contrib = dict(zip(w, row.tolist(), strict=True))
@@ -54,8 +54,3 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
     return {"query": bundle.resolver.describe(query_id), "weights": w, "results": results,
             "query_caveats": query_caveats(m, query_id)}
 
-
-def mutual_ranks(bundle: Bundle, candidates: list[str], query: str, weights: dict[str, float],
-                 sensitive: bool = False) -> dict[str, int]:
-    """Where the query would appear in each candidate's own ranking (1 = its best match), ties by id."""
-    return bundle.model.mutual_ranks(candidates, query, weights, sensitive)

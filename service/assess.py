@@ -12,7 +12,7 @@ from matcher.answers.model import Filters
 from matcher.answers.store import Bundle
 from matcher.explain import explain_pair, query_caveats
 from matcher.labels import kind_label
-from matcher.recommend import mutual_ranks, recommend
+from matcher.recommend import recommend
 
 COUNTRY = {"GB": "UK", "CN": "Chinese"}
 
@@ -90,7 +90,7 @@ def review(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict:
     rows = _partner_rows(bundle, qid)
     partners = list(dict.fromkeys(r["partner"] for r in rows))
     ranks = overall_ranks(bundle, qid, weights)
-    mutual = mutual_ranks(bundle, partners, qid, weights) if partners else {}
+    mutual = m.mutual_ranks(partners, qid, weights) if partners else {}
     query = bundle.resolver.describe(qid)
     n_mutual = len(m.ids_[m.country_of(qid)])
     out = []
