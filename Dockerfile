@@ -35,7 +35,7 @@ RUN pip install -c /tmp/constraints.txt -r /tmp/serve.txt && rm /tmp/constraints
 
 # The served image: dependencies, then the code (run in place from /app, not installed twice), then the model:
 # the manifest and the answers-<hash> arrays and tables. The estimator-<hash>.joblib the build also writes is
-# for retraining and notebooks (matcher.build.load_estimator); serving never reads it.
+# for retraining and notebooks (matcher.model.build.load_estimator); serving never reads it.
 FROM serve-base
 # Serve as an unprivileged user; it owns only models/ (where profiles.db is written). COPY --chown rather than
 # a chown afterwards, which would store the model files a second time in its own layer.

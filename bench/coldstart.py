@@ -33,7 +33,7 @@ print(json.dumps({{"import_s": t1 - t0, "load_s": t2 - t1, "total_s": t2 - t0,
                   "rss_mb": rss_mb("VmRSS"), "peak_rss_mb": rss_mb("VmHWM")}}))
 """
 SERVICE_IMPORT = "import service.app"
-SERVICE_LOAD = ("from matcher.answers.store import load_bundle\nfrom matcher.paths import MODELS_DIR\n"
+SERVICE_LOAD = ("from matcher.artifact.store import load_bundle\nfrom matcher.paths import MODELS_DIR\n"
                 "load_bundle(MODELS_DIR)")
 SERVICE = _MEASURE.format(imports=SERVICE_IMPORT, load=SERVICE_LOAD)
 LOADED = f"{SERVICE_IMPORT}\n{SERVICE_LOAD}\nimport sys\nprint(' '.join(sorted(sys.modules)))"

@@ -22,7 +22,7 @@ OWN_CODE = "its own Python"
 def _handle(bundle, locality: str, k: int) -> str:
     """What the server does for GET /v1/recommendations on a cache miss: resolve, rank, explain, then
     response model + JSON."""
-    from matcher.recommend import recommend
+    from matcher.answers.recommend import recommend
     from service.api.routes.recommendations import resolve_request
     from service.api.schemas.recommendations import RecommendationRequest
 
@@ -105,7 +105,7 @@ def profile_recommendations(localities: list[str], k: int, rounds: int, profile_
                             write: Path | None = PROFILE_TXT) -> dict:
     """Time `rounds` passes over `localities` unprofiled, then profile passes for at least `profile_s`
     seconds (enough samples to rank hot spots); write the profile to `write` unless None."""
-    from matcher.answers.store import load_bundle
+    from matcher.artifact.store import load_bundle
     from matcher.paths import MODELS_DIR
 
     bundle = load_bundle(MODELS_DIR)

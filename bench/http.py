@@ -89,7 +89,7 @@ def every_locality() -> list[str]:
     """Every locality id of the served artifact, shuffled with a fixed seed."""
     import random
 
-    from matcher.answers.store import load_bundle
+    from matcher.artifact.store import load_bundle
     from matcher.paths import MODELS_DIR
 
     ids = [i for ids in load_bundle(MODELS_DIR).model.ids_.values() for i in ids]
@@ -157,7 +157,7 @@ def run(quick: bool) -> dict[str, dict]:
         f"Queries ({len(ids)}, cycled): {', '.join(ids)}. Uncached bodies carry three random weights "
         "(industry, scale, education) drawn per request, so no two requests share an answer.",
         "The served model keeps what does not depend on the weights: each query's block similarities (the "
-        "last 256 queries, matcher.answers.model.RowMemo) and each pair's reasons and caveats. The 8-query "
+        "last 256 queries, matcher.artifact.model.RowMemo) and each pair's reasons and caveats. The 8-query "
         "load is an analyst moving sliders; the every-locality load cycles through all "
         f"{len(every_locality())} places in random order, so a query's similarities are never kept between "
         "its turns (its candidates' often are: they are the same popular places), a mostly cold case.",

@@ -2,7 +2,7 @@
 
 - kernel: top-10 for one query over N synthetic candidates (N = 1k, 10k, 100k). Candidates are rows of
   the real Chinese feature table drawn with replacement, with ~1% of pair features (links, flights) set,
-  so the arrays have the real shapes and sparsity. Measured: `matcher.kernel.rank`, what `AnswerModel.top`
+  so the arrays have the real shapes and sparsity. Measured: `matcher.model.kernel.rank`, what `AnswerModel.top`
   runs beyond 5,000 candidates (fused scores, argpartition, per-block scores of the winners). Floor: a dense
   (N x F) @ (F,) weighted product over the real number F of feature columns plus `argpartition`.
 - batch: every UK locality against every Chinese one, top-10 each. Measured: `score_queries` (one
@@ -16,9 +16,9 @@ import time
 
 import numpy as np
 
-from matcher import kernel
-from matcher.answers.store import load_bundle
+from matcher.artifact.store import load_bundle
 from matcher.config import default_weights
+from matcher.model import kernel
 from matcher.paths import MODELS_DIR
 
 SIZES = {False: (1_000, 10_000, 100_000), True: (1_000, 10_000)}
@@ -96,7 +96,7 @@ def run(quick: bool) -> dict[str, dict]:
         "section": "kernel", "target": f"<= 2x the floor at N = {ns[-1]:,}; slope ~1 (linear in N)",
         "met": bool(largest <= 2.0 and slope_k < 1.3), "rows": rows,
         "notes": [f"{n_features} feature columns, float64; {K} results; medians of {repeats} calls x 5 rounds",
-                  "kernel = matcher.kernel.rank: the fused float32 path AnswerModel.top takes beyond 5,000 "
+                  "kernel = matcher.model.kernel.rank: the fused float32 path AnswerModel.top takes beyond 5,000 "
                   "candidates (below that it ranks from the exact similarities, kept per query)",
                   f"synthetic candidates: real CN rows drawn with replacement (seed 0), query {QUERY}"],
     }

@@ -14,7 +14,7 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import sync_playwright
 
-from matcher.build import load_bundle
+from matcher.model.build import load_bundle
 from matcher.paths import MODELS_DIR
 from service.app import create_app
 from service.core.config import Settings

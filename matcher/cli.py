@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from features.resolve import AmbiguousLocality, UnknownLocality
 from matcher.config import WeightError, block_names, parse_weight_string
 from matcher.paths import MODELS_DIR, RAW_DIR
-from matcher.resolve import AmbiguousLocality, UnknownLocality
 
 app = typer.Typer(help="Partner-city matchmaking: UK councils and Chinese cities.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -31,7 +31,7 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _bundle(models: Path):
-    from matcher.answers.store import ArtifactError, StaleArtifact, load_bundle
+    from matcher.artifact.store import ArtifactError, StaleArtifact, load_bundle
 
     try:
         bundle = load_bundle(models)
@@ -90,7 +90,7 @@ def build_cmd(data: DataOpt = RAW_DIR, models: ModelsOpt = MODELS_DIR,
 def _build(data: Path, models: Path, fit_weights: bool = True) -> Path:
     """`matcher build`, also run when recommend/explain find no model or a stale one."""
     from features.sources import DataError
-    from matcher.build import build
+    from matcher.model.build import build
 
     try:
         return build(data, models, progress=lambda m: err.print(f"  {m}"), learn_weights=fit_weights)
@@ -103,7 +103,7 @@ def _build(data: Path, models: Path, fit_weights: bool = True) -> Path:
 def _print_results(payload: dict, explain: bool = False) -> None:
     """One line per result (name, score, the top reason cut to fit, how many caveats); `explain` then lists
     every reason and caveat of each result."""
-    from matcher.labels import level_label, preset_label
+    from matcher.answers.labels import level_label, preset_label
 
     q = payload["query"]
     table = Table(title=f"Suggested counterparts for {q['name']} ({q['id']})", expand=True)
@@ -154,9 +154,9 @@ def recommend(
     models: ModelsOpt = MODELS_DIR,
 ) -> None:
     """Rank counterparts in the other country for a locality: one line each (top reason, number of caveats)."""
-    from matcher.answers.model import Filters
-    from matcher.recommend import recommend as run
-    from matcher.recommend import weights_for
+    from matcher.answers.recommend import recommend as run
+    from matcher.answers.recommend import weights_for
+    from matcher.artifact.model import Filters
 
     bundle = _bundle(models)
     qid = _resolve(bundle, name)
@@ -177,8 +177,8 @@ def recommend(
 def explain(a: str, b: str, preset: str | None = None, weights: str | None = None,
             as_json: Annotated[bool, typer.Option("--json")] = False, models: ModelsOpt = MODELS_DIR) -> None:
     """Explain the fit of any pair (one UK, one Chinese locality), ranked or not."""
-    from matcher.explain import explain_pair
-    from matcher.recommend import weights_for
+    from matcher.answers.explain import explain_pair
+    from matcher.answers.recommend import weights_for
 
     bundle = _bundle(models)
     ida, idb = _resolve(bundle, a), _resolve(bundle, b)
@@ -215,7 +215,7 @@ def evaluate(
     data: DataOpt = RAW_DIR,
 ) -> None:
     """Rank held-out real partnerships and compare with baselines (recall@k, MRR, nDCG@k)."""
-    from matcher.evaluate import HoldoutError, run_evaluation
+    from matcher.model.evaluate import HoldoutError, run_evaluation
 
     try:
         from features.sources import load_tables
@@ -264,7 +264,7 @@ def _print_eval(rep: dict, title: str, k: int) -> None:
 def model_card(data: DataOpt = RAW_DIR, output: Path = MODELS_DIR / "MODEL_CARD.md") -> None:
     """Write models/MODEL_CARD.md from the data and a fresh evaluation."""
     from features.sources import load_tables
-    from matcher.model_card import write_model_card
+    from matcher.model.model_card import write_model_card
 
     write_model_card(load_tables(data), output)
     out.print(f"wrote {output}")

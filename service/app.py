@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from matcher.answers.store import Bundle, load_bundle
+from matcher.artifact.store import Bundle, load_bundle
 from service.api import errors
 from service.api.main import api_router, root_routers
 from service.api.middleware import CORS, BodyLimit

@@ -8,11 +8,11 @@
 
 from __future__ import annotations
 
-from matcher.answers.model import Filters
-from matcher.answers.store import Bundle
-from matcher.explain import explain_pair, query_caveats
-from matcher.labels import kind_label
-from matcher.recommend import recommend
+from matcher.answers.explain import explain_pair, query_caveats
+from matcher.answers.labels import kind_label
+from matcher.answers.recommend import recommend
+from matcher.artifact.model import Filters
+from matcher.artifact.store import Bundle
 
 COUNTRY = {"GB": "UK", "CN": "Chinese"}
 

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from matcher.answers.store import Bundle
+from matcher.answers.explain import explain_pair, scale_assessment
+from matcher.answers.labels import kind_label, level_label
+from matcher.artifact.store import Bundle
 from matcher.config import blocks
-from matcher.explain import explain_pair, scale_assessment
-from matcher.labels import kind_label, level_label
 
 # What a block suggests the partnership could be for. Scale is not a purpose: it says whether the sizes fit,
 # and the card says that separately, from the figures.
@@ -140,7 +140,7 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: s
         overview += items
         ov_src += src
     fit_blocks = ("industry", "priorities", "complementarity", "scale", "education")
-    from matcher.explain import REASONERS
+    from matcher.answers.explain import REASONERS
 
     strategic = [r.text for blk in fit_blocks if contrib[blk] > 0 for r in REASONERS[blk](m, a, b)]
     prof, prof_src = [], []

@@ -31,9 +31,9 @@ import struct
 
 import anyio
 
-from matcher.answers.model import Filters
-from matcher.answers.store import Bundle
-from matcher.recommend import recommend
+from matcher.answers.recommend import recommend
+from matcher.artifact.model import Filters
+from matcher.artifact.store import Bundle
 from service.api.schemas.recommendations import Recommendations
 
 log = logging.getLogger("service")

@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, select_autoescape
 from jinja2.utils import htmlsafe_json_dumps
 
-from matcher.answers.store import Bundle
+from matcher.answers.labels import KINDS, LEVELS, PLAIN, TERMS, preset_label
+from matcher.answers.recommend import weights_for
+from matcher.artifact.store import Bundle
 from matcher.config import blocks, presets
-from matcher.labels import KINDS, LEVELS, PLAIN, TERMS, preset_label
-from matcher.recommend import weights_for
 
 env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html"]))
 

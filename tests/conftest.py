@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from features.sources import load_tables
-from matcher.answers.store import Bundle
-from matcher.build import fit_bundle
+from matcher.artifact.store import Bundle
+from matcher.model.build import fit_bundle
 from matcher.paths import FIXTURES_DIR
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matcher.answers.model import Filters
-from matcher.answers.store import Bundle, dump, load
+from matcher.answers.recommend import weights_for
+from matcher.artifact.model import Filters
+from matcher.artifact.store import Bundle, dump, load
 from matcher.config import block_names, check_weights
-from matcher.recommend import weights_for
 from service.compute import answer_bytes
 
 
@@ -97,8 +97,8 @@ def test_the_loaded_resolver_resolves_as_the_built_one(bundle):
 def test_a_built_artifact_answers_as_the_estimator_built_with_it(tmp_path):
     """`matcher build` end to end: the files the service loads answer as the fitted estimator saved beside
     them (learned on validation-chosen L2 strengths, as served), for every fixture query."""
-    from matcher.answers.store import load_bundle
-    from matcher.build import answers, build, load_estimator
+    from matcher.artifact.store import load_bundle
+    from matcher.model.build import answers, build, load_estimator
     from matcher.paths import FIXTURES_DIR
 
     build(FIXTURES_DIR, tmp_path)

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from test_service import assert_problem
 
 from features.sources import load_tables
-from matcher.build import fit_bundle
 from matcher.config import block_names, blocks
+from matcher.model.build import fit_bundle
 from matcher.paths import FIXTURES_DIR
 from service.app import create_app
 from service.core.config import Settings

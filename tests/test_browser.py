@@ -27,8 +27,8 @@ import pytest
 
 from bench.server import free_port
 from features.sources import load_tables
-from matcher.build import fit_bundle
-from matcher.recommend import weights_for
+from matcher.answers.recommend import weights_for
+from matcher.model.build import fit_bundle
 from service import assess
 from service.app import create_app
 from service.core.config import Settings
@@ -283,7 +283,7 @@ def test_embed_marks_existing_partners(page, site, hostile_bundle):
         status = hostile_bundle.model.partnership("E08000901", pid)["status"]
         assert status in page.text_content(f".pm-embed li[data-id='{pid}'] .pm-partner")
     # Each line's reason is the answer's first reason about fit (a size or prominence sentence only if alone).
-    from matcher.recommend import recommend
+    from matcher.answers.recommend import recommend
 
     answer = recommend(hostile_bundle, "E08000901", k=10, weights=weights_for(hostile_bundle, None))
     for r in answer["results"]:
@@ -403,14 +403,14 @@ def test_sheffield_reviews_its_partners(page, real, real_bundle, shots):
     page.emulate_media(media="print")
     assert page.is_hidden("#query") and page.is_visible("#review-table")
     assert "Review of Sheffield" in page.text_content("#brief-head")
-    from matcher.labels import preset_label
+    from matcher.answers.labels import preset_label
 
     assert f"Weighting: {preset_label('balanced')}" in page.text_content("#brief-head")
     page.emulate_media(media="screen")
 
 
 def test_query_caveats_are_said_once_at_the_top(page, real, real_bundle):
-    from matcher.recommend import recommend
+    from matcher.answers.recommend import recommend
 
     derby = real_bundle.resolver.resolve("Derby")
     answer = recommend(real_bundle, derby, k=10, weights=weights_for(real_bundle, None))

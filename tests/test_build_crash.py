@@ -1,6 +1,6 @@
 """`matcher build` replaces the artifact atomically, and a bad artifact is refused by name.
 
-A build of changed data is SIGKILLed at every write step of matcher.build (half-way through writing a temp
+A build of changed data is SIGKILLed at every write step of matcher.model.build (half-way through writing a temp
 file, with the temp file complete but not renamed, just after a rename), immediately after start, and as
 soon as a `.tmp` file shows up in the models folder. Whatever the moment, load_bundle must load and verify
 either the previous artifact or, once the new manifest is in place, the new one; a half-written file never
@@ -30,10 +30,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from matcher.answers.store import MANIFEST, ArtifactError, load_bundle
-from matcher.build import build
+from matcher.artifact.store import MANIFEST, ArtifactError, load_bundle
 from matcher.config import check_weights
-from matcher.estimator import PartnerMatcher
+from matcher.model.build import build
+from matcher.model.estimator import PartnerMatcher
 from matcher.paths import FIXTURES_DIR, ROOT
 from service.app import create_app
 from service.core.config import Settings
@@ -42,8 +42,8 @@ CLI = [sys.executable, "-m", "matcher.cli"]
 
 # One subprocess (env: MATCHER_DATA_DIR = the changed data, MATCHER_MODELS_DIR = the folder watched for
 # .tmp files) imports the stack once and forks a process per scenario; forking keeps the test fast.
-#  - hooked: `matcher build` that SIGKILLs itself at one step of matcher.build's atomic write. The hook swaps
-#    the `os` module seen by matcher.build only, so the kill lands exactly between two steps (deterministic,
+#  - hooked: `matcher build` that SIGKILLs itself at one step of matcher.model.build's atomic write. The hook swaps
+#    the `os` module seen by matcher.model.build only, so the kill lands exactly between two steps (deterministic,
 #    unlike a timed kill). These share one fit: only the writing is under test.
 #  - on_tmp: a plain `matcher build` (all paths from the environment) that the driver SIGKILLs as soon as a
 #    .tmp file appears in the models folder (real timing).
@@ -52,7 +52,7 @@ DRIVER = r"""
 import json, os, signal, sys, time, types
 from pathlib import Path
 
-import matcher.build as build
+import matcher.model.build as build
 from features.sources import load_tables
 from matcher.cli import app
 from matcher.paths import MODELS_DIR, RAW_DIR
@@ -253,7 +253,7 @@ def test_crash_at_each_write_step_leaves_a_verified_artifact(runs, name):
     point, nth, expect = HOOKED[name]
     models = runs["dirs"][name]
     assert runs["results"][name] == -signal.SIGKILL, (
-        f"the build was not killed at {point} #{nth}: matcher.build no longer writes through "
+        f"the build was not killed at {point} #{nth}: matcher.model.build no longer writes through "
         "os.fdopen/os.replace, so this hook needs updating")
     bundle = load_bundle(models)  # raises unless the manifest's checksum matches the file
     old = runs["old"]

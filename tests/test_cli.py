@@ -5,8 +5,8 @@ import re
 
 from typer.testing import CliRunner
 
-from matcher.build import build
 from matcher.cli import app
+from matcher.model.build import build
 
 runner = CliRunner()
 

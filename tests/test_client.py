@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from features.sources import load_tables
-from matcher.build import fit_bundle
+from matcher.model.build import fit_bundle
 from matcher_client import (
     AmbiguousLocality,
     Card,

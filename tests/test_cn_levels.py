@@ -71,7 +71,7 @@ def test_shipped_romanisations(shipped):
 
 @pytest.fixture(scope="module")
 def resolver(shipped):
-    from matcher.resolve import Resolver
+    from features.resolve import Resolver
 
     return Resolver(shipped.localities)
 
@@ -92,7 +92,7 @@ def test_shipped_names_resolve(resolver, typed, expected):
     ("Yichun", {"230700", "360900"}), ("Yulin", {"450900", "610800"}), ("Jilin", {"220000", "220200"}),
 ])
 def test_shared_names_ask_with_qualified_candidates(resolver, typed, ids):
-    from matcher.resolve import AmbiguousLocality
+    from features.resolve import AmbiguousLocality
 
     with pytest.raises(AmbiguousLocality) as e:
         resolver.resolve(typed)

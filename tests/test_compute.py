@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from matcher.answers.model import Filters
+from matcher.artifact.model import Filters
 from matcher.config import check_weights
 from service.compute import Compute, answer_bytes
 

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
+from features.resolve import Resolver
 from features.sources import DataError, load_tables
 from matcher.paths import RAW_DIR
-from matcher.resolve import Resolver
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 
-from matcher.answers.model import Filters
+from matcher.artifact.model import Filters
 from matcher.config import WeightError, block_names, check_weights
 
 GB_QUERIES = ["E08000901", "E08000902", "E06000903", "E06000904"]
@@ -88,7 +88,7 @@ def test_scale_prefers_typical_ratio_and_same_tier(matcher):
 def test_scale_prior_depends_on_uk_size():
     """The typical ratio is a line in the UK side's size: fitted on pairs where small places partner
     relatively larger ones, a smaller UK place expects a larger ratio."""
-    from matcher.scale import fit_scale
+    from matcher.model.scale import fit_scale
 
     log_gb = np.array([5.0, 5.2, 5.4, 6.0, 6.2, 6.4])
     log_cn = log_gb + np.array([1.6, 1.5, 1.4, 1.0, 0.9, 0.8])  # ratio shrinks as the UK side grows
@@ -116,7 +116,7 @@ def test_bad_weights_are_named():
 
 def test_row_order_irrelevant(tables):
     from features.sources import Tables
-    from matcher.estimator import PartnerMatcher
+    from matcher.model.estimator import PartnerMatcher
 
     shuffled = Tables({k: v.sample(frac=1.0, random_state=3) for k, v in tables.frames.items()})
     a = PartnerMatcher().fit(tables).score("E08000901")[1].sort_index()
@@ -165,7 +165,7 @@ def test_scaling_any_weights_keeps_scores_and_order(matcher, w, c, q):
 
 def test_recommend_completes_partial_weights(bundle):
     """A caller may give some weights; the rest come from the defaults and every block is labelled."""
-    from matcher.recommend import recommend
+    from matcher.answers.recommend import recommend
 
     out = recommend(bundle, "E08000901", k=3, weights={"industry": 5})
     assert out["weights"]["industry"] == 5 and list(out["weights"]) == block_names()

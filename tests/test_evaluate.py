@@ -5,7 +5,7 @@ import pytest
 
 from features.sources import Tables
 from matcher.config import block_names
-from matcher.evaluate import BASELINES, run_evaluation
+from matcher.model.evaluate import BASELINES, run_evaluation
 
 METRICS = {"recall_at_k", "mrr", "ndcg_at_k", "size_matched_fit"}
 
@@ -50,7 +50,7 @@ def test_holdout_names_resolve_and_unresolved_are_misses(tables, tmp_path):
 
 
 def test_holdout_year_must_be_a_year(tables, tmp_path):
-    from matcher.evaluate import HoldoutError
+    from matcher.model.evaluate import HoldoutError
 
     f = tmp_path / "holdout.csv"
     f.write_text("uk,cn,year\nPortcaster,Dalian,soon\n", encoding="utf-8")
@@ -149,7 +149,7 @@ def test_size_matched_fit_of_a_size_only_ranking_is_one_half():
     measure sees a real difference when the target outranks them."""
     import numpy as np
 
-    from matcher.evaluate import _size_matched
+    from matcher.model.evaluate import _size_matched
 
     scores = np.array([5.0, 5.0, 5.0, 1.0])
     assert _size_matched(scores, 0, np.array([1, 2])) == 0.5

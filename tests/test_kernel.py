@@ -5,15 +5,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher import kernel
-from matcher import similarity as sim
 from matcher.config import block_names, default_weights
-from matcher.scale import assess
+from matcher.model import kernel
+from matcher.model import similarity as sim
+from matcher.model.scale import assess
 
 
 def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
     """Each block straight from its definition, on the fitted feature table: cosine, Ochiai and cover from
-    matcher.similarity, scale from matcher.scale.assess (the function reasons and caveats also read)."""
+    matcher.model.similarity, scale from matcher.model.scale.assess (the function reasons and caveats also read)."""
     qc = m.country_of(query)
     other = "CN" if qc == "GB" else "GB"
     f = m.features_

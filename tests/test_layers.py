@@ -1,9 +1,11 @@
 """Imports run one way (../shared/ARCHITECTURE.md): no module imports a module on a higher floor, the client
 stands alone, and the service starts without the training stack (scikit-learn, pandas).
 
-Floors: 0 config (paths, blocks/presets) and the client; 1 data (read, validate, resolve names); 2 features;
-3 model (the answer model and its artifact, rank, explain; the estimator that fits and exports it, evaluate,
-build); 4 answers (recommend); 5 entry points (service, CLI, bench).
+Floors, one folder each: 0 config (matcher/config.py, paths.py, the TOML files) and the client; 1 data
+(features/sources.py, schemas.py, resolve.py: read, validate, resolve names); 2 features; 3 model
+(matcher/model/: fit, kernel, evaluate, build, model card) and the serving artifact (matcher/artifact/: the
+answer model and its store); 4 answers (matcher/answers/: recommend, reasons, caveats); 5 entry points
+(service, CLI, bench).
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ PACKAGES = ("matcher", "features", "service", "bench", "matcher_client")
 
 # Most specific prefix wins. A module under a package without its own line takes the package's floor.
 FLOORS = {
-    "matcher": 3, "matcher.paths": 0, "matcher.config": 0, "matcher_client": 0,
-    "features": 2, "features.schemas": 1, "features.sources": 1, "matcher.resolve": 1,
-    "matcher.recommend": 4,
+    "matcher": 0, "matcher.paths": 0, "matcher.config": 0, "matcher_client": 0,
+    "features": 2, "features.schemas": 1, "features.sources": 1, "features.resolve": 1,
+    "matcher.model": 3, "matcher.artifact": 3,
+    "matcher.answers": 4,
     "service": 5, "bench": 5, "matcher.cli": 5,
 }
 # `import matcher` runs only matcher/__init__.py (the version string): floor 0, whatever its subpackages are.
@@ -92,7 +95,7 @@ def test_the_client_imports_nothing_of_the_project_but_itself():
 def test_the_checker_sees_an_upward_import(tmp_path):
     """The rule is not vacuous: a floor-0 module importing the service is reported."""
     fake = tmp_path / "bad.py"
-    fake.write_text("from service.app import create_app\nimport matcher.recommend\n")
+    fake.write_text("from service.app import create_app\nimport matcher.answers.recommend\n")
     assert {floor(m) for m in project_imports(fake)} == {5, 4}
     assert floor("matcher.paths") < floor("service.api.routes.pages")
 
@@ -117,7 +120,7 @@ TRAINING = ("sklearn", "pandas", "scipy", "joblib", "pandera", "pypinyin")
 
 @pytest.fixture(scope="module")
 def served_models(tmp_path_factory) -> Path:
-    from matcher.build import build
+    from matcher.model.build import build
     from matcher.paths import FIXTURES_DIR
 
     models = tmp_path_factory.mktemp("models")
@@ -128,12 +131,12 @@ def served_models(tmp_path_factory) -> Path:
 def test_service_starts_and_answers_without_the_training_stack(served_models):
     """Import the app, load the artifact and answer a query with every block weighted: none of it may pull in
     scikit-learn, pandas or scipy (the probe sees them: importing the estimator does)."""
-    code = (f"from pathlib import Path\nimport service.app\nfrom matcher.answers.store import load_bundle\n"
-            f"from matcher.recommend import recommend\nfrom matcher.config import default_weights\n"
+    code = (f"from pathlib import Path\nimport service.app\nfrom matcher.artifact.store import load_bundle\n"
+            f"from matcher.answers.recommend import recommend\nfrom matcher.config import default_weights\n"
             f"b = load_bundle(Path({str(served_models)!r}))\n"
             "assert recommend(b, 'E08000901', k=5, weights=default_weights())['results']")
     loaded = _loaded_after(code)
     assert "fastapi" in loaded and "numpy" in loaded
     training = sorted(m for m in loaded if m.split(".")[0] in TRAINING)
     assert not training, training[:10]
-    assert "sklearn" in _loaded_after("import matcher.estimator")
+    assert "sklearn" in _loaded_after("import matcher.model.estimator")

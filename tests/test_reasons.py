@@ -9,12 +9,12 @@ import re
 
 import pytest
 
-from matcher import explain
-from matcher.answers.model import Filters
+from matcher.answers import explain
+from matcher.answers.explain import CENTRE, STRONG, caveats, reason_objects, scale_assessment
+from matcher.answers.recommend import weights_for
+from matcher.artifact.model import Filters
 from matcher.config import block_names, presets
-from matcher.explain import CENTRE, STRONG, caveats, reason_objects, scale_assessment
-from matcher.recommend import weights_for
-from matcher.scale import GAP_FIT, GOOD_FIT
+from matcher.model.scale import GAP_FIT, GOOD_FIT
 
 
 def _weightings(bundle):
@@ -178,8 +178,8 @@ def test_sensitive_sectors_never_raise_default_fit_and_are_due_diligence(tables)
     import pandas as pd
 
     from features.sources import Tables
-    from matcher.build import fit_bundle
-    from matcher.recommend import recommend
+    from matcher.answers.recommend import recommend
+    from matcher.model.build import fit_bundle
 
     plant = pd.DataFrame([{"id": i, "sector": "defence", "strength": 3, "evidence": "planted", "source": "planted",
                            "year": 2024} for i in ("E08000901", "210300")])

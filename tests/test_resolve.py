@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from matcher.resolve import AmbiguousLocality, Resolver, UnknownLocality
+from features.resolve import AmbiguousLocality, Resolver, UnknownLocality
 
 ROWS = [
     ("S12000049", "Glasgow City", None, None, "GB", "scottish_council"),

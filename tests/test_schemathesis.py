@@ -10,7 +10,7 @@ from service.app import create_app
 
 def _app():
     from features.sources import load_tables
-    from matcher.build import fit_bundle
+    from matcher.model.build import fit_bundle
 
     return create_app(bundle=fit_bundle(load_tables(FIXTURES_DIR)))
 

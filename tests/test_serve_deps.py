@@ -44,7 +44,7 @@ def group(name: str) -> list[Requirement]:
 
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory) -> dict:
-    from matcher.build import build
+    from matcher.model.build import build
     from matcher.paths import FIXTURES_DIR
 
     models = tmp_path_factory.mktemp("models")

@@ -82,7 +82,7 @@ def test_explain_compare_diff_presets(client):
     # Chengdu holds Steelton's only student link: with that block at 20 it must top list b; the diff must
     # say where it came from (moved up or entered), or list it unchanged if it was already first.
     bundle = client.app.state.bundle
-    from matcher.recommend import weights_for
+    from matcher.answers.recommend import weights_for
 
     before = bundle.estimator.rank("E08000901", weights_for(bundle, None), k=3).index.tolist()
     after = bundle.estimator.rank("E08000901", weights_for(bundle, None, {"student_links": 20}), k=3).index.tolist()
@@ -138,7 +138,7 @@ def test_health(client):
 def test_requests_do_not_leak_weights(client):
     a = client.post("/v1/recommendations", json={"locality": "Steelton", "weights": {"industry": 9}}).json()
     b = client.get("/v1/recommendations", params={"locality": "Steelton"}).json()
-    from matcher.recommend import weights_for
+    from matcher.answers.recommend import weights_for
 
     default = weights_for(client.app.state.bundle, None)["industry"]
     assert default != 9
@@ -146,8 +146,8 @@ def test_requests_do_not_leak_weights(client):
 
 
 def test_corrupt_artifact_refused(tmp_path, fixture_copy):
-    from matcher.answers.store import ArtifactError, load_bundle
-    from matcher.build import build
+    from matcher.artifact.store import ArtifactError, load_bundle
+    from matcher.model.build import build
 
     path = build(fixture_copy, tmp_path)
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
@@ -228,7 +228,7 @@ def test_body_too_large_carries_cors_headers_for_an_allowed_origin(client):
 
 def test_answers_keep_every_key_the_model_gives(client, bundle):
     """The response model must not drop what recommend() says (pydantic ignores unknown keys silently)."""
-    from matcher.recommend import recommend, weights_for
+    from matcher.answers.recommend import recommend, weights_for
 
     expected = recommend(bundle, "E08000901", 3, weights_for(bundle, None))
     for r in (client.get("/v1/recommendations", params={"locality": "Steelton", "k": 3}),

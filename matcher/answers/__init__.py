@@ -1,1 +1,1 @@
-"""What answering reads, loaded without the training stack: the answer model and its artifact."""
+"""Answers (floor 4): recommend, explain, compare and review, read from the serving artifact alone."""

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
-from matcher.answers.store import Bundle
+from matcher.artifact.store import Bundle
 from service.api.errors import problem
 from service.cache import AnswerCache
 from service.compute import Compute

@@ -9,8 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from features.resolve import AmbiguousLocality, UnknownLocality
 from matcher.config import WeightError
-from matcher.resolve import AmbiguousLocality, UnknownLocality
 
 log = logging.getLogger("service")
 TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 409: "Ambiguous", 413: "Body too large",

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from matcher.answers.model import Filters
+from matcher.answers.recommend import weights_for
+from matcher.artifact.model import Filters
 from matcher.config import presets
-from matcher.recommend import weights_for
 from service.api.deps import MatcherDep, SettingsDep, StoreDep
 from service.api.errors import problem
 from service.api.schemas.analysts import Diff, DiffRequest, Preset, Profile, ProfileIn

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from matcher.resolve import fold
+from features.resolve import fold
 from service import card as cards
 from service.api.deps import MatcherDep
 from service.api.schemas.localities import Locality

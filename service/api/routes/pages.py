@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
+from features.resolve import AmbiguousLocality, UnknownLocality
 from matcher.config import WeightError
-from matcher.resolve import AmbiguousLocality, UnknownLocality
 from service import assess
 from service import card as cards
 from service.api.deps import MatcherDep, StoreDep
@@ -85,7 +85,7 @@ def _country_or_none(bundle, name: str) -> str | None:
 
 
 def _label(d: dict) -> str:
-    from matcher.labels import level_label
+    from matcher.answers.labels import level_label
 
     name = d.get("qualified") or d["name"]
     return f"{name}{' ' + d['name_zh'] if d['name_zh'] else ''} ({level_label(d['level'])}, {d['id']})"

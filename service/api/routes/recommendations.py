@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from matcher.answers.model import Filters
-from matcher.answers.store import Bundle
+from matcher.answers.recommend import recommend, weights_for
+from matcher.artifact.model import Filters
+from matcher.artifact.store import Bundle
 from matcher.config import WeightError, parse_weight_string
-from matcher.recommend import recommend, weights_for
 from service import assess
 from service.api.deps import AnswersDep, ComputeDep, MatcherDep, NameQuery, PresetQuery, StoreDep
 from service.api.schemas.recommendations import CompareRequest, RecommendationRequest, Recommendations, Review

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from features.pair_types import EduLink, PairFeatures
-from matcher import kernel
-from matcher.answers.model import AnswerModel
+from features.resolve import Resolver
+from matcher.artifact.model import AnswerModel
+from matcher.model import kernel
+from matcher.model.ranker import Prior
+from matcher.model.scale import ScaleParams
 from matcher.paths import MODELS_DIR
-from matcher.ranker import Prior
-from matcher.resolve import Resolver
-from matcher.scale import ScaleParams
 
 MANIFEST = "manifest.json"
 # Bump when what is saved changes, so a stale artifact is rebuilt rather than half-read.

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher import kernel
-from matcher.answers.model import AnswerModel
+from matcher.artifact.model import AnswerModel
 from matcher.config import block_names, check_weights
-from matcher.scale import ScaleAssessment, assess
+from matcher.model import kernel
+from matcher.model.scale import ScaleAssessment, assess
 
 STRENGTH_WORD = {3: "a defining", 2: "a major", 1: "a notable"}
 CENTRE = 0.75        # education percentile (within country and tier) from which a place is a "centre"

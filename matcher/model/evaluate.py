@@ -6,7 +6,7 @@
   undated pairs cannot be held out honestly and are counted, not scored. Locality attributes (population,
   industry, priorities, universities) are as of today.
 - **Learned per fold.** The scale prior, the prominence prior and the default weights are re-learned from
-  the training pairs only, each described as of its own year (matcher.ranker).
+  the training pairs only, each described as of its own year (matcher.model.ranker).
 - **Strong baselines on the same candidates:** random (expected), population-nearest, popularity,
   CIPFA-style Euclidean, and two priors that know nothing of the query beyond its tier: `tier_size`
   (same tier first, then the largest) and `candidate_prior` (prominence alone, fitted on the training pairs).
@@ -28,12 +28,12 @@ import numpy as np
 import pandas as pd
 
 from features.pairs import links_before
+from features.resolve import AmbiguousLocality, Resolver, UnknownLocality
 from features.sources import Tables
-from matcher import kernel
-from matcher.build import fit_bundle
 from matcher.config import block_names, default_weights, presets
-from matcher.estimator import PartnerMatcher
-from matcher.resolve import AmbiguousLocality, Resolver, UnknownLocality
+from matcher.model import kernel
+from matcher.model.build import fit_bundle
+from matcher.model.estimator import PartnerMatcher
 
 SIZE_BAND = 0.15          # |d log10 population| for "similar size"
 L2_GRID = tuple((p, w) for p in (0.01, 0.1, 1.0) for w in (0.003, 0.03, 0.3))  # (prior, weights)

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from matcher import scale as scale_fit
-from matcher.scale import ScaleParams
+from matcher.model import scale as scale_fit
+from matcher.model.scale import ScaleParams
 
 if TYPE_CHECKING:  # the fit builds sides from a frame; serving loads them as arrays, without pandas
     import pandas as pd
@@ -134,7 +134,7 @@ def _query_vectors(q: Side, w: dict[str, float]) -> np.ndarray:
 
 
 def scale(q: Side, c: Side, params: ScaleParams, query_is_gb: bool) -> np.ndarray:
-    """(Q, N) scale fit: the formula of matcher.scale.assess, vectorised (a test holds them equal)."""
+    """(Q, N) scale fit: the formula of matcher.model.scale.assess, vectorised (a test holds them equal)."""
     off, fit = params.tables
     qi, ci = q.tier_idx[:, None], c.tier_idx[None, :]
     g, t = (qi, ci) if query_is_gb else (ci, qi)

@@ -9,7 +9,7 @@ from pathlib import Path
 from features.frame import locality_frame
 from features.sources import Tables
 from matcher.config import blocks
-from matcher.evaluate import run_evaluation
+from matcher.model.evaluate import run_evaluation
 
 
 def _cell(m: dict, key: str) -> str:

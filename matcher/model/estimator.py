@@ -15,11 +15,11 @@ from features.frame import FIGURES, locality_frame
 from features.pair_types import PairFeatures
 from features.pairs import ancestors, build_pairs, build_ties, family, links_before, partnerships_before
 from features.pipeline import build_pipeline
-from matcher import kernel
-from matcher.answers.model import AnswerModel, Filters, Scorer
+from matcher.artifact.model import AnswerModel, Filters, Scorer
 from matcher.config import block_names, check_weights
-from matcher.ranker import PRIOR_FEATURES, Choice, Prior, fit_block_weights, fit_prior
-from matcher.scale import ScaleParams, fit_scale
+from matcher.model import kernel
+from matcher.model.ranker import PRIOR_FEATURES, Choice, Prior, fit_block_weights, fit_prior
+from matcher.model.scale import ScaleParams, fit_scale
 
 if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
     from features.sources import Tables
@@ -64,7 +64,7 @@ EXPLAINED_FEATURES = ("industry__imputed", "industry__confidence", "education__s
 class PartnerMatcher(BaseEstimator, Scorer):
     """Scores every counterpart in the other country for a query locality.
 
-    score = sum_b w_b * s_b / sum_b w_b with s_b in [0, 1] (see matcher.kernel); the contributions
+    score = sum_b w_b * s_b / sum_b w_b with s_b in [0, 1] (see matcher.model.kernel); the contributions
     w_b * s_b / sum(w) are returned with every score and add up to it.
 
     Three kinds of state: what places are (features, fitted once); what links existed (`snapshot`: pair

@@ -3,7 +3,7 @@
 `Scorer` is the one implementation of "rank a query's counterparts": the fitted estimator (training,
 evaluation) and the `AnswerModel` loaded from the serving artifact both inherit it, so the service answers
 with the very code the evaluation measured. Nothing here imports pandas or scikit-learn: the service loads
-an `AnswerModel` without them (matcher.answers.store).
+an `AnswerModel` without them (matcher.artifact.store).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from features.pair_types import PairFeatures
-from matcher import kernel
 from matcher.config import check_weights
-from matcher.ranker import Prior
-from matcher.scale import ScaleParams
+from matcher.model import kernel
+from matcher.model.ranker import Prior
+from matcher.model.scale import ScaleParams
 
 
 @dataclass(frozen=True)

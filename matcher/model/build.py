@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import joblib
 import pandas as pd
 
+from features.resolve import COLUMNS, Resolver
 from matcher import __version__
-from matcher.answers.store import ARTIFACT_FORMAT, MANIFEST, ArtifactError, Bundle, dump, sha256_bytes
+from matcher.artifact.store import ARTIFACT_FORMAT, MANIFEST, ArtifactError, Bundle, dump, sha256_bytes
 from matcher.config import block_names
-from matcher.estimator import PartnerMatcher
+from matcher.model.estimator import PartnerMatcher
 from matcher.paths import MODELS_DIR, RAW_DIR
-from matcher.resolve import COLUMNS, Resolver
 
 if TYPE_CHECKING:  # the service only loads artifacts: no need to import the validators
     from features.sources import Tables
@@ -67,7 +67,7 @@ def build(data_dir: Path = RAW_DIR, models_dir: Path = MODELS_DIR, progress=None
     bundle = fit_bundle(tables, learn_weights=learn_weights)
     validation = None
     if learn_weights:
-        from matcher.evaluate import choose_l2, learned  # training-side; imports this module
+        from matcher.model.evaluate import choose_l2, learned  # training-side; imports this module
 
         step("choosing the L2 strengths on a validation split of the partnership history")
         parts = tables["partnerships"]

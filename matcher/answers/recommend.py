@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from matcher.answers.model import Filters
-from matcher.answers.store import Bundle
+from matcher.answers.explain import caveats, query_caveats, reasons
+from matcher.artifact.model import Filters
+from matcher.artifact.store import Bundle
 from matcher.config import WeightError, check_weights, default_weights, presets
-from matcher.explain import caveats, query_caveats, reasons
 
 
 def weights_for(bundle: Bundle, preset: str | None = None,

@@ -1,7 +1,7 @@
 """Per-block similarity of one query against every candidate, each in [0, 1].
 
 All functions are vectorised over candidates and read only the fitted feature matrix and pair features,
-so the explanation of a pair (matcher.explain) is computed from exactly what produced its score.
+so the explanation of a pair (matcher.answers.explain) is computed from exactly what produced its score.
 """
 
 from __future__ import annotations
