@@ -37,6 +37,20 @@ def links_before(frames: dict[str, pd.DataFrame], year: int | None) -> tuple[dic
     return out, dropped
 
 
+# Statuses of a partnership that has ended or gone quiet: history, shown with its status in a review, never a
+# tie that raises another pair's fit. `status_year` dates the evidence, so in a snapshot of an earlier year a
+# partnership that ended later was still live.
+NOT_LIVE = frozenset({"terminated", "relinquished", "expired", "lapsed", "dormant"})
+
+
+def live_partnerships(partnerships: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    """Partnerships that were live as of `year` (None: today): not ended, or ended only in or after `year`."""
+    ended = partnerships["status"].isin(NOT_LIVE)
+    if year is not None and "status_year" in partnerships:
+        ended &= ~(partnerships["status_year"].notna() & (partnerships["status_year"] >= year))
+    return partnerships[~ended]
+
+
 def partnerships_before(partnerships: pd.DataFrame, year: int | None) -> pd.DataFrame:
     """Partnerships signed before `year` (undated ones are left out of a sliced view)."""
     if year is None:
@@ -44,7 +58,6 @@ def partnerships_before(partnerships: pd.DataFrame, year: int | None) -> pd.Data
     y = partnerships["year_signed"]
     return partnerships[y.notna() & (y < year)]
 RELATED_SHARE = 0.6  # a link held by a place's parent or child counts this much
-AIRPORT_REACH_KM = 60.0
 
 
 def ancestors(frame: pd.DataFrame) -> dict[str, set[str]]:
@@ -70,28 +83,14 @@ def family(frame: pd.DataFrame) -> dict[str, set[str]]:
     return fam
 
 
-def _haversine_km(lat1, lon1, lat2, lon2):
-    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * np.arcsin(np.sqrt(a))
-
-
 def _served_by(frame: pd.DataFrame, airports: pd.DataFrame, fam: dict[str, set[str]]) -> dict[str, set[str]]:
-    """Airports serving a locality: those in its family, or whose locality lies within reach of it."""
-    pos = frame.set_index("id")[["lat", "lon"]].astype(float)
+    """Airports that are a locality's own: in the place itself, or in its parent or child areas. An airport an
+    hour's drive away serves every place around it alike, so it says nothing about one pair (prominence
+    counts that reach); a place's own airport is a tie of its own."""
     served: dict[str, set[str]] = {i: set() for i in frame["id"]}
-    for _, ap in airports.iterrows():
-        home = ap["locality_id"]
-        if home not in pos.index:
-            continue
-        for i in fam.get(home, {home}):
-            served[i].add(ap["iata"])
-        lat, lon = pos.loc[home]
-        if np.isnan(lat):
-            continue
-        near = _haversine_km(lat, lon, pos["lat"].to_numpy(), pos["lon"].to_numpy()) <= AIRPORT_REACH_KM
-        for i in pos.index[near]:
-            served[i].add(ap["iata"])
+    for home, code in zip(airports["locality_id"], airports["iata"], strict=True):
+        for i in fam.get(home, ()):
+            served[i].add(code)
     return served
 
 

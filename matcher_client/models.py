@@ -31,11 +31,16 @@ class Result(BaseModel):
     rank: int
     locality: Locality
     score: float
-    contributions: dict[str, float]
-    reasons: list[str]
+    fit: float = Field(description="What the fit blocks add up to (score minus the prominence contribution)")
+    prominence: float = Field(description="The candidate's capacity to engage in [0, 1] (its prior: how much it "
+                              "draws UK–China partners whatever the match); not fit")
+    contributions: dict[str, float] = Field(description="Per block, adding up to score")
+    reasons: list[str] = Field(description="Fit reasons first, strongest first; prominence last")
+    reason_blocks: list[str] = Field(description="The block each reason rests on, same length and order as reasons")
     caveats: list[str]
     partnership: Partnership | None = None
-    mutual_rank: int | None = None
+    mutual_rank: int | None = Field(default=None, description="Where the query stands in this place's own list "
+                                    "(1 = its best match); the ranking's reciprocity reads it")
     overall_rank: int | None = Field(default=None, description="Position in the full ranking (compare answers)")
 
 
@@ -63,6 +68,9 @@ class ReviewedPartner(BaseModel):
     score: float
     contributions: dict[str, float]
     reasons: list[str]
+    reason_blocks: list[str] = Field(default_factory=list, description="The block each reason rests on")
+    fit: float | None = None
+    prominence: float | None = Field(default=None, description="Worked out as if this partnership did not exist")
     caveats: list[str]
     overall_rank: int | None
     mutual_rank: int | None
@@ -90,8 +98,12 @@ class Card(BaseModel):
     a: Locality
     b: Locality
     score: float
+    fit: float | None = Field(default=None, description="What the fit blocks add up to")
+    prominence: float | None = Field(default=None, description="b's capacity to engage in [0, 1] (not fit); "
+                                     "worked out without an existing partnership between a and b")
     contributions: dict[str, float]
     reasons: list[str]
+    reason_blocks: list[str] = Field(default_factory=list, description="The block each reason rests on")
     caveats: list[str]
     sections: list[Section]
     weights: dict[str, float] | None = Field(default=None, description="The weights the score was made with")

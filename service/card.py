@@ -154,13 +154,14 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: s
     if ex["partnership"]:
         p = ex["partnership"]
         connections.insert(0, f"Existing {kind_label(p['kind'])} ({p['year_signed'] or 'year unknown'}), "
-                              f"status {p['status']}. The score measures fit, not history: this partnership is "
-                              "not counted in Connections, which scores flights, consulates and partnerships "
-                              "between related places.")
+                              f"status {p['status']}. The score measures fit as if this partnership did not exist: "
+                              "it is not counted in Connections (live partnerships between related places and "
+                              "routes between the two places' own airports), nor in the partner's prominence.")
     rank = ranks.get(b) if ranks else None
     return {
         "a": bundle.resolver.describe(a), "b": bundle.resolver.describe(b), "score": ex["score"],
-        "contributions": contrib, "reasons": ex["reasons"], "caveats": ex["caveats"],
+        "contributions": contrib, "reasons": ex["reasons"], "reason_blocks": ex["reason_blocks"],
+        "fit": ex["fit"], "prominence": ex["prominence"], "caveats": ex["caveats"],
         "weights": dict(weights), "weighting": weighting, "partnership": ex["partnership"],
         "overall_rank": rank, "n_candidates": len(ranks) if ranks else None,
         "sections": [

@@ -37,8 +37,7 @@ def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
         "education": np.sqrt(q["education__strength"] * C["education__strength"].to_numpy()),
         "student_links": pick(m.pairs_.edu),
         "priorities": sim.ochiai(q[m.tag_cols_].to_numpy(float), C[m.tag_cols_].to_numpy(float), m.tag_idf_),
-        "connectivity": (parts["flight"] * pick(m.pairs_.flight) + parts["ties"] * pick(m.pairs_.ties)
-                         + parts["mission"] * pick(m.pairs_.mission)),
+        "connectivity": parts["flight"] * pick(m.pairs_.flight) + parts["ties"] * pick(m.pairs_.ties),
         "complementarity": 0.5 * (sim.cover(np.repeat(qi[None, :], len(C), 0), Cn)
                                   + sim.cover(Ci, np.repeat(qn[None, :], len(C), 0))),
         # The candidate prior, with its same-tier term where the candidate is of the query's tier.
@@ -47,12 +46,29 @@ def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
     }
 
 
+def hub_reference(m, country: str) -> np.ndarray:
+    """Each place's hub term by its definition: strength/2 x (mean raw similarity to every place of the other
+    country that can partner, minus the mean of that over its own country's places that can partner)."""
+    other = "CN" if country == "GB" else "GB"
+    raw = np.array([[reference_blocks(m, q)[b] for b in kernel.FIT_BLOCKS] for q in m.ids_[country]])
+    r = raw[:, :, m.live_[other]].mean(axis=2)  # (places, blocks)
+    return m.hub_strength / 2 * (r - r[m.live_[country]].mean(axis=0))
+
+
 def test_kernel_blocks_equal_their_definitions(matcher):
+    hubs = {c: hub_reference(matcher, c) for c in ("GB", "CN")}
+    for c in ("GB", "CN"):
+        np.testing.assert_allclose(matcher.sides_[c].hub, hubs[c], atol=1e-12)
     for query in [*matcher.ids_["GB"], *matcher.ids_["CN"]]:
         fast = matcher.block_similarities(query)
         ref = reference_blocks(matcher, query)
-        for b in block_names():
-            np.testing.assert_allclose(fast[b].to_numpy(), ref[b], atol=1e-12, err_msg=f"{query} {b}")
+        qc = matcher.country_of(query)
+        other = "CN" if qc == "GB" else "GB"
+        for j, b in enumerate(block_names()):
+            want = ref[b]
+            if b in kernel.FIT_BLOCKS:  # the hub-corrected similarity the scores read
+                want = want - hubs[qc][matcher.pos_[qc][query], j] - hubs[other][:, j]
+            np.testing.assert_allclose(fast[b].to_numpy(), want, atol=1e-12, err_msg=f"{query} {b}")
 
 
 weights_st = st.fixed_dictionaries({b: st.floats(0, 10) for b in block_names()}).filter(
@@ -99,4 +115,10 @@ def test_batch_scores_equal_single_queries(matcher):
     col = {c: j for j, c in enumerate(cn_ids)}
     for i, g in enumerate(ids):
         top = matcher.rank(g, default_weights(), k=3)
-        np.testing.assert_allclose(top["score"].to_numpy(), exact[i, [col[c] for c in top.index]], atol=1e-15)
+        # Served scores are the base scores times each candidate's reciprocity factor.
+        served = matcher.full_scores(g, default_weights())
+        np.testing.assert_allclose(top["score"].to_numpy(), served[[col[c] for c in top.index]], atol=1e-15)
+        m = matcher.mutual_all(g, default_weights())
+        f = 1 / (1 + matcher.reciprocity_ * np.log2(m))
+        base = exact[i]
+        np.testing.assert_allclose(served, np.where(base >= 0, base * f, base * (2 - f)), atol=1e-12)

@@ -9,11 +9,13 @@ import re
 
 import pytest
 
+from features.pairs import NOT_LIVE
 from matcher.answers import explain
-from matcher.answers.explain import CENTRE, STRONG, caveats, reason_objects, scale_assessment
+from matcher.answers.explain import STRONG, caveats, reason_objects, scale_assessment
 from matcher.answers.recommend import weights_for
 from matcher.artifact.model import Filters
 from matcher.config import block_names, presets
+from matcher.model.ranker import PRIOR_FEATURES
 from matcher.model.scale import GAP_FIT, GOOD_FIT
 
 
@@ -44,13 +46,22 @@ def check_reason(bundle, a, b, r, sims, sensitive=False):
             assert min(m.sectors_of_[a][s], m.sectors_of_[b][s]) == 1.0 and not inherited
     elif r.block == "scale":
         s = scale_assessment(m, a, b)
-        assert s.kernel >= GOOD_FIT and s.same_tier, r.text
+        assert s.same_tier and s.kernel >= GAP_FIT, r.text
+        # "like those of the middle half" only inside the middle half of real pairs' gaps (|z| <= 0.674).
+        assert ("middle half" in r.text) == (s.kernel >= GOOD_FIT), r.text
         assert s.fit == pytest.approx(sims["scale"], abs=1e-9)
         assert "population" in r.text  # it quotes population, the only figure the block uses
     elif r.block == "education":
+        ranks = explain.education_ranks(m)
         if r.text.startswith("Both are higher-education centres"):
             for x in (a, b):
-                assert f[x]["education__imputed"] == 0 and f[x]["education__strength"] >= CENTRE, r.text
+                assert f[x]["education__imputed"] == 0 and ranks[x][0] <= max(1, ranks[x][1] // 4), r.text
+        # Every rank quoted is the place's rank among the places of its group with a sourced figure.
+        for x in (a, b):
+            if x in ranks:
+                name = m.records_[x]["name"]
+                hit = re.search(re.escape(name) + r": [^;]*?, (\d+)(?:st|nd|rd|th) of the (\d+) ", r.text)
+                assert hit and (int(hit.group(1)), int(hit.group(2))) == ranks[x], r.text
         for x in (a, b):
             if f[x]["education__imputed"]:
                 expected = "counted as none" if f[x]["education__strength"] == 0 else "counted at the median"
@@ -66,13 +77,13 @@ def check_reason(bundle, a, b, r, sims, sensitive=False):
         t = r.facts["tag"]
         assert t in m.tags_of_[a] and t in m.tags_of_[b]
     elif r.block == "connectivity":
-        if r.facts["part"] == "mission":
-            for x, host in r.facts["hosts"].items():
-                if host is not None:
-                    assert host in e.family_[x]
-                    assert host in set(e.link_frames_["consulates"]["host_id"])
-        elif r.facts["part"] == "ties":
+        assert r.facts["part"] in ("ties", "flight"), r.text  # reach (missions, nearby airports) is prominence
+        if r.facts["part"] == "ties":
             assert (r.facts["uk_id"], r.facts["cn_id"]) != ((a, b) if m.country_of(a) == "GB" else (b, a))
+            # An ended or dormant partnership is history, never a reason to partner.
+            assert r.facts["status"] not in NOT_LIVE, r.text
+        else:
+            assert r.text.startswith("Direct flight") == r.facts["operating"], r.text
     elif r.block == "complementarity":
         x, y, t = r.facts["strong"], r.facts["needs"], r.facts["tag"]
         assert t in m.tags_of_[y]
@@ -91,7 +102,16 @@ def check_reason(bundle, a, b, r, sims, sensitive=False):
         if "hosts_mission" in r.facts["attributes"]:  # its own mission only when it hosts one itself
             host = e.pairs_.mission_host[b]
             assert ("in the wider area" in r.text or "in a part of it" in r.text) == (host != b), r.text
-        assert r.text.startswith("Prominence, not fit")
+        assert r.text.startswith("Capacity to engage (not fit)")
+        attrs = dict(zip(PRIOR_FEATURES, m.attributes(m.country_of(b))[m.pos_[m.country_of(b)][b]].tolist(),
+                         strict=True))
+        if "a large economy" in r.text:  # never from an imputed GDP
+            assert attrs["gdp_missing"] == 0, r.text
+        if "large population" in r.text:
+            assert attrs["population_missing"] == 0 and not f[b]["scale__population_imputed"], r.text
+        if "universities" in r.text:
+            rank = explain.education_ranks(m).get(b)
+            assert rank is not None and rank[0] <= max(1, rank[1] // 2), r.text
     else:
         pytest.fail(f"unknown block {r.block}")
 
@@ -102,8 +122,7 @@ def check_caveats(bundle, a, b, texts):
     partnered = [t for t in texts if t.startswith("Already partnered")]
     assert bool(partnered) == bool(p)
     if p:
-        word = {"active": "(active)", "dormant": "(dormant)", "terminated": "(ended)", "unknown": "(status not known)"}
-        assert partnered[0].endswith(word[p["status"]])
+        assert partnered[0].endswith(f"({explain.STATUS_WORDS[p['status']]})")
     for t in texts:
         if (hit := re.search(r"already has (\d+) active partnerships", t)):
             p = e.partnerships_
@@ -128,10 +147,16 @@ def _check_every_query(bundle, direction) -> int:
     checked = 0
     for name, w in _weightings(bundle).items():
         for q in m.ids_[direction]:
-            sims_all = bundle.estimator.block_similarities(q)
+            sims_all = bundle.estimator.raw_block_similarities(q)
             for cid, contrib in _top(bundle, q, w):
                 rs = reason_objects(m, q, cid, contrib)
                 shown = {r.block for r in rs}
+                # Fit reasons lead: prominence never comes before a fit reason, generic before specific never.
+                blocks = [r.block for r in rs]
+                if "prominence" in blocks:
+                    assert all(b == "prominence" for b in blocks[blocks.index("prominence"):]), blocks
+                tiers = [0 if b in explain.SPECIFIC else 1 if b != "prominence" else 2 for b in blocks]
+                assert tiers == sorted(tiers), blocks
                 for r in rs:
                     assert contrib[r.block] > explain.MIN_SHOWN, f"{name}: reason for a block that did not count"
                     check_reason(bundle, q, cid, r, sims_all.loc[cid])

@@ -14,13 +14,15 @@ import numpy as np
 
 from matcher.artifact.model import AnswerModel
 from matcher.config import block_names, check_weights
-from matcher.model import kernel
+from matcher.model.ranker import PRIOR_FEATURES
 from matcher.model.scale import ScaleAssessment, assess
 
 STRENGTH_WORD = {3: "a defining", 2: "a major", 1: "a notable"}
 CENTRE = 0.75        # education percentile (within country and tier) from which a place is a "centre"
 STRONG = 2 / 3       # sector strength (major or defining) that can serve a partner's priority
 MIN_SHOWN = 1e-3     # contributions below this are too small to be a reason
+STATUS_WORDS = {"active": "active", "unknown": "status not known", "dormant": "dormant",
+                "terminated": "ended", "relinquished": "relinquished", "expired": "expired", "lapsed": "lapsed"}
 KIND_WORDS = {"sister_city": "sister-city agreement", "friendship": "friendship agreement",
               "economic_partnership": "economic partnership", "mou": "memorandum of understanding"}
 GROUP_WORDS = {("GB", "city"): "UK councils", ("GB", "region"): "UK nations, regions and counties",
@@ -137,6 +139,26 @@ def _education_gap(m: AnswerModel, x: str, group: str) -> str:
     return f"counted at the median of {group}"
 
 
+def education_ranks(m: AnswerModel) -> dict[str, tuple[int, int]]:
+    """Each place with a sourced education figure: (its rank, the number ranked) by education strength among
+    the places of its country and tier that have one. A phrase about a rank is a rank in exactly this group."""
+    def compute():
+        groups: dict[tuple, list[tuple[float, str]]] = {}
+        for i, f in m.feature_rows_.items():
+            if not f["education__imputed"]:
+                row = m.records_[i]
+                groups.setdefault((row["country"], row["tier"]), []).append((f["education__strength"], i))
+        out = {}
+        for members in groups.values():
+            members.sort(key=lambda t: (-t[0], t[1]))
+            first: dict[float, int] = {}
+            for n, (value, i) in enumerate(members):
+                # Places with the same strength share the best rank among them.
+                out[i] = (first.setdefault(value, n) + 1, len(members))
+        return out
+    return _memo(m, ("education_ranks",), compute)
+
+
 def _education_phrase(m: AnswerModel, x: str) -> str:
     row, f = m.records_[x], m.feature_rows_[x]
     group = GROUP_WORDS.get((row["country"], row["tier"]), "places of its kind")
@@ -148,18 +170,34 @@ def _education_phrase(m: AnswerModel, x: str) -> str:
     if row["students_from_china"] is not None:
         bits.append(f"{int(row['students_from_china']):,} students from China"
                     + _year(row["students_from_china__year"]))
-    pct = f["education__strength"]
-    rank = "in the top quarter" if pct >= CENTRE else "above the median" if pct > 0.5 else "below the median"
-    return f"{_short(m, x)}: {', '.join(bits) or 'sourced student figures'}, {rank} of {group}"
+    rank, n = education_ranks(m)[x]
+    return f"{_short(m, x)}: {', '.join(bits) or 'sourced student figures'}, {_ordinal(rank)} of the {n} {group} " \
+           "with a sourced figure"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def is_centre(m: AnswerModel, x: str) -> bool:
+    """In the top quarter of its group's places with a sourced education figure."""
+    hit = education_ranks(m).get(x)
+    return hit is not None and hit[0] <= max(1, hit[1] // 4)
 
 
 def education_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
-    strong = [x for x in (a, b) if m.feature_rows_[x]["education__imputed"] == 0
-              and m.feature_rows_[x]["education__strength"] >= CENTRE]
-    facts = {"centres": strong, "strength": {x: m.feature_rows_[x]["education__strength"] for x in (a, b)}}
+    strong = [x for x in (a, b) if is_centre(m, x)]
+    ranks = education_ranks(m)
+    facts = {"centres": strong, "ranks": {x: ranks.get(x) for x in (a, b)}}
+    # Only sourced figures are a reason; a place scored at its group's median is a data gap (a caveat).
+    sourced = [x for x in (a, b) if x in ranks]
+    if not sourced:
+        return []
     detail = "; ".join(_education_phrase(m, x) for x in (a, b))
     if len(strong) == 2:
-        return [Reason("education", f"Both are higher-education centres ({detail})", facts)]
+        return [Reason("education", f"Both are higher-education centres, in the top quarter of their groups "
+                       f"({detail})", facts)]
     return [Reason("education", f"Universities: {detail}", facts)]
 
 
@@ -188,31 +226,21 @@ def priority_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) ->
     return out
 
 
-def _mission_phrase(m: AnswerModel, x: str) -> str | None:
-    host = m.pairs_.mission_host.get(x)
-    if host is None:
-        return None
-    sender = "Chinese" if m.country_of(x) == "GB" else "British"
-    if host == x:
-        return f"{sender} diplomatic mission in {_short(m, x)}"
-    if host in m.ancestors_[x]:
-        return f"{sender} diplomatic mission in {_short(m, host)}, which includes {_short(m, x)}"
-    return f"{sender} diplomatic mission in {_short(m, host)}, part of {_short(m, x)}"
-
-
 def connectivity_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
+    """Ties between the two places only (kernel.CONNECTIVITY_PARTS): a live partnership between their
+    families, and a route between their own airports. Reach shared by every nearby place is prominence."""
     key = _pair_key(m, a, b)
     out = []
-    if (note := m.pairs_.flight_note.get(key)):
-        out.append(Reason("connectivity", f"Direct flight: {note}", {"part": "flight"}))
     if (tie := m.pairs_.ties_note.get(key)):
+        p = m.partnership(tie[0], tie[1]) or {}
+        status = STATUS_WORDS.get(str(p.get("status")), "status not known")
         out.append(Reason("connectivity", f"Related places are already partnered: {_short(m, tie[0])} – "
-                          f"{_short(m, tie[1])} ({KIND_WORDS.get(tie[2], tie[2])})",
-                          {"part": "ties", "uk_id": tie[0], "cn_id": tie[1]}))
-    phrases = [p for x in (a, b) if (p := _mission_phrase(m, x))]
-    if phrases:
-        out.append(Reason("connectivity", "Diplomatic presence: " + "; ".join(phrases),
-                          {"part": "mission", "hosts": {x: m.pairs_.mission_host.get(x) for x in (a, b)}}))
+                          f"{_short(m, tie[1])} ({KIND_WORDS.get(tie[2], tie[2])}{_year(p.get('year_signed'))}, "
+                          f"{status})", {"part": "ties", "uk_id": tie[0], "cn_id": tie[1], "status": p.get("status")}))
+    if (note := m.pairs_.flight_note.get(key)):
+        operating = note.endswith("operating")
+        what = "Direct flight between their own airports" if operating else "A route between their own airports"
+        out.append(Reason("connectivity", f"{what}: {note}", {"part": "flight", "operating": operating}))
     return out
 
 
@@ -247,31 +275,48 @@ PROMINENCE_WORDS = {
     "log_population": lambda m, x:
         f"a large population ({10 ** m.feature_rows_[x]['scale__log_population'] / 1e6:.1f} million)",
     "log_gdp": lambda m, x: "a large economy",
-    "education": lambda m, x: "strong universities",
+    "education": lambda m, x: "universities ranked in the top half of its group",
     "hosts_mission": lambda m, x: _mission_words(m, x),
     "direct_flight": lambda m, x: "a direct flight to the other country",
     "partners_held": lambda m, x:
         f"{_plural(int(m.n_partners_.get(x, 0)), 'partnership')} with the other country already",
     "region_level": lambda m, x: "region-level standing",
 }
+# An attribute is named only where its figure is sourced: an imputed GDP is no evidence of "a large economy".
+MISSING_FLAG = {"log_population": "population_missing", "log_gdp": "gdp_missing", "education": "education_missing"}
+
+
+def _supported(m: AnswerModel, x: str, attr: str, attrs: dict[str, float]) -> bool:
+    if attrs.get(MISSING_FLAG.get(attr, ""), 0) > 0:
+        return False
+    if attr == "education":
+        hit = education_ranks(m).get(x)
+        return hit is not None and hit[0] <= max(1, hit[1] // 2)
+    if attr == "log_population":
+        return not m.feature_rows_[x]["scale__population_imputed"]
+    return True
 
 
 def prominence_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
-    """Why the candidate draws partners whatever its fit: the attributes that raise its prior most."""
+    """Why the candidate draws partners whatever its fit (its capacity to engage): the attributes that raise its
+    prior most, among those it really has (above the average candidate, from a sourced figure)."""
     cand = b
-    prior = m.priors_.get(m.country_of(cand))
+    country = m.country_of(cand)
+    prior = m.priors_.get(country)
     if prior is None:
         return []
-    attrs = m.attributes(m.country_of(cand))[m.pos_[m.country_of(cand)][cand]]
+    attrs = m.attributes(country)[m.pos_[country][cand]]
+    named = dict(zip(PRIOR_FEATURES, attrs.tolist(), strict=True))
     parts, z = prior.contributions(attrs), prior.standardised(attrs)
     # Only what the place has (above the average candidate) and what raises the prior: being *not* a
     # region-level body may raise it too, but "region-level standing" would then be untrue.
     top = [k for k, v in sorted(parts.items(), key=lambda kv: -kv[1])
-           if v > 0.05 and z[k] > 0 and k in PROMINENCE_WORDS][:3]
+           if v > 0.05 and z[k] > 0 and k in PROMINENCE_WORDS and _supported(m, cand, k, named)][:3]
     if not top:
         return []
     words = _join([PROMINENCE_WORDS[k](m, cand) for k in top])
-    return [Reason("prominence", f"Prominence, not fit: {_short(m, cand)} draws UK–China partnerships ({words})",
+    return [Reason("prominence", f"Capacity to engage (not fit): {_short(m, cand)} draws UK–China partnerships "
+                   f"({words})",
                    {"attributes": top, "contributions": {k: parts[k] for k in top}, "z": {k: z[k] for k in top}})]
 
 
@@ -283,11 +328,21 @@ REASONERS = {
 }
 
 
+# Blocks whose reasons name something the two places share or a tie between them. Scale and education say
+# something true of the pair too, but of many pairs alike: they never lead where a specific reason exists.
+SPECIFIC = ("industry", "student_links", "priorities", "connectivity", "complementarity")
+
+
 def reason_objects(m: AnswerModel, a: str, b: str, contributions: dict[str, float],
                    sensitive: bool = False) -> list[Reason]:
-    """Reasons for every block that contributed, biggest contribution first (fit before prominence on ties)."""
+    """Reasons for every block that contributed: specific fit reasons first, biggest contribution first; then
+    the generic fit reasons (scale, education); prominence last, always (it is capacity, not fit)."""
+    def rank(block: str) -> tuple:
+        tier = 2 if block == "prominence" else 0 if block in SPECIFIC else 1
+        return tier, -contributions[block], block
+
     out: list[Reason] = []
-    for block in sorted(contributions, key=lambda k: -contributions[k]):
+    for block in sorted(contributions, key=rank):
         if contributions[block] > MIN_SHOWN:
             out.extend(_memo(m, (block, a, b, sensitive), lambda blk=block: tuple(REASONERS[blk](m, a, b, sensitive))))
     return out
@@ -295,6 +350,13 @@ def reason_objects(m: AnswerModel, a: str, b: str, contributions: dict[str, floa
 
 def reasons(m: AnswerModel, a: str, b: str, contributions: dict[str, float], sensitive: bool = False) -> list[str]:
     return [r.text for r in reason_objects(m, a, b, contributions, sensitive)]
+
+
+def reasons_with_blocks(m: AnswerModel, a: str, b: str, contributions: dict[str, float],
+                        sensitive: bool = False) -> tuple[list[str], list[str]]:
+    """The reasons' texts and, in the same order, the block each rests on (an answer's `reason_blocks`)."""
+    objs = reason_objects(m, a, b, contributions, sensitive)
+    return [r.text for r in objs], [r.block for r in objs]
 
 
 # ---- caveats ----------------------------------------------------------------------------------------
@@ -327,8 +389,7 @@ def _caveats(m: AnswerModel, a: str, b: str, sensitive: bool) -> list[str]:
     out: list[str] = []
     if (p := m.partnership(a, b)):
         since = f", signed {p['year_signed']}" if p["year_signed"] else ""
-        status = {"active": "active", "dormant": "dormant", "terminated": "ended",
-                  "unknown": "status not known"}[p["status"]]
+        status = STATUS_WORDS.get(p["status"], str(p["status"]))
         out.append(f"Already partnered: {KIND_WORDS.get(p['kind'], p['kind'])}{since} ({status})")
     n, unknown = m.partner_counts_.get(b, 0), m.partner_counts_unknown_.get(b, 0)
     if n >= m.saturation_at:
@@ -338,18 +399,25 @@ def _caveats(m: AnswerModel, a: str, b: str, sensitive: bool) -> list[str]:
     s = scale_assessment(m, a, b)
     if s.caveat:
         out.append(s.caveat)
-    # Per pair, only the core areas (defence, military/dual-use, space, computing, AI, communications): the
-    # query's wider list (transport, energy, materials, robotics) is said once per answer (query_caveats).
+    # Every NSI Act area both places are strong in gets a per-pair due-diligence caveat. The core areas
+    # (defence, military/dual-use, space, computing, AI, communications) are left out of the fit score by
+    # default; the others (transport, energy, materials, robotics, ...) count towards it, and say so.
     core = set(m.core_sensitive_)
-    shared = [(sec, area) for sec, area in m.sensitive_sectors_[b]
-              if sec in dict(m.sensitive_sectors_[a]) and sec in core]
-    if shared:
-        items = _join([f"{_sector_label(m, sec)} ({area})" for sec, area in shared[:3]])
+    mine = dict(m.sensitive_sectors_[a])
+    shared = [(sec, area) for sec, area in m.sensitive_sectors_[b] if sec in mine]
+    shared_core = [(sec, area) for sec, area in shared if sec in core]
+    shared_other = [(sec, area) for sec, area in shared if sec not in core]
+    if shared_core:
+        items = _join([f"{_sector_label(m, sec)} ({area})" for sec, area in shared_core[:3]])
         out.append(f"Due diligence: both places have {items} industry, in the National Security and "
-                   "Investment Act's sensitive areas; take advice before cooperating in these sectors"
+                   "Investment Act's core sensitive areas; take advice before cooperating in these sectors"
                    + ("" if sensitive else "; they are left out of the fit score"))
-    own = [(sec, area) for sec, area in m.sensitive_sectors_[b]
-           if sec not in dict(m.sensitive_sectors_[a]) and sec in core]
+    if shared_other:
+        items = _join([f"{_sector_label(m, sec)} ({area})" for sec, area in shared_other[:3]])
+        out.append(f"Due diligence: both places have {items} industry, in areas the National Security and "
+                   "Investment Act lists; cooperation there needs the usual checks (these shared sectors count "
+                   "towards the fit score)")
+    own = [(sec, area) for sec, area in m.sensitive_sectors_[b] if sec not in mine and sec in core]
     if own:
         out.append(f"Due diligence: {_short(m, b)} has major {_join([_sector_label(m, s) for s, _ in own[:3]])} "
                    "industry, in the National Security and Investment Act's sensitive areas")
@@ -375,18 +443,31 @@ def query_caveats(m: AnswerModel, q: str) -> list[str]:
 
 def explain_pair(m: AnswerModel, a: str, b: str, weights: dict[str, float] | None = None,
                  sensitive: bool = False) -> dict:
-    """Score, contributions, reasons and caveats for any GB–CN pair, ranked or not."""
-    sims, _ = m.similarities(a, sensitive)
-    col = m.pos_[m.other(a)][b]
-    at_b = {blk: sims[blk][col] for blk in block_names()}
+    """Score, contributions, reasons and caveats for any GB–CN pair, ranked or not: the numbers `a`'s list
+    gives `b`, reciprocity included. An existing partnership between them is scored as if it did not exist:
+    its own tie is never counted (features.pairs.build_ties) and `b`'s prominence is worked out without it."""
     w = check_weights(weights or {})
-    by_block = dict(zip(w, kernel.contributions(at_b, w).tolist(), strict=True))
+    col = m.pos_[m.other(a)][b]
+    contrib_all, factor = m.answer_contributions(a, w, sensitive)
+    sims, _ = m.similarities(a, sensitive)
+    at_b = {blk: float(sims[blk][col]) for blk in block_names()}
+    by_block = dict(zip(w, contrib_all[col].tolist(), strict=True))
+    without = m.prominence_without_partnership(a, b)
+    if without is not None and w["prominence"]:
+        at_b["prominence"] = without
+        by_block["prominence"] = float(factor[col] * without * w["prominence"] / sum(w.values()))
     contrib = {blk: by_block[blk] for blk in block_names()}
+    texts, blocks = reasons_with_blocks(m, a, b, contrib, sensitive)
     return {
         "score": float(np.sum(list(contrib.values()))),
+        "fit": float(sum(v for k, v in contrib.items() if k != "prominence")),
+        "prominence": at_b["prominence"],
+        "reciprocity": float(factor[col]),
         "contributions": contrib,
-        "similarities": {blk: float(v) for blk, v in at_b.items()},
-        "reasons": reasons(m, a, b, contrib, sensitive),
+        "similarities": at_b,
+        "reasons": texts,
+        "reason_blocks": blocks,
         "caveats": caveats(m, a, b, sensitive),
         "partnership": m.partnership(a, b),
+        "scored_without_partnership": without is not None,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.answers.explain import caveats, query_caveats, reasons
+from matcher.answers.explain import caveats, query_caveats, reasons_with_blocks
 from matcher.artifact.model import Filters
 from matcher.artifact.store import Bundle
 from matcher.config import WeightError, check_weights, default_weights, presets
@@ -35,15 +35,23 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
     sensitive = filters.include_sensitive
     ids, contributions = m.top(query_id, w, k=k, filters=filters)
     mutual = m.mutual_ranks(ids, query_id, w, sensitive) if (mutual and ids) else {}
+    sims, _ = m.similarities(query_id, sensitive)
+    pos = m.pos_[m.other(query_id)]
     results = []
     for n, (cid, row) in enumerate(zip(ids, contributions, strict=True), start=1):
         contrib = dict(zip(w, row.tolist(), strict=True))
+        texts, blocks = reasons_with_blocks(m, query_id, cid, contrib, sensitive)
         result = {
             "rank": n,
             "locality": bundle.resolver.describe(cid),
             "score": float(sum(contrib.values())),
+            # fit: what the fit blocks add up to; prominence: the candidate's capacity to engage in [0, 1]
+            # (its prior, whatever the weights), shown beside fit and weighted only by its own dial.
+            "fit": float(sum(v for b, v in contrib.items() if b != "prominence")),
+            "prominence": float(sims["prominence"][pos[cid]]),
             "contributions": contrib,
-            "reasons": reasons(m, query_id, cid, contrib, sensitive),
+            "reasons": texts,
+            "reason_blocks": blocks,
             "caveats": caveats(m, query_id, cid, sensitive),
             "partnership": m.partnership(query_id, cid),
         }
@@ -53,4 +61,3 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
     # Caveats about the query itself (its own sensitive sectors, its data gaps) are said once, here.
     return {"query": bundle.resolver.describe(query_id), "weights": w, "results": results,
             "query_caveats": query_caveats(m, query_id)}
-

@@ -8,7 +8,6 @@ an `AnswerModel` without them (matcher.artifact.store).
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
@@ -17,7 +16,7 @@ import numpy as np
 from features.pair_types import PairFeatures
 from matcher.config import check_weights
 from matcher.model import kernel
-from matcher.model.ranker import Prior
+from matcher.model.ranker import PRIOR_FEATURES, Prior
 from matcher.model.scale import ScaleParams
 
 
@@ -37,33 +36,12 @@ def other_country(country: str) -> str:
     return "CN" if country == "GB" else "GB"
 
 
+BLOCKS = (*kernel.FIT_BLOCKS, "prominence")  # the cube's block axis: block_names() order (a test holds them equal)
+BASE_CACHE = 8  # weightings whose all-pairs base scores are kept (an analyst's last few slider positions)
+
 # Beyond this many candidates a query's top k is chosen by the fused float32 pass first (kernel.rank); up to
 # it, from the exact similarities, which cost less than the two passes at this size.
 EXACT_UP_TO = 5000
-
-
-class RowMemo:
-    """A query's block similarities against every candidate, kept per (query, sensitive), least recently used
-    first out. They do not depend on the weights, so an analyst moving sliders, or a council's list and its
-    candidates' own lists (mutual ranks), reuse them. Bounded: `limit` rows of at most 8 x N floats."""
-
-    def __init__(self, limit: int = 256):
-        self.limit = limit
-        self._rows: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            row = self._rows.get(key)
-            if row is not None:
-                self._rows.move_to_end(key)
-            return row
-
-    def put(self, key, row) -> None:
-        with self._lock:
-            self._rows[key] = row
-            while len(self._rows) > self.limit:
-                self._rows.popitem(last=False)
 
 
 class Scorer:
@@ -91,25 +69,135 @@ class Scorer:
         return sides[qc].query(rows), sides[other_country(qc)], pairs, qc == "GB"
 
     def similarities(self, query: str, sensitive: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Every block's similarity of `query` against each candidate (block -> (N,)), and the candidate ids.
-        A model with a `row_memo_` (the served one) keeps them; an estimator does not (its time snapshots
-        share attributes, so a memo there could serve one year's links to another)."""
-        names, matrix = self._similarity_rows(query, sensitive)
-        return dict(zip(names, matrix, strict=True)), self.sides_[self.other(query)].ids
+        """Every block's (hub-corrected) similarity of `query` against each candidate (block -> (N,)), and the
+        candidate ids: a row of the all-pairs cube (`_cube`), read-only."""
+        cube, prom_rev = self._cube(sensitive)
+        i = self.pos_[self.country_of(query)][query]
+        if self.country_of(query) == "GB":
+            rows = {b: cube[j, i, :] for j, b in enumerate(BLOCKS)}
+        else:
+            rows = {b: cube[j, :, i] for j, b in enumerate(BLOCKS)}
+            rows["prominence"] = prom_rev[:, i]
+        return rows, self.sides_[self.other(query)].ids
 
-    def _similarity_rows(self, query: str, sensitive: bool) -> tuple[tuple[str, ...], np.ndarray]:
-        """The block names and a read-only (blocks x N) matrix of `query`'s similarities, kept when memoised."""
-        memo = self.__dict__.get("row_memo_")
-        key = (query, sensitive)
-        row = memo.get(key) if memo is not None else None
-        if row is None:
-            q, c, pairs, is_gb = self._sides([query], sensitive)
-            sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb)
-            row = (tuple(sims), np.vstack([v[0] for v in sims.values()]))
-            row[1].flags.writeable = False  # shared by every later answer
-            if memo is not None:
-                memo.put(key, row)
-        return row
+    def _cube(self, sensitive: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(blocks, GB, CN) similarities of every pair, hub-corrected, for UK queries; and the prominence plane
+        for Chinese queries (UK candidates' prominence), (GB, CN). Built once per model (~20 MB): every
+        answer, mutual rank and reciprocity reads it."""
+        cache = self.__dict__.setdefault("_cube_cache", {})
+        hit = cache.get(sensitive)
+        if hit is None:
+            sides = self.sides_sensitive_ if sensitive else self.sides_
+            p = self.pairs_
+            pairs = kernel.PairRows(edu=p.edu, flight=p.flight, ties=p.ties, mission=p.mission)
+            sims = kernel.blocks(sides["GB"], sides["CN"], pairs, self.scale_params_, True)
+            cube = np.stack([sims[b] for b in BLOCKS])
+            prom_rev = kernel.prominence(sides["CN"], sides["GB"]).T.copy()
+            cube.flags.writeable = prom_rev.flags.writeable = False
+            hit = cache[sensitive] = (cube, prom_rev)
+        return hit
+
+    def base_scores(self, weights: dict[str, float], query_country: str, sensitive: bool = False) -> np.ndarray:
+        """(GB, CN) fit-and-prominence scores before reciprocity, for queries of `query_country` (entry [g, c]
+        is the score of the pair in that direction: prominence is the candidate's). Kept per weighting."""
+        w = check_weights(weights)
+        key = (tuple(w.values()), query_country, sensitive)
+        cache = self.__dict__.setdefault("_base_cache", OrderedDict())
+        hit = cache.get(key)
+        if hit is None:
+            cube, prom_rev = self._cube(sensitive)
+            planes = {b: cube[j] for j, b in enumerate(BLOCKS)}
+            if query_country == "CN":
+                planes["prominence"] = prom_rev
+            hit = kernel.scores(planes, w)
+            hit.flags.writeable = False
+            cache[key] = hit
+            while len(cache) > BASE_CACHE:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+        return hit
+
+    def mutual_all(self, query: str, weights: dict[str, float], sensitive: bool = False) -> np.ndarray:
+        """Where `query` stands in each candidate's own list (1 = its best match), for every candidate: the
+        places of the query's country that can partner and score above it in that candidate's base scores,
+        plus those tied with it whose id comes first. Reciprocity and the `mutual_rank` column read this."""
+        qc = self.country_of(query)
+        i = self.pos_[qc][query]
+        live, ids = self.live_[qc], self.sides_[qc].ids
+        if qc == "GB":  # candidate c's own list ranks UK places by base_scores(..., "CN")[:, c]
+            theirs = self.base_scores(weights, "CN", sensitive)
+            mine = theirs[i, :]
+            ahead = ((theirs > mine[None, :]) & live[:, None]).sum(axis=0)
+            tied = ((theirs == mine[None, :]) & (live & (ids < query))[:, None]).sum(axis=0)
+        else:
+            theirs = self.base_scores(weights, "GB", sensitive)
+            mine = theirs[:, i]
+            ahead = ((theirs > mine[:, None]) & live[None, :]).sum(axis=1)
+            tied = ((theirs == mine[:, None]) & (live & (ids < query))[None, :]).sum(axis=1)
+        return ahead + tied + 1
+
+    def answer_contributions(self, query: str, weights: dict[str, float], sensitive: bool = False
+                             ) -> tuple[np.ndarray, np.ndarray]:
+        """(N, blocks) contributions of every candidate as served, and the reciprocity factor applied to them.
+
+        A partnership needs both sides: each candidate's contributions are scaled by a factor that falls with
+        the query's place in the candidate's own list (mutual rank m): 1 / (1 + rho log2 m), so a place that is
+        the query's good fit but has many better fits of its own is offered less. Scaling every block by the
+        same factor keeps contributions adding up to the score (a negative total is scaled by 2 - factor, so a
+        worse mutual rank always lowers the score)."""
+        w = check_weights(weights)
+        sims, _ = self.similarities(query, sensitive)
+        contrib = kernel.contributions(sims, w)
+        rho = float(getattr(self, "reciprocity_", 0.0))
+        if rho <= 0:
+            return contrib, np.ones(len(contrib))
+        m = self.mutual_all(query, w, sensitive)
+        f = 1.0 / (1.0 + rho * np.log2(m))
+        f = np.where(kernel.total(contrib) >= 0, f, 2.0 - f)
+        return contrib * f[:, None], f
+
+    def served_matrix(self, weights: dict[str, float], query_country: str = "GB",
+                      sensitive: bool = False) -> np.ndarray:
+        """Served scores of every pair at once, (queries of `query_country`) x (candidates): the batch twin of
+        `full_scores` for measuring whole rankings (personalisation). Exact ties in a mutual rank are not
+        broken by id here, so a score can differ from `full_scores` in that rare case."""
+        w = check_weights(weights)
+        mine = self.base_scores(w, query_country, sensitive)
+        theirs = self.base_scores(w, other_country(query_country), sensitive)
+        if query_country == "CN":
+            mine, theirs = mine.T, theirs.T  # rows: queries; columns: candidates
+        live = self.live_[query_country]
+        rho = float(getattr(self, "reciprocity_", 0.0))
+        if rho <= 0:
+            return np.array(mine)
+        # theirs[q, c] is q's score in c's own list; mutual rank = 1 + live places of q's country above it.
+        m = np.empty_like(mine)
+        for j in range(mine.shape[1]):
+            col = np.sort(theirs[live, j])
+            m[:, j] = len(col) - np.searchsorted(col, theirs[:, j], side="right") + 1
+        f = 1.0 / (1.0 + rho * np.log2(m))
+        return np.where(mine >= 0, mine * f, mine * (2.0 - f))
+
+    def full_scores(self, query: str, weights: dict[str, float], sensitive: bool = False) -> np.ndarray:
+        """The served score of every candidate for `query` (what `top` orders by)."""
+        return kernel.total(self.answer_contributions(query, weights, sensitive)[0])
+
+    def prominence_without_partnership(self, query: str, cand: str) -> float | None:
+        """`cand`'s prominence as if its partnership with `query` did not exist (None when there is none): the
+        prior's `partners_held` counts it, and a review must not score a partner with its own partnership."""
+        if self.partnership(query, cand) is None:
+            return None
+        country = self.country_of(cand)
+        prior = self.priors_.get(country)
+        if prior is None:
+            return 0.0
+        attrs = np.array(self.attributes(country)[self.pos_[country][cand]], dtype=float)
+        j = PRIOR_FEATURES.index("partners_held")
+        attrs[j] = np.log1p(max(np.expm1(attrs[j]) - 1, 0.0))
+        qc = self.country_of(query)
+        same = self.sides_[qc].tier3[self.pos_[qc][query]] == self.sides_[country].tier3[self.pos_[country][cand]]
+        return float(prior.scaled(attrs[None, :], same_tier=bool(same))[0])
 
     def partnership(self, a: str, b: str) -> dict | None:
         """The existing partnership between a and b (either order, earliest signed), as the model knows it."""
@@ -145,33 +233,25 @@ class Scorer:
             filters: Filters | None = None) -> tuple[list[str], np.ndarray]:
         """Top-k ids, best first (ties by id), and their (k x blocks) contributions; `weights` checked."""
         filters = filters or Filters()
+        w = check_weights(weights)
         allowed = self.allowed(query, replace(filters, include_sensitive=False))
-        if len(self.sides_[self.other(query)]) > EXACT_UP_TO:
+        if len(self.sides_[self.other(query)]) > EXACT_UP_TO:  # the large-N path (bench): no reciprocity
             q, c, pairs, is_gb = self._sides([query], filters.include_sensitive)
-            pick, contributions = kernel.rank(q, c, pairs, weights, self.scale_params_, is_gb, k, allowed)
+            pick, contributions = kernel.rank(q, c, pairs, w, self.scale_params_, is_gb, k, allowed)
             return c.ids[pick].tolist(), contributions
-        sims, ids = self.similarities(query, filters.include_sensitive)
-        pick, contributions = kernel.top_exact(sims, weights, ids, k, allowed)
-        return ids[pick].tolist(), contributions
+        contrib, _ = self.answer_contributions(query, w, filters.include_sensitive)
+        ids = self.sides_[self.other(query)].ids
+        pick = kernel.top_by_total(contrib, ids, k, allowed)
+        return ids[pick].tolist(), contrib[pick]
 
     def mutual_ranks(self, candidates: list[str], query: str, weights: dict[str, float],
                      sensitive: bool = False) -> dict[str, int]:
-        """Where `query` stands in each candidate's own ranking under the same weights (1 = its best match):
-        the places that can partner and score above it, plus those tied with it whose id comes first, as
-        `top` orders that candidate's list."""
+        """Where `query` stands in each candidate's own list (1 = its best match): see `mutual_all`."""
         if not candidates:
             return {}
-        w = check_weights(weights)
-        country = self.country_of(query)
-        ids, live, col = self.sides_[country].ids, self.live_[country], self.pos_[country][query]
-        rows = [self._similarity_rows(c, sensitive) for c in candidates]
-        names = rows[0][0]
-        # Every candidate's scores at once: the products and the order of kernel.scores, on (rows x N) arrays.
-        stacked = np.stack([m for _, m in rows])
-        s = kernel.scores({b: stacked[:, i, :] for i, b in enumerate(names)}, w)
-        mine = s[:, col:col + 1]
-        ahead = ((s > mine) & live).sum(axis=1) + ((s == mine) & live & (ids < query)).sum(axis=1)
-        return {c: int(a) + 1 for c, a in zip(candidates, ahead, strict=True)}
+        m = self.mutual_all(query, weights, sensitive)
+        pos = self.pos_[self.other(query)]
+        return {c: int(m[pos[c]]) for c in candidates}
 
     def exact_scores(self, queries: list[str], weights: dict[str, float] | None = None,
                      sensitive: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -233,12 +313,11 @@ class AnswerModel(Scorer):
     partnerships_: list[dict]            # every partnership row the model knows, in table order
     closed_industry_: list[dict]         # closed plants and clusters (id, sector, evidence, until, source)
     saturation_at: int = 3
+    reciprocity_: float = 0.0            # rho of the reciprocity factor (Scorer.answer_contributions)
     pos_: dict[str, dict[str, int]] = field(init=False)
-    row_memo_: RowMemo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.pos_ = {c: {i: n for n, i in enumerate(ids)} for c, ids in self.ids_.items()}
-        self.row_memo_ = RowMemo()
 
     def attributes(self, country: str) -> np.ndarray:
         return self.attributes_[country]

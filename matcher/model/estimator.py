@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections import OrderedDict
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -13,11 +14,20 @@ from sklearn.utils.validation import check_is_fitted
 
 from features.frame import FIGURES, locality_frame
 from features.pair_types import PairFeatures
-from features.pairs import ancestors, build_pairs, build_ties, family, links_before, partnerships_before
+from features.pairs import (
+    ancestors,
+    build_pairs,
+    build_ties,
+    family,
+    links_before,
+    live_partnerships,
+    partnerships_before,
+)
 from features.pipeline import build_pipeline
 from matcher.artifact.model import AnswerModel, Filters, Scorer
 from matcher.config import block_names, check_weights
 from matcher.model import kernel
+from matcher.model.personalisation import LIMIT, MARGIN, personalisation, top_lists, within_limits
 from matcher.model.ranker import PRIOR_FEATURES, Choice, Prior, fit_block_weights, fit_prior
 from matcher.model.scale import ScaleParams, fit_scale
 
@@ -32,6 +42,10 @@ if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
 CORE_SENSITIVE_AREAS = ("defence", "military and dual-use", "satellite and space technologies", "computing hardware",
                         "artificial intelligence", "communications", "data infrastructure", "quantum",
                         "cryptographic authentication")
+
+
+# Prominence weights tried for the served default, on top of fit weights that sum to 10 (see choose_prominence).
+PROMINENCE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 
 
 # Localities a query can be about but that cannot sign a partnership: England has no government of its own
@@ -73,13 +87,19 @@ class PartnerMatcher(BaseEstimator, Scorer):
     """
 
     def __init__(self, saturation_at: int = 3, prior_l2: float = 0.1, weights_l2: float = 0.1,
-                 learn_weights: bool = True, industry_idf: bool = True, prior_offset: bool = True):
+                 learn_weights: bool = True, industry_idf: bool = True, prior_offset: bool = True,
+                 hub_strength: float = 2.0, hub_k: int = 0, reciprocity: float = 1.0,
+                 personal_limit: float = LIMIT - MARGIN):
         self.saturation_at = saturation_at
         self.prior_l2 = prior_l2
         self.weights_l2 = weights_l2
         self.learn_weights = learn_weights
         self.industry_idf = industry_idf
         self.prior_offset = prior_offset
+        self.hub_strength = hub_strength
+        self.hub_k = hub_k
+        self.reciprocity = reciprocity
+        self.personal_limit = personal_limit
 
     # ---- fitting -------------------------------------------------------------------------------
     def fit(self, tables: Tables, partnerships: pd.DataFrame | None = None):
@@ -144,7 +164,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
         """Everything that depends on which links existed: pair tables, ties, partner counts."""
         self._attr_cache = {}
         parts = partnerships_before(partnerships, year).reset_index(drop=True)
-        ties, note = build_ties(parts, self.ids_["GB"], self.ids_["CN"], self._family_pos)
+        ties, note = build_ties(live_partnerships(parts, year), self.ids_["GB"], self.ids_["CN"], self._family_pos)
         self.pairs_ = replace(self._pairs_as_of(year), ties=ties, ties_note=note)
         self.partnerships_ = parts
         self.as_of_ = year
@@ -233,6 +253,50 @@ class PartnerMatcher(BaseEstimator, Scorer):
                 prom[country] = {"prominence": prior.scaled(A), "prominence_same": prior.scaled(A, same_tier=True)}
         self.sides_ = {c: replace(s, **prom[c]) for c, s in self.sides_.items()}
         self.sides_sensitive_ = {c: replace(s, **prom[c]) for c, s in self.sides_sensitive_.items()}
+        self._apply_hubs()
+
+    def _pair_rows(self) -> kernel.PairRows:
+        p = self.pairs_
+        return kernel.PairRows(edu=p.edu, flight=p.flight, ties=p.ties, mission=p.mission)
+
+    def _apply_hubs(self) -> None:
+        """Each place's hub term per fit block (kernel.hub_terms), from this snapshot's features and links."""
+        for name in ("sides_", "sides_sensitive_"):
+            sides = getattr(self, name)
+            raw = {c: replace(s, hub=np.zeros_like(s.hub)) for c, s in sides.items()}
+            hub_gb, hub_cn = kernel.hub_terms(raw["GB"], raw["CN"], self._pair_rows(), self.scale_params_,
+                                              self.live_["GB"], self.live_["CN"], self.hub_strength, self.hub_k)
+            setattr(self, name, {"GB": replace(raw["GB"], hub=hub_gb), "CN": replace(raw["CN"], hub=hub_cn)})
+        # New dicts, never cleared in place: a snapshot is a shallow copy and must not share its parent's.
+        self._cube_cache, self._base_cache = {}, OrderedDict()
+        self.reciprocity_ = float(self.reciprocity)
+
+    def personalisation(self, weights: dict[str, float], k: int = 10) -> dict[str, dict]:
+        """How personal the top-k lists are under `weights` (matcher.model.personalisation), both ways: every UK
+        place that can partner asking, and every Chinese place at prefecture level or above asking."""
+        out = {}
+        for qc, oc in (("GB", "CN"), ("CN", "GB")):
+            queries = self.live_[qc].copy()
+            if qc == "CN":
+                queries &= ~np.isin(self.levels_["CN"], ("county_city", "district"))
+            lists = top_lists(self.served_matrix(weights, qc)[queries], k, self.live_[oc])
+            out["uk_queries" if qc == "GB" else "cn_queries"] = personalisation(lists, len(self.ids_[oc]))
+        return out
+
+    def choose_prominence(self, fit_weights: dict[str, float], grid=PROMINENCE_GRID) -> tuple[float, list[dict]]:
+        """The largest prominence weight (on top of fit weights summing to 10) whose lists stay personal in
+        both directions (mean Jaccard and max share within `personal_limit`); 0 when none does. Uses no
+        labels: it is a limit on how alike everyone's list may be, not a fit to history."""
+        tried, chosen = [], 0.0
+        for p in grid:
+            pers = self.personalisation({**fit_weights, "prominence": p})
+            ok = all(within_limits(v, self.personal_limit) for v in pers.values())
+            tried.append({"prominence": p, "ok": ok, **pers})
+            if ok:
+                chosen = p
+            else:
+                break  # more prominence only makes lists more alike
+        return chosen, tried
 
     def learn(self, partnerships: pd.DataFrame) -> PartnerMatcher:
         """Fit the scale prior, the prominence priors (both directions) and default block weights from
@@ -283,8 +347,24 @@ class PartnerMatcher(BaseEstimator, Scorer):
                 choices.append(Choice(sims[names].to_numpy(), int(sims.index.get_loc(r.cn_id))))
             prior = self.priors_["CN"]
             fixed = ("prominence", prior.hi - prior.lo) if (self.prior_offset and prior is not None) else None
-            self.weights_ = fit_block_weights(choices, names, l2=self.weights_l2, fixed=fixed)
+            learned = fit_block_weights(choices, names, l2=self.weights_l2, fixed=fixed)
+            self.weights_ = self._served_mix(learned)
         return self
+
+    def _served_mix(self, learned: dict[str, float] | None) -> dict[str, float] | None:
+        """The learned fit blocks' mix, summing to 10, plus the prominence dial chosen under the personalisation
+        limits. The fit mix is learned beside prominence (so it says what fit adds to it); prominence's own
+        learned weight is not served, because it would put the same popular places in everyone's list."""
+        self.prominence_choice_ = []
+        if learned is None:
+            return None
+        fit = {b: v for b, v in learned.items() if b != "prominence"}
+        total = sum(fit.values())
+        if total <= 0:
+            return None
+        fit = {b: round(v / total * 10, 2) for b, v in fit.items()}
+        p, self.prominence_choice_ = self.choose_prominence(fit)
+        return {**fit, "prominence": p}
 
     def _fit_scale(self, p: pd.DataFrame) -> ScaleParams:
         f = self.features_
@@ -387,12 +467,18 @@ class PartnerMatcher(BaseEstimator, Scorer):
             partner_counts_unknown_=dict(self.partner_counts_unknown_), partnership_map_=self.partnership_map_,
             partners_={i: sorted(v) for i, v in self.partners_.items()},
             partnerships_=_plain_rows(self.partnerships_), closed_industry_=_plain_rows(self.closed_industry_),
-            saturation_at=self.saturation_at)
+            saturation_at=self.saturation_at, reciprocity_=self.reciprocity_)
 
     def block_similarities(self, query: str, sensitive: bool = False) -> pd.DataFrame:
         """(candidates x blocks) similarities of `query` against every locality of the other country."""
         sims, ids = self.similarities(query, sensitive)
         return pd.DataFrame(sims, index=pd.Index(ids, name=None))[block_names()]
+
+    def raw_block_similarities(self, query: str, sensitive: bool = False) -> pd.DataFrame:
+        """The same before hub correction: each block by its definition, in [0, 1] (what reasons' facts are)."""
+        q, c, pairs, is_gb = self._sides([query], sensitive)
+        sims = kernel.blocks(q, c, pairs, self.scale_params_, is_gb, corrected=False)
+        return pd.DataFrame({b: v[0] for b, v in sims.items()}, index=pd.Index(c.ids, name=None))[block_names()]
 
     def score(self, query: str, weights: dict[str, float] | None = None,
               sensitive: bool = False) -> tuple[pd.DataFrame, pd.Series]:

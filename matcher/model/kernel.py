@@ -29,7 +29,14 @@ from matcher.model.scale import ScaleParams
 if TYPE_CHECKING:  # the fit builds sides from a frame; serving loads them as arrays, without pandas
     import pandas as pd
 
-CONNECTIVITY_PARTS = {"flight": 0.5, "ties": 0.3, "mission": 0.2}
+# Connectivity counts ties between the two places only: a live partnership of one's parent or child with the
+# other's family, and a route from the UK place's own airport. Reach every place shares (any airport within an
+# hour, a consulate in the region) says nothing about this pair: it belongs to prominence.
+CONNECTIVITY_PARTS = {"flight": 0.3, "ties": 0.7}
+
+# The blocks that measure fit, in block order; each has a hub correction (Side.hub's columns). Prominence is
+# a dial of its own and is never corrected.
+FIT_BLOCKS = ("industry", "scale", "education", "student_links", "priorities", "connectivity", "complementarity")
 
 # Bound on |fused - exact| score: float32 products over <100 terms in [0, 1] err by < 1e-5.
 FUSED_TOLERANCE = 1e-4
@@ -57,6 +64,7 @@ class Side:
     tier3: np.ndarray       # (N,) 0 city, 1 region-level body, 2 Chinese county-level place
     prominence: np.ndarray  # (N,) the candidate prior scaled to [0, 1], for a query of another tier
     prominence_same: np.ndarray  # (N,) the same for a query of the candidate's own tier
+    hub: np.ndarray         # (N, len(FIT_BLOCKS)) what is taken off each fit block for this place (hubness)
 
     @classmethod
     def from_features(cls, f: pd.DataFrame, industry_cols: list[str], tag_cols: list[str],
@@ -89,7 +97,8 @@ class Side:
                    log_pop=f["scale__log_population"].to_numpy(float),
                    tier=tier, tier_idx=tier.astype(np.intp),
                    tier3=(tier + 2 * f["prominence__county_level"].to_numpy(float)).astype(np.intp),
-                   prominence=np.zeros(len(f)), prominence_same=np.zeros(len(f)))
+                   prominence=np.zeros(len(f)), prominence_same=np.zeros(len(f)),
+                   hub=np.zeros((len(f), len(FIT_BLOCKS))))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -118,7 +127,7 @@ class PairRows:
 
     def connectivity(self) -> np.ndarray:
         p = CONNECTIVITY_PARTS
-        return p["flight"] * self.flight + p["ties"] * self.ties + p["mission"] * self.mission
+        return p["flight"] * self.flight + p["ties"] * self.ties
 
 
 def _query_vectors(q: Side, w: dict[str, float]) -> np.ndarray:
@@ -171,11 +180,54 @@ def fused(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScaleP
         out += w["connectivity"] * pairs.connectivity()
     if w["prominence"]:
         out += w["prominence"] * prominence(q, c)
+    wh = np.array([w[b] for b in FIT_BLOCKS])
+    out -= (q.hub @ wh)[:, None] + (c.hub @ wh)[None, :]
     return out
 
 
-def blocks(q: Side, c: Side, pairs: PairRows, params: ScaleParams, query_is_gb: bool) -> dict[str, np.ndarray]:
-    """Per-block similarities (Q, N), each in [0, 1]: what the explanations and contributions read."""
+def blocks(q: Side, c: Side, pairs: PairRows, params: ScaleParams, query_is_gb: bool,
+           corrected: bool = True) -> dict[str, np.ndarray]:
+    """Per-block similarities (Q, N): what the explanations and contributions read. Raw, each is in [0, 1];
+    `corrected` (the default, what scores use) takes each side's hub term off every fit block."""
+    raw = raw_blocks(q, c, pairs, params, query_is_gb)
+    if corrected:
+        for j, b in enumerate(FIT_BLOCKS):
+            raw[b] = raw[b] - q.hub[:, j][:, None] - c.hub[:, j][None, :]
+    return raw
+
+
+def hub_terms(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb: np.ndarray,
+              live_cn: np.ndarray, strength: float, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Each place's hub term per fit block, for Side.hub: (strength / 2) x (its mean similarity to its k best
+    matches in the other country, minus the average of that over the places that can partner). k = 0 takes
+    the mean over every place of the other country: the plain centring that smooth blocks need (a city of the
+    usual partner size has ten perfect scale matches, like every other city; what sets it apart is how many
+    places it fits at all).
+
+    This is the cross-domain similarity local scaling (CSLS) of bilingual word retrieval, per block: a pair's
+    corrected similarity is s(g, c) - strength/2 (r(g) + r(c)) + constants, the same number from either side.
+    A place that is close to everything (a large hub city, a place with every priority tag) is pulled down
+    by how close it is to its own best matches, so it ranks high only for places it fits better than it fits
+    most; a place ranked first for a query must be among that place's own better matches (reciprocity).
+    Centring by the average keeps an ordinary place's similarity where it was."""
+    raw = raw_blocks(gb, cn, pairs, params, True)
+    hub_gb, hub_cn = np.zeros((len(gb), len(FIT_BLOCKS))), np.zeros((len(cn), len(FIT_BLOCKS)))
+    if strength == 0 or not live_gb.any() or not live_cn.any():
+        return hub_gb, hub_cn
+    for j, b in enumerate(FIT_BLOCKS):
+        m = raw[b]
+        kg = min(k, int(live_cn.sum())) if k > 0 else int(live_cn.sum())
+        kc = min(k, int(live_gb.sum())) if k > 0 else int(live_gb.sum())
+        # r(g): mean of g's k best over live CN places; r(c): mean of c's k best over live GB places.
+        r_gb = -np.partition(-m[:, live_cn], kg - 1, axis=1)[:, :kg].mean(axis=1)
+        r_cn = -np.partition(-m[live_gb, :], kc - 1, axis=0)[:kc, :].mean(axis=0)
+        hub_gb[:, j] = strength / 2 * (r_gb - r_gb[live_gb].mean())
+        hub_cn[:, j] = strength / 2 * (r_cn - r_cn[live_cn].mean())
+    return hub_gb, hub_cn
+
+
+def raw_blocks(q: Side, c: Side, pairs: PairRows, params: ScaleParams, query_is_gb: bool) -> dict[str, np.ndarray]:
+    """Per-block similarities (Q, N), each in [0, 1], before any hub correction."""
     S, T = q.n_sectors, q.tags_unit.shape[1]
     n_needs = q.needs.sum(axis=1)
     meets_query = np.divide(q.needs @ c.industry.T, n_needs[:, None], out=np.zeros((len(q), len(c))),
@@ -242,6 +294,17 @@ def top_exact(sims: dict[str, np.ndarray], w: dict[str, float], ids: np.ndarray,
         pick = np.flatnonzero(near if allowed is None else near & allowed)
     pick = pick[np.lexsort((ids[pick], -score[pick]))[:k]]
     return pick, contributions({b: sims[b][pick] for b in w}, w)
+
+
+def top_by_total(contrib: np.ndarray, ids: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the k best candidates by the sum of their contributions (`total`), best first, exact ties
+    by id: the order never disagrees with the scores an answer reports."""
+    score = total(contrib)
+    pick = top_k(score, k, allowed)
+    if len(pick):  # everything tied with the k-th joins, so ties are decided by id, never by argpartition
+        near = score >= score[pick].min()
+        pick = np.flatnonzero(near if allowed is None else near & allowed)
+    return pick[np.lexsort((ids[pick], -score[pick]))[:k]]
 
 
 def rank(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScaleParams, query_is_gb: bool,

@@ -20,7 +20,10 @@ import numpy as np
 TIER_MISMATCH = 0.5   # a region-level body with a city: possible, but usually a scale mismatch
 UK_CENTRE = 5.5       # log10 population the UK-size slope is measured from (~316k)
 GAP_FIT = 0.25        # below this kernel value the ratio is unusual enough for a caveat (|z| > 1.67)
-GOOD_FIT = 0.5        # at or above this the sizes are a reason to partner (|z| < 1.18)
+# "Typical" is said only inside the middle half of real partnerships' size gaps: |z| <= 0.674, the quartiles of
+# a normal spread (sigma is the residuals' robust spread). Outside it the sizes are stated, not praised.
+TYPICAL_Z = 0.674
+GOOD_FIT = float(np.exp(-0.5 * TYPICAL_Z ** 2))  # ~0.80
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ class ScaleAssessment:
     same_tier: bool
     size_text: str        # "Nanjing has 16x the population of Sheffield"
     usual_text: str       # what partner pairs with a UK side of this size typically have
-    reason: str | None    # only when the sizes are a reason (kernel >= GOOD_FIT and same tier)
+    reason: str | None    # same tier and not a gap: "typical" only within the middle half (kernel >= GOOD_FIT)
     caveat: str | None    # only when the ratio is unusual (kernel < GAP_FIT) or the tiers differ
 
 
@@ -107,7 +110,9 @@ def assess(p: ScaleParams, log_gb: float, log_cn: float, gb_tier: int, cn_tier: 
     usual = f"UK–China partner pairs with a UK side of this size typically differ by about {_ratio_words(typical)}"
     reason = caveat = None
     if same and kernel >= GOOD_FIT:
-        reason = f"A size gap typical of real partnerships: {size}; {usual}"
+        reason = f"A size gap like those of the middle half of real partnerships: {size}; {usual}"
+    elif same and kernel >= GAP_FIT:
+        reason = f"Sizes: {size}; {usual}"
     if kernel < GAP_FIT:
         direction = "larger" if d > mu else "smaller"
         caveat = f"Scale gap: {size}, a much {direction} gap than usual ({usual})"
