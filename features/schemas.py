@@ -123,6 +123,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "evidence": _str(checks=NONBLANK),
         "source": _str(checks=NONBLANK),
         "year": _year(),
+        # Optional: 'partial' when the listed pilot is only part of the locality (a district or county of
+        # the city that carries the row); empty or 'whole' when the listing names the locality itself.
+        "scope": _str(nullable=True, required=False, checks=Check.isin(["whole", "partial"])),
     }, strict=True),
     "partnerships": pa.DataFrameSchema({
         "uk_id": _str(checks=Check.str_matches(GSS)),
@@ -184,6 +187,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 # Optional columns, added empty to a table whose files all leave them out, so code can rely on them.
 OPTIONAL_COLUMNS: dict[str, list[str]] = {
     "industry": ["status", "until"], "partnerships": ["status_year", "status_source"],
+    "priorities": ["scope"],
 }
 
 # Which columns make a row unique, per table.
