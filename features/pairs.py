@@ -20,7 +20,13 @@ if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
 
 EDU_STRENGTH = {"campus": 1.0, "joint_institute": 0.8, "joint_school": 0.8, "joint_programme": 0.5}
 # Pair-level tables and the column dating each row: an evaluation slices them to rows dated before a pair.
+# A row is dated by its `start_year` (first flight, opening, signing) where given, else by `year` (the latest
+# dated report of it, an upper bound on when it began).
 DATED_LINKS = {"education_links": "year", "flights": "year", "consulates": "year"}
+
+
+def _start(df: pd.DataFrame, col: str) -> pd.Series:
+    return df[col] if "start_year" not in df.columns else df["start_year"].fillna(df[col])
 
 
 def links_before(frames: dict[str, pd.DataFrame], year: int | None) -> tuple[dict[str, pd.DataFrame], dict]:
@@ -31,9 +37,10 @@ def links_before(frames: dict[str, pd.DataFrame], year: int | None) -> tuple[dic
     out, dropped = dict(frames), {}
     for table, col in DATED_LINKS.items():
         df = frames[table]
-        keep = df[col].notna() & (df[col] < year)
+        start = _start(df, col)
+        keep = start.notna() & (start < year)
         out[table] = df[keep]
-        dropped[table] = {"after": int((df[col].notna() & ~keep).sum()), "undated": int(df[col].isna().sum())}
+        dropped[table] = {"after": int((start.notna() & ~keep).sum()), "undated": int(start.isna().sum())}
     return out, dropped
 
 

@@ -147,6 +147,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "kind": _str(checks=Check.isin(EDU_KINDS)),
         "year": _year(nullable=True),
         "source": _str(checks=NONBLANK),
+        # `year` is the year the link began (approval, signing, opening); optional `last_confirmed_year` is the
+        # year of the latest dated page showing it still runs.
+        "last_confirmed_year": _year(nullable=True, required=False),
     }, strict=True),
     "airports": pa.DataFrameSchema({
         "iata": _str(checks=Check.str_matches(r"^[A-Z]{3}$")),
@@ -158,16 +161,19 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "uk_iata": _str(checks=Check.str_matches(r"^[A-Z]{3}$")),
         "cn_iata": _str(checks=Check.str_matches(r"^[A-Z]{3}$")),
         "airline": _str(nullable=True),
-        "year": _year(),
+        "year": _year(),  # the latest dated report read for the route (its last-confirmed year)
         "status": _str(checks=Check.isin(["operating", "suspended"])),
         "source": _str(checks=NONBLANK),
+        "start_year": _year(nullable=True, required=False),  # first operation of the route by that airline
     }, strict=True),
     "consulates": pa.DataFrameSchema({
         "host_id": _str(checks=Check.str_matches(ANY_ID)),
         "sending_country": _str(checks=Check.isin(["CN", "GB"])),
         "kind": _str(checks=Check.isin(["embassy", "consulate_general"])),
-        "year": _year(),
+        "year": _year(),  # the year of the latest dated page read about the mission (last confirmed)
         "source": _str(checks=NONBLANK),
+        "start_year": _year(nullable=True, required=False),  # the year the mission opened
+        "start_source": _str(nullable=True, required=False),
     }, strict=True),
     "former_councils": pa.DataFrameSchema({
         "former_id": _str(checks=Check.str_matches(GSS)),
@@ -187,7 +193,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 # Optional columns, added empty to a table whose files all leave them out, so code can rely on them.
 OPTIONAL_COLUMNS: dict[str, list[str]] = {
     "industry": ["status", "until"], "partnerships": ["status_year", "status_source"],
-    "priorities": ["scope"],
+    "priorities": ["scope"], "flights": ["start_year"], "consulates": ["start_year", "start_source"],
+    "education_links": ["last_confirmed_year"],
 }
 
 # Which columns make a row unique, per table.
