@@ -28,7 +28,12 @@ GB_LEVELS = [
 CN_LEVELS = ["province", "municipality", "sub_provincial_city", "prefecture_city", "prefecture",
              "county_city", "district"]  # 县级市 and 市辖区: parent_id is the prefecture (or province/municipality)
 PARTNERSHIP_KINDS = ["sister_city", "friendship", "economic_partnership", "mou"]
-PARTNERSHIP_STATUS = ["active", "dormant", "terminated", "unknown"]
+# active: dated activity found; dormant: still on the books, no activity; ended, with `ended_year`: relinquished (the
+# council resolved to give the link up), expired (a fixed-term agreement ran out), lapsed (not renewed or
+# re-initiated, without a decision to end it), terminated (cut by a decision, e.g. a council motion); unknown: no
+# dated evidence after signing.
+PARTNERSHIP_STATUS = ["active", "dormant", "relinquished", "expired", "lapsed", "terminated", "unknown"]
+PARTNERSHIP_ENDED = ["relinquished", "expired", "lapsed", "terminated"]
 INDUSTRY_STATUS = ["current", "closed"]
 EDU_KINDS = ["campus", "joint_institute", "joint_school", "joint_programme"]
 
@@ -139,6 +144,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         # read); every status other than 'unknown' needs both (checked in features.sources).
         "status_year": _year(nullable=True, required=False),
         "status_source": _str(nullable=True, required=False),
+        "ended_year": _year(nullable=True, required=False),  # the year an ended link ended
     }, strict=True),
     "education_links": pa.DataFrameSchema({
         "uk_id": _str(checks=Check.str_matches(GSS)),
@@ -192,7 +198,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 
 # Optional columns, added empty to a table whose files all leave them out, so code can rely on them.
 OPTIONAL_COLUMNS: dict[str, list[str]] = {
-    "industry": ["status", "until"], "partnerships": ["status_year", "status_source"],
+    "industry": ["status", "until"], "partnerships": ["status_year", "status_source", "ended_year"],
     "priorities": ["scope"], "flights": ["start_year"], "consulates": ["start_year", "start_source"],
     "education_links": ["last_confirmed_year"],
 }

@@ -102,7 +102,8 @@ def check_caveats(bundle, a, b, texts):
     partnered = [t for t in texts if t.startswith("Already partnered")]
     assert bool(partnered) == bool(p)
     if p:
-        word = {"active": "(active)", "dormant": "(dormant)", "terminated": "(ended)", "unknown": "(status not known)"}
+        word = {"active": "(active)", "dormant": "(dormant)", "terminated": "(ended)", "relinquished": "(relinquished)",
+                "expired": "(expired)", "lapsed": "(lapsed)", "unknown": "(status not known)"}
         assert partnered[0].endswith(word[p["status"]])
     for t in texts:
         if (hit := re.search(r"already has (\d+) active partnerships", t)):

@@ -327,8 +327,8 @@ def _caveats(m: AnswerModel, a: str, b: str, sensitive: bool) -> list[str]:
     out: list[str] = []
     if (p := m.partnership(a, b)):
         since = f", signed {p['year_signed']}" if p["year_signed"] else ""
-        status = {"active": "active", "dormant": "dormant", "terminated": "ended",
-                  "unknown": "status not known"}[p["status"]]
+        status = {"active": "active", "dormant": "dormant", "terminated": "ended", "relinquished": "relinquished",
+                  "expired": "expired", "lapsed": "lapsed", "unknown": "status not known"}[p["status"]]
         out.append(f"Already partnered: {KIND_WORDS.get(p['kind'], p['kind'])}{since} ({status})")
     n, unknown = m.partner_counts_.get(b, 0), m.partner_counts_unknown_.get(b, 0)
     if n >= m.saturation_at:
