@@ -2,7 +2,7 @@
 the whole list of twin-city pairs scraped from the encyclopedia's "List of twin towns and sister cities in ..."
 pages (github.com/Hekman/twincities, twin_cities_raw.csv, MIT, scraped Feb 2026; undated, so it looks ahead).
 
-Chinese names are matched to GB/T 2260 codes with the project's resolver (matcher.resolve.Resolver over
+Chinese names are matched to GB/T 2260 codes with the project's resolver (features.resolve.Resolver over
 localities_cn.csv). A name written as a district of a city ("Haidian (Beijing)", "Hangzhou – Xiaoshan") counts
 only for that district when it is a locality of ours, never for the parent city. Partners in the UK (England,
 Scotland, Wales, Northern Ireland, United Kingdom), in China and in Taiwan are left out; a partner listed on
@@ -23,7 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from matcher.resolve import AmbiguousLocality, Resolver, UnknownLocality, fold  # noqa: E402
+from features.resolve import AmbiguousLocality, Resolver, UnknownLocality, fold  # noqa: E402
 
 RAW = Path(__file__).resolve().parents[1] / "raw"
 OUT = RAW / "indicators" / "cn_foreign_partners_twincities2026.csv"
