@@ -193,7 +193,8 @@ def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     each_row(part, ended & part["ended_year"].isna(), "ended_year",
              lambda r: f"status '{r['status']}' needs ended_year (the year the link ended)")
     each_row(part, ~ended & part["ended_year"].notna(), "status",
-             lambda r: f"ended_year given but status '{r['status']}' is not an ended one ({', '.join(PARTNERSHIP_ENDED)})")
+             lambda r: f"ended_year given but status '{r['status']}' is not an ended one "
+                       f"({', '.join(PARTNERSHIP_ENDED)})")
     early = part["status_year"].notna() & part["year_signed"].notna() & (part["status_year"] < part["year_signed"])
     each_row(part, early, "status_year", lambda r: "status evidence dated before the link was signed")
 

@@ -1,5 +1,6 @@
 """hei_count for UK region-tier bodies (counties, combined authorities, Greater London, nations) as the sum of
-the counts of the councils inside them, from data/raw/indicators/gb_hei_count.csv and the zeros in gb_hei_count_zero_4icu.csv.
+the counts of the councils inside them, from data/raw/indicators/gb_hei_count.csv and the zeros in
+gb_hei_count_zero_4icu.csv.
 
 Writes data/raw/indicators/gb_hei_count_area_sums.csv (estimate=1; each row names the councils summed).
 Run again whenever gb_hei_count.csv or localities_gb.csv change:
@@ -45,7 +46,8 @@ def main() -> None:
         named = ", ".join(f"{loc[c]['name']} {counts[c]['value']}" for c in parts if int(counts[c]["value"])) or "none"
         rows.append([i, "hei_count", total, year,
                      "sum of the council rows in indicators/gb_hei_count.csv (4icu.org A-Z list and the pages cited "
-                     "there)", 1, f"sum over the {len(parts)} councils inside it (the others count 0); those hosting an institution: {named}"])
+                     "there)", 1, f"sum over the {len(parts)} councils inside it (the others count 0); "
+                     f"those hosting an institution: {named}"])
     with (RAW / "indicators" / "gb_hei_count_area_sums.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["id", "indicator", "value", "year", "source", "estimate", "note"])
