@@ -116,7 +116,9 @@ class EducationBlock(_Block):
 
     MIN_COVERAGE = 0.5
 
-    figures = ("hei_count", "students_he", "students_from_china")
+    # born_in_china (GB: Census 2021 residents born in China) is the only council-wide measure of a Chinese
+    # community and student presence; the census counts students at their term-time address.
+    figures = ("hei_count", "students_he", "students_from_china", "born_in_china")
 
     def fit(self, X: pd.DataFrame, y=None):
         self.reference_ = {}
@@ -234,11 +236,16 @@ class ProminenceBlock(_Block):
     added per time slice by the estimator, never from today's tables."""
 
     def fit(self, X: pd.DataFrame, y=None):
-        self.names_ = ["capital", "county_level"]
+        self.names_ = ["capital", "county_level", "foreign_partners"]
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "names_")
         capital = X["provincial_capital"].astype(float).fillna(0.0).to_numpy() if "provincial_capital" in X \
             else np.zeros(len(X))
-        return self._frame(X, {"capital": capital, "county_level": (X["tier"] == "county").astype(float).to_numpy()})
+        # Twin cities outside the UK (an undated 2026 list: it looks ahead of any past snapshot): openness to
+        # foreign partners, whatever the match. A place the list does not name has none recorded.
+        foreign = np.log1p(X["foreign_partners"].astype(float).fillna(0.0).to_numpy()) if "foreign_partners" in X \
+            else np.zeros(len(X))
+        return self._frame(X, {"capital": capital, "county_level": (X["tier"] == "county").astype(float).to_numpy(),
+                               "foreign_partners": foreign})

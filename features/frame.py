@@ -17,7 +17,8 @@ REGION_LEVELS = {"nation", "region", "combined_authority", "county", "province",
 # Chinese county-level places: compared with each other (education percentiles, prior), not with prefectures.
 COUNTY_LEVELS = {"county_city", "district", "county"}
 FIGURES = ["population", "gdp_local_m", "gdp_primary_share", "gdp_secondary_share", "gdp_tertiary_share",
-           "hei_count", "students_he", "students_from_china", "area_km2", "provincial_capital"]
+           "hei_count", "students_he", "students_from_china", "area_km2", "provincial_capital", "born_in_china",
+           "foreign_partners"]
 
 
 def tier_of(country: str, level: str) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from features.pair_types import EduLink, PairFeatures
+from features.schemas import PARTNERSHIP_ENDED
 
 if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
     from features.sources import Tables
@@ -20,7 +21,13 @@ if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
 
 EDU_STRENGTH = {"campus": 1.0, "joint_institute": 0.8, "joint_school": 0.8, "joint_programme": 0.5}
 # Pair-level tables and the column dating each row: an evaluation slices them to rows dated before a pair.
+# A row is dated by its `start_year` (first flight, opening, signing) where given, else by `year` (the latest
+# dated report of it, an upper bound on when it began).
 DATED_LINKS = {"education_links": "year", "flights": "year", "consulates": "year"}
+
+
+def _start(df: pd.DataFrame, col: str) -> pd.Series:
+    return df[col] if "start_year" not in df.columns else df["start_year"].fillna(df[col])
 
 
 def links_before(frames: dict[str, pd.DataFrame], year: int | None) -> tuple[dict[str, pd.DataFrame], dict]:
@@ -31,23 +38,26 @@ def links_before(frames: dict[str, pd.DataFrame], year: int | None) -> tuple[dic
     out, dropped = dict(frames), {}
     for table, col in DATED_LINKS.items():
         df = frames[table]
-        keep = df[col].notna() & (df[col] < year)
+        start = _start(df, col)
+        keep = start.notna() & (start < year)
         out[table] = df[keep]
-        dropped[table] = {"after": int((df[col].notna() & ~keep).sum()), "undated": int(df[col].isna().sum())}
+        dropped[table] = {"after": int((start.notna() & ~keep).sum()), "undated": int(start.isna().sum())}
     return out, dropped
 
 
 # Statuses of a partnership that has ended or gone quiet: history, shown with its status in a review, never a
-# tie that raises another pair's fit. `status_year` dates the evidence, so in a snapshot of an earlier year a
-# partnership that ended later was still live.
-NOT_LIVE = frozenset({"terminated", "relinquished", "expired", "lapsed", "dormant"})
+# tie that raises another pair's fit. In a snapshot of an earlier year, a partnership that ended (`ended_year`)
+# or was last found dormant (`status_year`) only later was still live then.
+NOT_LIVE = frozenset({*PARTNERSHIP_ENDED, "dormant"})
 
 
 def live_partnerships(partnerships: pd.DataFrame, year: int | None) -> pd.DataFrame:
-    """Partnerships that were live as of `year` (None: today): not ended, or ended only in or after `year`."""
+    """Partnerships that were live as of `year` (None: today): neither ended nor dormant, or so only later."""
     ended = partnerships["status"].isin(NOT_LIVE)
-    if year is not None and "status_year" in partnerships:
-        ended &= ~(partnerships["status_year"].notna() & (partnerships["status_year"] >= year))
+    if year is not None:
+        when = partnerships["ended_year"] if "ended_year" in partnerships else pd.Series(np.nan, partnerships.index)
+        when = when.fillna(partnerships["status_year"]) if "status_year" in partnerships else when
+        ended &= ~(when.notna() & (when >= year))
     return partnerships[~ended]
 
 

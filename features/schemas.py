@@ -28,7 +28,12 @@ GB_LEVELS = [
 CN_LEVELS = ["province", "municipality", "sub_provincial_city", "prefecture_city", "prefecture",
              "county_city", "district"]  # 县级市 and 市辖区: parent_id is the prefecture (or province/municipality)
 PARTNERSHIP_KINDS = ["sister_city", "friendship", "economic_partnership", "mou"]
-PARTNERSHIP_STATUS = ["active", "dormant", "terminated", "unknown"]
+# active: dated activity found; dormant: still on the books, no activity; ended, with `ended_year`: relinquished (the
+# council resolved to give the link up), expired (a fixed-term agreement ran out), lapsed (not renewed or
+# re-initiated, without a decision to end it), terminated (cut by a decision, e.g. a council motion); unknown: no
+# dated evidence after signing.
+PARTNERSHIP_STATUS = ["active", "dormant", "relinquished", "expired", "lapsed", "terminated", "unknown"]
+PARTNERSHIP_ENDED = ["relinquished", "expired", "lapsed", "terminated"]
 INDUSTRY_STATUS = ["current", "closed"]
 EDU_KINDS = ["campus", "joint_institute", "joint_school", "joint_programme"]
 
@@ -123,6 +128,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "evidence": _str(checks=NONBLANK),
         "source": _str(checks=NONBLANK),
         "year": _year(),
+        # Optional: 'partial' when the listed pilot is only part of the locality (a district or county of
+        # the city that carries the row); empty or 'whole' when the listing names the locality itself.
+        "scope": _str(nullable=True, required=False, checks=Check.isin(["whole", "partial"])),
     }, strict=True),
     "partnerships": pa.DataFrameSchema({
         "uk_id": _str(checks=Check.str_matches(GSS)),
@@ -136,6 +144,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         # read); every status other than 'unknown' needs both (checked in features.sources).
         "status_year": _year(nullable=True, required=False),
         "status_source": _str(nullable=True, required=False),
+        "ended_year": _year(nullable=True, required=False),  # the year an ended link ended
     }, strict=True),
     "education_links": pa.DataFrameSchema({
         "uk_id": _str(checks=Check.str_matches(GSS)),
@@ -144,6 +153,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "kind": _str(checks=Check.isin(EDU_KINDS)),
         "year": _year(nullable=True),
         "source": _str(checks=NONBLANK),
+        # `year` is the year the link began (approval, signing, opening); optional `last_confirmed_year` is the
+        # year of the latest dated page showing it still runs.
+        "last_confirmed_year": _year(nullable=True, required=False),
     }, strict=True),
     "airports": pa.DataFrameSchema({
         "iata": _str(checks=Check.str_matches(r"^[A-Z]{3}$")),
@@ -155,16 +167,19 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "uk_iata": _str(checks=Check.str_matches(r"^[A-Z]{3}$")),
         "cn_iata": _str(checks=Check.str_matches(r"^[A-Z]{3}$")),
         "airline": _str(nullable=True),
-        "year": _year(),
+        "year": _year(),  # the latest dated report read for the route (its last-confirmed year)
         "status": _str(checks=Check.isin(["operating", "suspended"])),
         "source": _str(checks=NONBLANK),
+        "start_year": _year(nullable=True, required=False),  # first operation of the route by that airline
     }, strict=True),
     "consulates": pa.DataFrameSchema({
         "host_id": _str(checks=Check.str_matches(ANY_ID)),
         "sending_country": _str(checks=Check.isin(["CN", "GB"])),
         "kind": _str(checks=Check.isin(["embassy", "consulate_general"])),
-        "year": _year(),
+        "year": _year(),  # the year of the latest dated page read about the mission (last confirmed)
         "source": _str(checks=NONBLANK),
+        "start_year": _year(nullable=True, required=False),  # the year the mission opened
+        "start_source": _str(nullable=True, required=False),
     }, strict=True),
     "former_councils": pa.DataFrameSchema({
         "former_id": _str(checks=Check.str_matches(GSS)),
@@ -183,7 +198,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 
 # Optional columns, added empty to a table whose files all leave them out, so code can rely on them.
 OPTIONAL_COLUMNS: dict[str, list[str]] = {
-    "industry": ["status", "until"], "partnerships": ["status_year", "status_source"],
+    "industry": ["status", "until"], "partnerships": ["status_year", "status_source", "ended_year"],
+    "priorities": ["scope"], "flights": ["start_year"], "consulates": ["start_year", "start_source"],
+    "education_links": ["last_confirmed_year"],
 }
 
 # Which columns make a row unique, per table.

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from features.schemas import INDICATORS, KEYS, OPTIONAL_COLUMNS, SCHEMAS, Problem
+from features.schemas import INDICATORS, KEYS, OPTIONAL_COLUMNS, PARTNERSHIP_ENDED, SCHEMAS, Problem
 
 # table -> file patterns under the data directory: one file, or one folder with one file per source.
 FILES: dict[str, tuple[str, ...]] = {
@@ -189,6 +189,12 @@ def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
              lambda r: f"status '{r['status']}' needs status_year and status_source (the dated evidence for it)")
     each_row(part, ~dated & part["status_year"].notna(), "status",
              lambda r: "status 'unknown' but dated status evidence is given: set the status that evidence shows")
+    ended = part["status"].isin(PARTNERSHIP_ENDED)
+    each_row(part, ended & part["ended_year"].isna(), "ended_year",
+             lambda r: f"status '{r['status']}' needs ended_year (the year the link ended)")
+    each_row(part, ~ended & part["ended_year"].notna(), "status",
+             lambda r: f"ended_year given but status '{r['status']}' is not an ended one "
+                       f"({', '.join(PARTNERSHIP_ENDED)})")
     early = part["status_year"].notna() & part["year_signed"].notna() & (part["status_year"] < part["year_signed"])
     each_row(part, early, "status_year", lambda r: "status evidence dated before the link was signed")
 

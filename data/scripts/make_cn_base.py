@@ -71,7 +71,9 @@ def pinyin(zh: str) -> str:
     short = short_zh(zh)
     if short in PINYIN_FIXES:
         return PINYIN_FIXES[short]
-    return "".join(lazy_pinyin(short, style=Style.NORMAL)).capitalize()
+    # Hanyu Pinyin marks a syllable that starts with a, o or e after another with an apostrophe (集安 Ji'an).
+    syllables = lazy_pinyin(short, style=Style.NORMAL)
+    return "".join(("'" + s if i and s[:1] in "aoe" else s) for i, s in enumerate(syllables)).capitalize()
 
 
 def _fold(text: str) -> str:

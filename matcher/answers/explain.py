@@ -170,6 +170,10 @@ def _education_phrase(m: AnswerModel, x: str) -> str:
     if row["students_from_china"] is not None:
         bits.append(f"{int(row['students_from_china']):,} students from China"
                     + _year(row["students_from_china__year"]))
+    if row.get("born_in_china") is not None:
+        census = _year(row["born_in_china__year"])
+        bits.append(f"{int(row['born_in_china']):,} residents born in China (census{census}, students counted at "
+                    "term-time address)")
     rank, n = education_ranks(m)[x]
     return f"{_short(m, x)}: {', '.join(bits) or 'sourced student figures'}, {_ordinal(rank)} of the {n} {group} " \
            "with a sourced figure"
@@ -281,6 +285,8 @@ PROMINENCE_WORDS = {
     "partners_held": lambda m, x:
         f"{_plural(int(m.n_partners_.get(x, 0)), 'partnership')} with the other country already",
     "region_level": lambda m, x: "region-level standing",
+    "foreign_partners": lambda m, x:
+        f"{_plural(int(m.records_[x]['foreign_partners'] or 0), 'twin city')} in other countries (undated list)",
 }
 # An attribute is named only where its figure is sourced: an imputed GDP is no evidence of "a large economy".
 MISSING_FLAG = {"log_population": "population_missing", "log_gdp": "gdp_missing", "education": "education_missing"}

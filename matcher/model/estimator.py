@@ -223,7 +223,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
                     "log_gdp": "scale__log_gdp_gbp", "gdp_missing": "scale__gdp_imputed",
                     "region_level": "scale__tier", "county_level": "prominence__county_level",
                     "capital": "prominence__capital", "education": "education__strength",
-                    "education_missing": "education__imputed"}
+                    "education_missing": "education__imputed", "foreign_partners": "prominence__foreign_partners"}
             cache[country] = {k: f[c].to_numpy(float) for k, c in cols.items()}
         return cache[country]
 

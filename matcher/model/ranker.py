@@ -24,7 +24,7 @@ import numpy as np
 
 PRIOR_FEATURES = ["log_population", "population_missing", "log_gdp", "gdp_missing", "region_level",
                   "county_level", "capital", "education", "education_missing", "hosts_mission", "direct_flight",
-                  "partners_held"]
+                  "partners_held", "foreign_partners"]
 
 
 @dataclass(frozen=True)
