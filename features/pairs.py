@@ -160,30 +160,43 @@ def build_pairs(tables: Tables, frame: pd.DataFrame) -> PairFeatures:
                         np.zeros(shape), {})
 
 
-def build_ties(partnerships: pd.DataFrame, gb_ids: list[str], cn_ids: list[str],
-               family_pos: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, dict]:
-    """1 where a place related to g (itself, parent or child) is partnered with one related to c,
-    other than the (g, c) partnership itself, which is a flag and never evidence of its own fit.
+# How much a partnership says about a pair it does not join, by where each of the pair's places stands to the
+# partnership's own place on its side: the place itself, an area containing it (a province engaged through its
+# city), or a place inside it (a county of a partnered city, a council of a partnered nation).
+TIE_SHARE = {"self": 1.0, "ancestor": 0.6, "descendant": 0.3}
 
-    `family_pos[i]` holds the GB and CN positions of i's family. Each partnership adds 1 over its family
-    block and its own cell is subtracted once, so a cell counts only what other partnerships give it."""
+
+def family_shares(ids: list[str], family: dict[str, set[str]], up: dict[str, set[str]], pos: dict[str, int]
+                  ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """For each locality i: the positions (in `pos`) of its family and each one's TIE_SHARE relative to i."""
+    out = {}
+    for i in ids:
+        members = sorted(x for x in family.get(i, {i}) if x in pos)
+        share = [TIE_SHARE["self"] if x == i else TIE_SHARE["ancestor"] if x in up.get(i, ()) else
+                 TIE_SHARE["descendant"] for x in members]
+        out[i] = (np.array([pos[x] for x in members], dtype=np.intp), np.array(share, float))
+    return out
+
+
+def build_ties(partnerships: pd.DataFrame, gb_ids: list[str], cn_ids: list[str],
+               shares: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, dict]:
+    """For each (g, c): the strongest tie another partnership gives it, the product of both sides' TIE_SHARE
+    (Belfast–Anshan through Northern Ireland–Liaoning: 0.3 x 0.3), never the (g, c) partnership itself, which
+    is a flag and never evidence of its own fit. Notes name the partnership behind each tie (the first in table
+    order among equally strong ones)."""
     gi = {g: n for n, g in enumerate(gb_ids)}
     ci = {c: n for n, c in enumerate(cn_ids)}
-    count, own = np.zeros((len(gb_ids), len(cn_ids))), np.zeros((len(gb_ids), len(cn_ids)))
-    rows = []
+    ties = np.zeros((len(gb_ids), len(cn_ids)))
+    notes: dict = {}
     for uk, cn, kind in zip(partnerships["uk_id"], partnerships["cn_id"], partnerships["kind"], strict=True):
         if uk not in gi or cn not in ci:
             continue
-        g_idx, c_idx = family_pos[uk][0], family_pos[cn][1]
-        count[np.ix_(g_idx, c_idx)] += 1
-        own[gi[uk], ci[cn]] += 1
-        rows.append((uk, cn, kind, g_idx, c_idx))
-    ties = ((count - own) > 0).astype(float)
-    notes: dict = {}
-    for uk, cn, kind, g_idx, c_idx in rows:  # the first partnership (in table order) behind each tie
-        for g in g_idx:
-            for c in c_idx:
-                key = (gb_ids[g], cn_ids[c])
-                if ties[g, c] and key != (uk, cn):
-                    notes.setdefault(key, (uk, cn, kind))
+        (g_idx, g_share), (c_idx, c_share) = shares[uk], shares[cn]
+        block = np.outer(g_share, c_share)
+        block[(g_idx == gi[uk])[:, None] & (c_idx == ci[cn])[None, :]] = 0.0
+        current = ties[np.ix_(g_idx, c_idx)]
+        better = block > current
+        ties[np.ix_(g_idx, c_idx)] = np.where(better, block, current)
+        for a, b in zip(*np.nonzero(better), strict=True):
+            notes[(gb_ids[g_idx[a]], cn_ids[c_idx[b]])] = (uk, cn, kind)
     return ties, notes

@@ -260,6 +260,28 @@ def _print_eval(rep: dict, title: str, k: int) -> None:
     out.print(abl)
 
 
+@app.command()
+def audit(k: Annotated[int, typer.Option(min=1, max=50)] = 10,
+          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+          models: ModelsOpt = MODELS_DIR) -> None:
+    """How personal the served lists are (mean Jaccard, max share, distinct) and what leads them, both ways,
+    for the default and every preset, over every locality's own answer."""
+    from matcher.answers.audit import audit_all
+
+    report = audit_all(_bundle(models), k)
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("weighting", "direction", "mean Jaccard", "max share", "distinct", "first reason fit",
+                  "first reason scale")
+    for name, rep in report.items():
+        for direction, r in rep.items():
+            table.add_row(name, direction.replace("_queries", ""), f"{r['mean_jaccard']:.3f}", f"{r['max_share']:.3f}",
+                          str(r["distinct"]), f"{r['first_reason_fit']:.1%}",
+                          f"{r['first_reason'].get('scale', 0):.1%}")
+    out.print(table)
+
+
 @app.command("model-card")
 def model_card(data: DataOpt = RAW_DIR, output: Path = MODELS_DIR / "MODEL_CARD.md") -> None:
     """Write models/MODEL_CARD.md from the data and a fresh evaluation."""

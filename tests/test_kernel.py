@@ -47,12 +47,15 @@ def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
 
 
 def hub_reference(m, country: str) -> np.ndarray:
-    """Each place's hub term by its definition: strength/2 x (mean raw similarity to every place of the other
-    country that can partner, minus the mean of that over its own country's places that can partner)."""
+    """Each place's hub term by its definition: strength/2 x (mean raw similarity to its hub_k best places of
+    the other country that can partner, minus the mean of that over its own country's places that can
+    partner), never below 0."""
     other = "CN" if country == "GB" else "GB"
     raw = np.array([[reference_blocks(m, q)[b] for b in kernel.FIT_BLOCKS] for q in m.ids_[country]])
-    r = raw[:, :, m.live_[other]].mean(axis=2)  # (places, blocks)
-    return m.hub_strength / 2 * (r - r[m.live_[country]].mean(axis=0))
+    live = raw[:, :, m.live_[other]]
+    k = m.hub_k if 0 < m.hub_k < live.shape[2] else live.shape[2]
+    r = np.sort(live, axis=2)[:, :, ::-1][:, :, :k].mean(axis=2)  # (places, blocks): mean of the k best
+    return m.hub_strength / 2 * np.maximum(r - r[m.live_[country]].mean(axis=0), 0.0)
 
 
 def test_kernel_blocks_equal_their_definitions(matcher):

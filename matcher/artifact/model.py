@@ -37,6 +37,7 @@ def other_country(country: str) -> str:
 
 
 BLOCKS = (*kernel.FIT_BLOCKS, "prominence")  # the cube's block axis: block_names() order (a test holds them equal)
+GATE = 0.25     # what is left of a candidate's score beyond its own `reciprocity_top` best places
 BASE_CACHE = 8  # weightings whose all-pairs base scores are kept (an analyst's last few slider positions)
 
 # Beyond this many candidates a query's top k is chosen by the fused float32 pass first (kernel.rank); up to
@@ -153,7 +154,7 @@ class Scorer:
         if rho <= 0:
             return contrib, np.ones(len(contrib))
         m = self.mutual_all(query, w, sensitive)
-        f = 1.0 / (1.0 + rho * np.log2(m))
+        f = self.reciprocity_factor(m)
         f = np.where(kernel.total(contrib) >= 0, f, 2.0 - f)
         return contrib * f[:, None], f
 
@@ -176,8 +177,18 @@ class Scorer:
         for j in range(mine.shape[1]):
             col = np.sort(theirs[live, j])
             m[:, j] = len(col) - np.searchsorted(col, theirs[:, j], side="right") + 1
-        f = 1.0 / (1.0 + rho * np.log2(m))
+        f = self.reciprocity_factor(m)
         return np.where(mine >= 0, mine * f, mine * (2.0 - f))
+
+    def reciprocity_factor(self, mutual: np.ndarray) -> np.ndarray:
+        """1 / (1 + rho log2 m) for a query at mutual rank m in the candidate's own list, times GATE beyond the
+        candidate's `reciprocity_top` best places: a candidate is offered in full only to the places it fits
+        best (reciprocal-recommender practice), so no place can top most lists, even among queries our data
+        cannot tell apart."""
+        rho = float(getattr(self, "reciprocity_", 0.0))
+        f = 1.0 / (1.0 + rho * np.log2(mutual))
+        top = int(getattr(self, "reciprocity_top_", 0))
+        return np.where(mutual <= top, f, f * GATE) if top > 0 else f
 
     def full_scores(self, query: str, weights: dict[str, float], sensitive: bool = False) -> np.ndarray:
         """The served score of every candidate for `query` (what `top` orders by)."""
@@ -313,7 +324,8 @@ class AnswerModel(Scorer):
     partnerships_: list[dict]            # every partnership row the model knows, in table order
     closed_industry_: list[dict]         # closed plants and clusters (id, sector, evidence, until, source)
     saturation_at: int = 3
-    reciprocity_: float = 0.0            # rho of the reciprocity factor (Scorer.answer_contributions)
+    reciprocity_: float = 0.0            # rho of the reciprocity factor (Scorer.reciprocity_factor)
+    reciprocity_top_: int = 0            # places a candidate is offered to in full (0: no gate)
     pos_: dict[str, dict[str, int]] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -120,7 +120,8 @@ def dump(model: AnswerModel, resolver: Resolver, fitted_weights: dict | None) ->
                   "mission_host": p.mission_host,
                   "ties_note": {_key(k): list(v) for k, v in p.ties_note.items()}},
         "scale": {"offset": [[g, t, v] for (g, t), v in sp.offset.items()], "slope": sp.slope, "sigma": sp.sigma,
-                  "offset_default": sp.offset_default, "n_pairs": sp.n_pairs},
+                  "offset_default": sp.offset_default, "n_pairs": sp.n_pairs,
+                  "log_gb_range": [v if np.isfinite(v) else None for v in (sp.log_gb_min, sp.log_gb_max)]},
         "priors": {c: _prior_json(model.priors_.get(c)) for c in COUNTRIES},
         "records": model.records_, "feature_rows": model.feature_rows_, "figure_names": model.figure_names_,
         "sector_info": model.sector_info_, "tag_info": model.tag_info_,
@@ -134,10 +135,15 @@ def dump(model: AnswerModel, resolver: Resolver, fitted_weights: dict | None) ->
         "partnership_map": {_key(k): v for k, v in model.partnership_map_.items()},
         "partners": model.partners_, "partnerships": model.partnerships_, "closed_industry": model.closed_industry_,
         "saturation_at": model.saturation_at, "reciprocity": model.reciprocity_,
+        "reciprocity_top": model.reciprocity_top_,
         "resolver": resolver.state(), "fitted_weights": fitted_weights,
     }
     text = json.dumps(tables, ensure_ascii=False, sort_keys=False, default=_json_default, allow_nan=False)
     return buf.getvalue(), text.encode()
+
+
+def _or(v, default: float) -> float:
+    return default if v is None else float(v)
 
 
 def load(npz: bytes, tables_json: bytes) -> tuple[AnswerModel, Resolver, dict | None]:
@@ -163,7 +169,9 @@ def load(npz: bytes, tables_json: bytes) -> tuple[AnswerModel, Resolver, dict | 
         ties=arrays["pairs.ties"], ties_note={_unkey(k): tuple(v) for k, v in p["ties_note"].items()})
     s = t["scale"]
     scale = ScaleParams(offset={(g, tt): v for g, tt, v in s["offset"]}, slope=s["slope"], sigma=s["sigma"],
-                        offset_default=s["offset_default"], n_pairs=s["n_pairs"])
+                        offset_default=s["offset_default"], n_pairs=s["n_pairs"],
+                        log_gb_min=_or(s["log_gb_range"][0], float("-inf")),
+                        log_gb_max=_or(s["log_gb_range"][1], float("inf")))
     model = AnswerModel(
         ids_=t["ids"], sides_=sides("sides_"), sides_sensitive_=sides("sides_sensitive_"), pairs_=pairs,
         scale_params_=scale, live_={c: arrays[f"live.{c}"] for c in COUNTRIES},
@@ -184,7 +192,7 @@ def load(npz: bytes, tables_json: bytes) -> tuple[AnswerModel, Resolver, dict | 
         partner_counts_unknown_=t["partner_counts_unknown"],
         partnership_map_={_unkey(k): v for k, v in t["partnership_map"].items()}, partners_=t["partners"],
         partnerships_=t["partnerships"], closed_industry_=t["closed_industry"], saturation_at=t["saturation_at"],
-        reciprocity_=t["reciprocity"])
+        reciprocity_=t["reciprocity"], reciprocity_top_=t["reciprocity_top"])
     return model, Resolver.from_state(t["resolver"]), t["fitted_weights"]
 
 

@@ -19,6 +19,7 @@ from features.pairs import (
     build_pairs,
     build_ties,
     family,
+    family_shares,
     links_before,
     live_partnerships,
     partnerships_before,
@@ -88,7 +89,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
 
     def __init__(self, saturation_at: int = 3, prior_l2: float = 0.1, weights_l2: float = 0.1,
                  learn_weights: bool = True, industry_idf: bool = True, prior_offset: bool = True,
-                 hub_strength: float = 2.0, hub_k: int = 0, reciprocity: float = 1.0,
+                 hub_strength: float = 2.0, hub_k: int = 50, reciprocity: float = 1.0, reciprocity_top: int = 30,
                  personal_limit: float = LIMIT - MARGIN):
         self.saturation_at = saturation_at
         self.prior_l2 = prior_l2
@@ -99,6 +100,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
         self.hub_strength = hub_strength
         self.hub_k = hub_k
         self.reciprocity = reciprocity
+        self.reciprocity_top = reciprocity_top
         self.personal_limit = personal_limit
 
     # ---- fitting -------------------------------------------------------------------------------
@@ -128,9 +130,8 @@ class PartnerMatcher(BaseEstimator, Scorer):
         self.parents_ = {c: np.array([p if isinstance(p, str) else None for p in f["parent_id"]], dtype=object)
                          for c, f in by_country.items()}
         self.tiers_ = {c: f["tier"].to_numpy() for c, f in by_country.items()}
-        self._family_pos = {i: (np.array([self.pos_["GB"][x] for x in fam if x in self.pos_["GB"]], dtype=np.intp),
-                                np.array([self.pos_["CN"][x] for x in fam if x in self.pos_["CN"]], dtype=np.intp))
-                            for i, fam in self.family_.items()}
+        self._tie_shares = {i: v for c in ("GB", "CN") for i, v in
+                            family_shares(self.ids_[c], self.family_, self.ancestors_, self.pos_[c]).items()}
         self._pair_cache: dict = {}
         self._static_attr_cache: dict = {}
         self.sectors_ = tables["sectors"].set_index("sector")
@@ -164,7 +165,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
         """Everything that depends on which links existed: pair tables, ties, partner counts."""
         self._attr_cache = {}
         parts = partnerships_before(partnerships, year).reset_index(drop=True)
-        ties, note = build_ties(live_partnerships(parts, year), self.ids_["GB"], self.ids_["CN"], self._family_pos)
+        ties, note = build_ties(live_partnerships(parts, year), self.ids_["GB"], self.ids_["CN"], self._tie_shares)
         self.pairs_ = replace(self._pairs_as_of(year), ties=ties, ties_note=note)
         self.partnerships_ = parts
         self.as_of_ = year
@@ -270,6 +271,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
         # New dicts, never cleared in place: a snapshot is a shallow copy and must not share its parent's.
         self._cube_cache, self._base_cache = {}, OrderedDict()
         self.reciprocity_ = float(self.reciprocity)
+        self.reciprocity_top_ = int(self.reciprocity_top)
 
     def personalisation(self, weights: dict[str, float], k: int = 10) -> dict[str, dict]:
         """How personal the top-k lists are under `weights` (matcher.model.personalisation), both ways: every UK
@@ -467,7 +469,8 @@ class PartnerMatcher(BaseEstimator, Scorer):
             partner_counts_unknown_=dict(self.partner_counts_unknown_), partnership_map_=self.partnership_map_,
             partners_={i: sorted(v) for i, v in self.partners_.items()},
             partnerships_=_plain_rows(self.partnerships_), closed_industry_=_plain_rows(self.closed_industry_),
-            saturation_at=self.saturation_at, reciprocity_=self.reciprocity_)
+            saturation_at=self.saturation_at, reciprocity_=self.reciprocity_,
+            reciprocity_top_=self.reciprocity_top_)
 
     def block_similarities(self, query: str, sensitive: bool = False) -> pd.DataFrame:
         """(candidates x blocks) similarities of `query` against every locality of the other country."""

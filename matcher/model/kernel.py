@@ -152,7 +152,7 @@ def scale(q: Side, c: Side, params: ScaleParams, query_is_gb: bool) -> np.ndarra
     d = c.log_pop[None, :] - q.log_pop[:, None]
     if not query_is_gb:
         d = -d
-    z = (d - (off[g, t] + params.slope * (log_gb - scale_fit.UK_CENTRE))) / params.sigma
+    z = (d - (off[g, t] + params.slope * (params.clamp(log_gb) - scale_fit.UK_CENTRE))) / params.sigma
     return np.exp(-0.5 * z * z) * fit[g, t]
 
 
@@ -199,18 +199,20 @@ def blocks(q: Side, c: Side, pairs: PairRows, params: ScaleParams, query_is_gb: 
 def hub_terms(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb: np.ndarray,
               live_cn: np.ndarray, strength: float, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """Each place's hub term per fit block, for Side.hub: (strength / 2) x (its mean similarity to its k best
-    matches in the other country, minus the average of that over the places that can partner). k = 0 takes
-    the mean over every place of the other country: the plain centring that smooth blocks need (a city of the
-    usual partner size has ten perfect scale matches, like every other city; what sets it apart is how many
-    places it fits at all).
+    matches in the other country, minus the average of that over the places that can partner). k must be wide
+    enough for smooth blocks (a city of the usual partner size has ten perfect scale matches, like every other
+    city; what sets it apart is how many places it fits at all) and narrow enough for sparse ones (a tag held by
+    a hundred places and one council); k = 0 takes the mean over every place of the other country.
 
     This is the cross-domain similarity local scaling (CSLS) of bilingual word retrieval, per block: a pair's
     corrected similarity is s(g, c) - strength/2 (r(g) + r(c)) + constants, the same number from either side.
     A place that is close to everything (a large hub city, a place with every priority tag) is pulled down
     by how close it is to its own best matches, so it ranks high only for places it fits better than it fits
     most; a place ranked first for a query must be among that place's own better matches (reciprocity).
-    Centring by the average keeps an ordinary place's similarity where it was."""
+    Centring by the average keeps an ordinary place's similarity where it was, and a place closer to the other
+    country than average is the only kind corrected."""
     raw = raw_blocks(gb, cn, pairs, params, True)
+    k = int(k)
     hub_gb, hub_cn = np.zeros((len(gb), len(FIT_BLOCKS))), np.zeros((len(cn), len(FIT_BLOCKS)))
     if strength == 0 or not live_gb.any() or not live_cn.any():
         return hub_gb, hub_cn
@@ -221,8 +223,10 @@ def hub_terms(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb:
         # r(g): mean of g's k best over live CN places; r(c): mean of c's k best over live GB places.
         r_gb = -np.partition(-m[:, live_cn], kg - 1, axis=1)[:, :kg].mean(axis=1)
         r_cn = -np.partition(-m[live_gb, :], kc - 1, axis=0)[:kc, :].mean(axis=0)
-        hub_gb[:, j] = strength / 2 * (r_gb - r_gb[live_gb].mean())
-        hub_cn[:, j] = strength / 2 * (r_cn - r_cn[live_cn].mean())
+        # Only above-average closeness is taken off: raising a place that is close to nothing (a tiny island
+        # council, a place with no data) would make it the new hub of every list.
+        hub_gb[:, j] = strength / 2 * np.maximum(r_gb - r_gb[live_gb].mean(), 0.0)
+        hub_cn[:, j] = strength / 2 * np.maximum(r_cn - r_cn[live_cn].mean(), 0.0)
     return hub_gb, hub_cn
 
 

@@ -37,6 +37,10 @@ class ScaleParams:
     sigma: float = 0.5
     offset_default: float = 0.8
     n_pairs: int = 0
+    # The UK sizes (log10) the line was fitted on: outside them it is held flat, never extrapolated (a council of
+    # 2,000 people would otherwise "typically" partner a city 5,000 times its size).
+    log_gb_min: float = float("-inf")
+    log_gb_max: float = float("inf")
 
     @cached_property
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
@@ -49,7 +53,10 @@ class ScaleParams:
 
     def typical_log_ratio(self, log_gb: np.ndarray | float, gb_tier, cn_tier):
         off, _ = self.tables
-        return off[gb_tier, cn_tier] + self.slope * (np.asarray(log_gb) - UK_CENTRE)
+        return off[gb_tier, cn_tier] + self.slope * (self.clamp(log_gb) - UK_CENTRE)
+
+    def clamp(self, log_gb):
+        return np.clip(np.asarray(log_gb, float), self.log_gb_min, self.log_gb_max)
 
 
 def fit_scale(log_gb: np.ndarray, log_cn: np.ndarray, gb_tier: np.ndarray, cn_tier: np.ndarray,
@@ -75,7 +82,9 @@ def fit_scale(log_gb: np.ndarray, log_cn: np.ndarray, gb_tier: np.ndarray, cn_ti
     slope = float(coef[-1])
     offset = {t: float(c) for t, c in zip(kept, coef, strict=False)}
     default = float(coef[len(kept)]) if rest.any() else float(np.median(d - slope * x))
-    return ScaleParams(offset=offset, slope=slope, sigma=sigma, offset_default=default, n_pairs=n)
+    lg = np.asarray(log_gb, float)
+    return ScaleParams(offset=offset, slope=slope, sigma=sigma, offset_default=default, n_pairs=n,
+                       log_gb_min=float(lg.min()), log_gb_max=float(lg.max()))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,61 @@
+"""How personal the served lists are, and what leads them: every UK place's answer (and every Chinese place's at
+prefecture level or above, the reverse), as the service gives it, reduced to the numbers issue 17 asks for.
+
+A recommender that gives everyone the same list is broken however well it predicts history, and a list that
+leads with prominence answers another question than "which places fit us". This reads the answers themselves
+(ranking and reasons), not a re-implementation of them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from matcher.answers.explain import SPECIFIC, reasons_with_blocks
+from matcher.answers.recommend import weights_for
+from matcher.artifact.store import Bundle
+from matcher.config import presets
+from matcher.model.personalisation import personalisation
+
+COUNTY_OR_BELOW = ("county_city", "district")
+
+
+def _queries(bundle: Bundle, country: str) -> list[str]:
+    m = bundle.model
+    keep = m.live_[country].copy()
+    if country == "CN":
+        keep &= ~np.isin(m.levels_["CN"], COUNTY_OR_BELOW)
+    return [i for i, ok in zip(m.ids_[country], keep, strict=True) if ok]
+
+
+def audit(bundle: Bundle, weights: dict[str, float], k: int = 10) -> dict:
+    """Personalisation of the top-k lists both ways, and which block each result's first reason rests on."""
+    m = bundle.model
+    out = {}
+    for country, key in (("GB", "uk_queries"), ("CN", "cn_queries")):
+        other = "CN" if country == "GB" else "GB"
+        pos = m.pos_[other]
+        lists, first = [], Counter()
+        n = 0
+        for q in _queries(bundle, country):
+            ids, contrib = m.top(q, weights, k)
+            lists.append([pos[c] for c in ids])
+            for cid, row in zip(ids, contrib, strict=True):
+                _, blocks = reasons_with_blocks(m, q, cid, dict(zip(weights, row.tolist(), strict=True)))
+                first[blocks[0] if blocks else "none"] += 1
+                n += 1
+        report = personalisation(np.array(lists), len(m.ids_[other]))
+        report["first_reason"] = {b: round(v / n, 4) for b, v in sorted(first.items())} if n else {}
+        report["first_reason_fit"] = round(sum(v for b, v in first.items() if b not in ("prominence", "none"))
+                                           / max(n, 1), 4)
+        report["first_reason_specific"] = round(sum(v for b, v in first.items() if b in SPECIFIC) / max(n, 1), 4)
+        report["n_queries"] = len(lists)
+        out[key] = report
+    return out
+
+
+def audit_all(bundle: Bundle, k: int = 10) -> dict:
+    """The audit for the served default and for every preset."""
+    names = ["default", *presets()]
+    return {name: audit(bundle, weights_for(bundle, None if name == "default" else name), k) for name in names}
