@@ -11,7 +11,7 @@ import pytest
 
 from features.pairs import NOT_LIVE
 from matcher.answers import explain
-from matcher.answers.explain import STRONG, caveats, reason_objects, scale_assessment
+from matcher.answers.explain import STRONG, Reason, caveats, reason_objects, scale_assessment
 from matcher.answers.recommend import weights_for
 from matcher.artifact.model import Filters
 from matcher.config import block_names, presets
@@ -237,3 +237,73 @@ def test_indirect_link_is_not_called_direct(bundle):
         assert link.direct == ((link.uk_id, link.cn_id) == (g, c))
         found += not link.direct
     assert found > 0, "the fixtures must hold a link reaching a pair through a parent or child"
+
+
+# ---- planted overstatements: each one the reason check must catch ----------------------------------------
+def _first(ids, cond):
+    hit = next((i for i in ids if cond(i)), None)
+    assert hit is not None, "the shipped data has no place to plant this on"
+    return hit
+
+
+def _pair_with(m, cond):
+    for g in m.ids_["GB"]:
+        for c in m.ids_["CN"]:
+            if cond(g, c):
+                return g, c
+    raise AssertionError("the shipped data has no pair to plant this on")
+
+
+def _attrs(m, x):
+    country = m.country_of(x)
+    return dict(zip(PRIOR_FEATURES, m.attributes(country)[m.pos_[country][x]].tolist(), strict=True))
+
+
+def _planted(shipped_bundle):
+    """(name, uk, cn, Reason) for each overstatement issue 17 found, planted on a pair where it is false."""
+    m = shipped_bundle.model
+    gb = m.ids_["GB"][0]
+    ranks = explain.education_ranks(m)
+    no_gdp = _first(m.ids_["CN"], lambda c: _attrs(m, c)["gdp_missing"] == 1)
+    no_edu = _first(m.ids_["CN"], lambda c: c not in ranks)
+    ended = next(p for p in m.partnerships_ if p["status"] in NOT_LIVE)
+    g, c = _pair_with(m, lambda g, c: scale_assessment(m, g, c).same_tier
+                      and GAP_FIT <= scale_assessment(m, g, c).kernel < GOOD_FIT)
+    wrong_rank = _first(m.ids_["GB"], lambda x: x in ranks and ranks[x][0] > 1)
+    strong_auto = _first(m.ids_["GB"], lambda x: m.sectors_of_[x].get("automotive", 0) >= explain.STRONG)
+    air = _first(m.ids_["CN"], lambda x: "air_quality" in m.tags_of_[x])
+    prom = {"attributes": ["log_gdp"], "contributions": {"log_gdp": 0.5}, "z": {"log_gdp": 1.0}}
+    return [
+        ("a large economy from an imputed GDP", gb, no_gdp,
+         Reason("prominence", "Capacity to engage (not fit): X draws UK–China partnerships (a large economy)", prom)),
+        ("strong universities with no education figure", gb, no_edu,
+         Reason("prominence", "Capacity to engage (not fit): X draws UK–China partnerships (universities ranked "
+                "in the top half of its group)", {**prom, "attributes": ["education"]})),
+        ("a tie through an ended partnership", gb, m.ids_["CN"][1],
+         Reason("connectivity", "Related places are already partnered", {"part": "ties", "uk_id": ended["uk_id"],
+                "cn_id": ended["cn_id"], "status": ended["status"]})),
+        ("a direct flight that is not operating", gb, m.ids_["CN"][0],
+         Reason("connectivity", "Direct flight between their own airports: LHR–PKX, suspended",
+                {"part": "flight", "operating": False})),
+        ("a typical size gap outside the middle half", g, c,
+         Reason("scale", f"A size gap like those of the middle half of real partnerships: "
+                f"{scale_assessment(m, g, c).size_text}", {})),
+        ("a rank that is not the rank in the group named", wrong_rank, no_edu,
+         Reason("education", f"Universities: {m.records_[wrong_rank]['name']}: 3 higher-education institutions, "
+                f"1st of the {ranks[wrong_rank][1]} UK councils with a sourced figure", {})),
+        ("automotive serving air quality", strong_auto, air,
+         Reason("complementarity", "X's automotive industry can serve Y's air quality priority",
+                {"strong": strong_auto, "needs": air, "tag": "air_quality", "sectors": ["automotive"]})),
+    ]
+
+
+def test_each_planted_overstatement_fails_the_reason_check(shipped_bundle):
+    """The check that passes every real reason (above) must fail each overstatement issue 17 listed: a test
+    of signs alone passed all of them."""
+    planted = _planted(shipped_bundle)
+    for name, a, b, r in planted:
+        sims = shipped_bundle.estimator.raw_block_similarities(a).loc[b]
+        with pytest.raises(AssertionError):
+            check_reason(shipped_bundle, a, b, r, sims)
+            raise RuntimeError(f"not caught: {name}")  # a RuntimeError fails pytest.raises(AssertionError)
+    assert len(planted) == 7
