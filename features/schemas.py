@@ -83,6 +83,12 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "localities_gb": pa.DataFrameSchema({
         "id": _str(checks=Check.str_matches(GSS)),
         "name": _str(checks=Check.str_length(min_value=2)),
+        # Optional: the Chinese name and the Welsh name (ONS) of the place, each with the source it was copied
+        # from (publisher first, then the copy read); a name without its source is an error (features.sources).
+        "name_zh": pa.Column(str, checks=Check.str_matches(r"[\u4e00-\u9fff]"), nullable=True, required=False),
+        "name_zh_source": pa.Column(str, checks=NONBLANK, nullable=True, required=False),
+        "name_cy": pa.Column(str, checks=Check.str_length(min_value=2), nullable=True, required=False),
+        "name_cy_source": pa.Column(str, checks=NONBLANK, nullable=True, required=False),
         "level": _str(checks=Check.isin(GB_LEVELS)),
         "parent_id": _str(nullable=True, checks=Check.str_matches(GSS)),
         "lat": _num([Check.in_range(49, 61)]),
@@ -201,6 +207,7 @@ OPTIONAL_COLUMNS: dict[str, list[str]] = {
     "industry": ["status", "until"], "partnerships": ["status_year", "status_source", "ended_year"],
     "priorities": ["scope"], "flights": ["start_year"], "consulates": ["start_year", "start_source"],
     "education_links": ["last_confirmed_year"],
+    "localities_gb": ["name_zh", "name_zh_source", "name_cy", "name_cy_source"],
 }
 
 # Which columns make a row unique, per table.

@@ -62,7 +62,9 @@ class Tables:
     @property
     def localities(self) -> pd.DataFrame:
         cn = self["localities_cn"].assign(country="CN", name=lambda d: d["name_en"])
-        gb = self["localities_gb"].assign(country="GB", name_en=lambda d: d["name"], name_zh=None, name_pinyin=None)
+        gb = self["localities_gb"].assign(country="GB", name_en=lambda d: d["name"], name_pinyin=None)
+        cn = cn.assign(name_cy=None, name_cy_source=None,
+                       name_zh_source=lambda d: d["names_source"])  # a Chinese place's own name, sourced per row
         return pd.concat([gb, cn], ignore_index=True)
 
 
@@ -170,6 +172,13 @@ def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     former = frames["former_councils"]
     each_row(former, former["former_id"].isin(gb_ids), "former_id",
              lambda r: f"'{r['former_id']}' is a current locality in localities_gb.csv, not a former council")
+
+    gb = frames["localities_gb"]
+    for lang in ("zh", "cy"):
+        name, source = f"name_{lang}", f"name_{lang}_source"
+        each_row(gb, gb[name].notna() & gb[source].isna(), source,
+                 lambda r, n=name: f"{n} '{r[n]}' needs its source (publisher, then the copy read)")
+        each_row(gb, gb[name].isna() & gb[source].notna(), name, lambda r, s=source: f"{s} given but no name")
 
     pt = frames["priority_tags"]
     for _, row in pt.iterrows():

@@ -14,6 +14,8 @@ class Locality(BaseModel):
     id: str = Field(examples=["E08000019"])
     name: str = Field(examples=["Sheffield"])
     name_zh: str | None = Field(default=None, examples=["鞍山市"])
+    name_cy: str | None = Field(default=None, examples=["Caerdydd"],
+                                description="The Welsh name (ONS), given for Welsh localities")
     country: str = Field(examples=["GB"])
     level: str = Field(examples=["metropolitan_district"])
     qualified: str | None = Field(default=None, examples=["Suzhou, Anhui"],

@@ -66,9 +66,15 @@ def partnerships(bundle: Bundle, i: str) -> list[dict]:
 def profile(bundle: Bundle, i: str) -> dict:
     row = bundle.model.records_[i]
     parent = row["parent_id"] if isinstance(row["parent_id"], str) else None
+    def text(key: str) -> str | None:
+        return row.get(key) if isinstance(row.get(key), str) else None
+
     return {
         "locality": bundle.resolver.describe(i),
-        "name_pinyin": row["name_pinyin"] if isinstance(row["name_pinyin"], str) else None,
+        # Each name with the list it was copied from (a UK place's Chinese name, a Welsh place's Welsh name).
+        "name_zh": text("name_zh"), "name_zh_source": text("name_zh_source"),
+        "name_cy": text("name_cy"), "name_cy_source": text("name_cy_source"),
+        "name_pinyin": text("name_pinyin"),
         "parent": bundle.resolver.describe(parent) if parent and parent in bundle.model.records_ else None,
         "coordinates": None if row["lat"] is None else {"lat": float(row["lat"]), "lon": float(row["lon"])},
         "figures": figures(bundle, i), "sectors": sectors(bundle, i), "priorities": priorities(bundle, i),
