@@ -79,7 +79,8 @@ def norm(name: str) -> str:
 
 def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p = math.pi / 180
-    h = math.sin((lat2 - lat1) * p / 2) ** 2 + math.cos(lat1 * p) * math.cos(lat2 * p) * math.sin((lon2 - lon1) * p / 2) ** 2
+    h = (math.sin((lat2 - lat1) * p / 2) ** 2
+         + math.cos(lat1 * p) * math.cos(lat2 * p) * math.sin((lon2 - lon1) * p / 2) ** 2)
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
@@ -111,8 +112,7 @@ def main() -> None:
         reader = csv.DictReader(f)
         fields = [c for c in reader.fieldnames if not c.startswith(("name_zh", "name_cy"))]
         rows = list(reader)
-    at = fields.index("name") + 1
-    fields[at:at] = ["name_zh", "name_zh_source", "name_cy", "name_cy_source"]
+    fields += ["name_zh", "name_zh_source", "name_cy", "name_cy_source"]  # last: rows appended without them still read
 
     for row in rows:
         gss = row["id"]

@@ -314,6 +314,9 @@ class AnswerModel(Scorer):
     closed_industry_: list[dict]         # closed plants and clusters (id, sector, evidence, until, source)
     saturation_at: int = 3
     reciprocity_: float = 0.0            # rho of the reciprocity factor (Scorer.answer_contributions)
+    # airports, routes flying today, missions, DESNZ carbon factors, visit costs (features.travel): what the
+    # resources section of a card reads (matcher.answers.resources)
+    travel_: dict = field(default_factory=dict)
     pos_: dict[str, dict[str, int]] = field(init=False)
 
     def __post_init__(self) -> None:
