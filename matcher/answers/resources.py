@@ -131,18 +131,23 @@ def plan_route(travel: dict, uk_at: tuple[float, float], cn_at: tuple[float, flo
             "uk_ground_km": uk_ground, "cn_ground_km": cn_ground}
 
 
-def _airport_label(travel: dict, iata: str) -> str:
-    return f"{travel['airports'][iata]['name']} ({iata})"
+def _airport_label(travel: dict, iata: str, names: dict | None = None) -> str:
+    """'Taoxian Airport (SHE, Shenyang)': the airport's name, code, and its city when the name does not say it."""
+    a = travel["airports"][iata]
+    city = (names or {}).get(a["locality_id"], "")
+    city = city.split(",")[0] if city else ""
+    return f"{a['name']} ({iata}{', ' + city if city and city not in a['name'] else ''})"
 
 
-def route_text(travel: dict, route: dict) -> str:
+def route_text(travel: dict, route: dict, names: dict | None = None) -> str:
     first = route["legs"][0]
     reported = f"last reported {first['year']}"
     airline = f"{first['airline']}, {reported}" if first["airline"] else reported
-    text = (f"{_airport_label(travel, route['uk_airport'])} to {_airport_label(travel, route['legs'][0]['to'])} "
+    text = (f"{_airport_label(travel, route['uk_airport'], names)} to "
+            f"{_airport_label(travel, route['legs'][0]['to'], names)} "
             f"({airline})")
     if route["hub"]:
-        return f"{text}, then a connecting flight to {_airport_label(travel, route['cn_airport'])}"
+        return f"{text}, then a connecting flight to {_airport_label(travel, route['cn_airport'], names)}"
     return f"direct, {text}"
 
 
@@ -231,7 +236,7 @@ def resources(model, a: str, b: str) -> dict | None:
                      f"travel by air, with radiative forcing: " + "; ".join(
                          f"{f['haul'].replace('_', ' ')} {f['cabin']} {f['kg_per_pkm']} kg CO2e per passenger km "
                          f"(ID {f['factor_id']})" for f in used.values()))
-    text = route_text(travel, route)
+    text = route_text(travel, route, names)
     group_t = VISITORS * econ / 1000
     sentence = (f"A {_count(VISITORS)}-person return visit emits about {group_t:.1f} t CO2e (economy; "
                 f"{group_t * bus / econ:.1f} t "
@@ -241,7 +246,7 @@ def resources(model, a: str, b: str) -> dict | None:
         "route_legs": [{k: leg[k] for k in ("from", "to", "km", "haul", "airline", "year", "source")}
                        for leg in route["legs"]],
         "uk_airport": route["uk_airport"], "cn_airport": route["cn_airport"], "hub": route["hub"],
-        "hub_name": _airport_label(travel, route["hub"]) if route["hub"] else None,
+        "hub_name": _airport_label(travel, route["hub"], names) if route["hub"] else None,
         "direct": route["direct"],
         "uk_airport_km": round(route["uk_ground_km"], 1), "cn_airport_km": round(route["cn_ground_km"], 1),
         "distance_km": round(km, 1),
