@@ -17,8 +17,16 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from features.schemas import (CARBON_CABINS, CARBON_HAULS, INDICATORS, KEYS, OPTIONAL_COLUMNS, PARTNERSHIP_ENDED,
-                              SCHEMAS, Problem)
+from features.schemas import (
+    CARBON_CABINS,
+    CARBON_HAULS,
+    INDICATORS,
+    KEYS,
+    OPTIONAL_COLUMNS,
+    PARTNERSHIP_ENDED,
+    SCHEMAS,
+    Problem,
+)
 
 # table -> file patterns under the data directory: one file, or one folder with one file per source.
 FILES: dict[str, tuple[str, ...]] = {
