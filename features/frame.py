@@ -46,7 +46,8 @@ def _fx_for(fx: pd.DataFrame, year: float) -> tuple[float, int, str] | None:
 
 def locality_frame(tables: Tables) -> pd.DataFrame:
     loc = tables.localities
-    frame = loc[["id", "country", "level", "name", "name_zh", "name_pinyin", "parent_id", "lat", "lon"]].copy()
+    frame = loc[["id", "country", "level", "name", "name_zh", "name_zh_source", "name_cy", "name_cy_source",
+                 "name_pinyin", "parent_id", "lat", "lon"]].copy()
     # Abolished bodies (e.g. a combined authority merged away) stay resolvable but are never candidates.
     frame["abolished"] = (loc["status"].astype(object) == "abolished").to_numpy() if "status" in loc.columns \
         else np.zeros(len(loc), dtype=bool)

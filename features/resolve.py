@@ -1,4 +1,4 @@
-"""Resolve what a person types (id, English, pinyin or Chinese name) to one locality id, or say why not."""
+"""Resolve what a person types (id, English, pinyin, Chinese or Welsh name) to one locality id, or say why not."""
 
 from __future__ import annotations
 
@@ -52,9 +52,12 @@ def _aliases(row: dict) -> set[str]:
             if zh.endswith(suffix) and len(zh) > len(suffix) + 1:
                 names.add(zh[: -len(suffix)])
                 break
-        from pypinyin import lazy_pinyin  # ~0.4 s to import; only needed when a resolver is built
+        if row.get("country") != "GB":  # a UK place's Chinese name renders its English one: nobody types its pinyin
+            from pypinyin import lazy_pinyin  # ~0.4 s to import; only needed when a resolver is built
 
-        names.add("".join(lazy_pinyin(zh)))
+            names.add("".join(lazy_pinyin(zh)))
+    if isinstance(row.get("name_cy"), str):  # ONS's Welsh name: 'Caerdydd' is Cardiff
+        names.add(row["name_cy"])
     if isinstance(row.get("name_pinyin"), str):
         names.add(row["name_pinyin"])
     return {fold(n) for n in names if isinstance(n, str) and n}
@@ -97,7 +100,7 @@ def country_of_id(i: str) -> str:
 
 
 # What a resolver keeps of each locality.
-COLUMNS = ("id", "name", "name_zh", "name_pinyin", "country", "level")
+COLUMNS = ("id", "name", "name_zh", "name_cy", "name_pinyin", "country", "level")
 
 
 class Resolver:
@@ -121,14 +124,19 @@ class Resolver:
             self.aliases[i] = _aliases(row) | _qualified(row, by_id.get(prov) if prov else None)
             for key in self.aliases[i]:
                 self.index.setdefault(key, set()).add(i)
-            for own in (i, row["name"], row.get("name_zh")):
+            for own in (i, row["name"], row.get("name_zh"), row.get("name_cy")):
                 if isinstance(own, str) and own:
                     self.exact.setdefault(fold(own), set()).add(i)
             zh = row.get("name_zh")
             zh = zh if isinstance(zh, str) else None
-            self.choices[i] = str(row["name"]) + (f" {zh}" if zh else "")
+            cy = row.get("name_cy")
+            cy = cy if isinstance(cy, str) else None
+            other = cy if cy != row["name"] else None  # 'Powys' is Powys in both languages
+            self.choices[i] = " ".join(n for n in (str(row["name"]), zh, other) if n)
             self.described[i] = {"id": i, "name": str(row["name"]), "name_zh": zh,
                                  "country": str(row["country"]), "level": str(row["level"])}
+            if cy:  # only Welsh places have one; the others' descriptions stay as they were
+                self.described[i]["name_cy"] = cy
         for name, successor in self.former.items():
             if successor in by_id:
                 self.aliases[successor].add(fold(name))
@@ -170,7 +178,8 @@ class Resolver:
         return out
 
     def describe(self, i: str) -> dict:
-        """id, name, name_zh, country, level; and `qualified` ('Suzhou, Anhui') when another place has the name."""
+        """id, name, name_zh, country, level; `name_cy` for a Welsh place; and `qualified` ('Suzhou, Anhui') when
+        another place has the name."""
         return dict(self._descriptions()[i])
 
     def candidate(self, i: str) -> dict:

@@ -36,6 +36,8 @@ PARTNERSHIP_STATUS = ["active", "dormant", "relinquished", "expired", "lapsed", 
 PARTNERSHIP_ENDED = ["relinquished", "expired", "lapsed", "terminated"]
 INDUSTRY_STATUS = ["current", "closed"]
 EDU_KINDS = ["campus", "joint_institute", "joint_school", "joint_programme"]
+CARBON_HAULS = ["long_haul_uk", "international_non_uk"]  # DESNZ: long-haul to/from the UK; flights outside the UK
+CARBON_CABINS = ["economy", "business"]
 
 INDICATORS: dict[str, dict] = tomllib.loads(INDICATORS_TOML.read_text())
 
@@ -83,6 +85,12 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "localities_gb": pa.DataFrameSchema({
         "id": _str(checks=Check.str_matches(GSS)),
         "name": _str(checks=Check.str_length(min_value=2)),
+        # Optional: the Chinese name and the Welsh name (ONS) of the place, each with the source it was copied
+        # from (publisher first, then the copy read); a name without its source is an error (features.sources).
+        "name_zh": pa.Column(str, checks=Check.str_matches(r"[\u4e00-\u9fff]"), nullable=True, required=False),
+        "name_zh_source": pa.Column(str, checks=NONBLANK, nullable=True, required=False),
+        "name_cy": pa.Column(str, checks=Check.str_length(min_value=2), nullable=True, required=False),
+        "name_cy_source": pa.Column(str, checks=NONBLANK, nullable=True, required=False),
         "level": _str(checks=Check.isin(GB_LEVELS)),
         "parent_id": _str(nullable=True, checks=Check.str_matches(GSS)),
         "lat": _num([Check.in_range(49, 61)]),
@@ -161,6 +169,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "iata": _str(checks=Check.str_matches(r"^[A-Z]{3}$")),
         "name": _str(),
         "locality_id": _str(checks=Check.str_matches(ANY_ID)),
+        # Optional: the airport's own position (else its locality's), for the distances of the resources section.
+        "lat": pa.Column(float, checks=[Check.in_range(-90, 90)], nullable=True, coerce=True, required=False),
+        "lon": pa.Column(float, checks=[Check.in_range(-180, 180)], nullable=True, coerce=True, required=False),
         "source": _str(checks=NONBLANK),
     }, strict=True),
     "flights": pa.DataFrameSchema({
@@ -188,6 +199,26 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "until": _year(),
         "source": _str(checks=NONBLANK),
     }, strict=True),
+    # UK government (DESNZ) greenhouse-gas conversion factors for business air travel, per passenger km.
+    "carbon_factors": pa.DataFrameSchema({
+        "factor_id": _str(),
+        "haul": _str(checks=Check.isin(CARBON_HAULS)),
+        "cabin": _str(checks=Check.isin(CARBON_CABINS)),
+        "rf": _str(checks=Check.isin(["with_rf", "without_rf"])),
+        "kg_co2e_per_passenger_km": _num([Check.in_range(0.001, 2.0)], nullable=False),
+        "year": _year(),
+        "source": _str(checks=NONBLANK),
+    }, strict=True),
+    # What a visit costs, only where a source gives a figure (a council's own estimate, dated).
+    "visit_costs": pa.DataFrameSchema({
+        "uk_id": _str(checks=Check.str_matches(GSS)),
+        "travellers": pa.Column("Int64", checks=Check.in_range(1, 100), coerce=True),
+        "nights": pa.Column("Int64", checks=Check.in_range(0, 60), coerce=True),
+        "cost_gbp": _num([Check.gt(0)], nullable=False),
+        "year": _year(),
+        "source": _str(checks=NONBLANK),
+        "note": _str(nullable=True),
+    }, strict=True),
     "fx": pa.DataFrameSchema({
         "currency": _str(),
         "per_gbp": _num([Check.gt(0)], nullable=False),
@@ -201,6 +232,7 @@ OPTIONAL_COLUMNS: dict[str, list[str]] = {
     "industry": ["status", "until"], "partnerships": ["status_year", "status_source", "ended_year"],
     "priorities": ["scope"], "flights": ["start_year"], "consulates": ["start_year", "start_source"],
     "education_links": ["last_confirmed_year"],
+    "localities_gb": ["name_zh", "name_zh_source", "name_cy", "name_cy_source"],
 }
 
 # Which columns make a row unique, per table.
@@ -211,5 +243,6 @@ KEYS: dict[str, list[str]] = {
     "education_links": ["uk_id", "cn_id", "uk_institution", "cn_institution"],
     "airports": ["iata"], "flights": ["uk_iata", "cn_iata", "airline"],
     "consulates": ["host_id", "sending_country"], "fx": ["currency", "year"],
-    "former_councils": ["former_id"],
+    "former_councils": ["former_id"], "carbon_factors": ["haul", "cabin", "rf", "year"],
+    "visit_costs": ["uk_id", "year"],
 }

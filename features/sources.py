@@ -17,7 +17,16 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from features.schemas import INDICATORS, KEYS, OPTIONAL_COLUMNS, PARTNERSHIP_ENDED, SCHEMAS, Problem
+from features.schemas import (
+    CARBON_CABINS,
+    CARBON_HAULS,
+    INDICATORS,
+    KEYS,
+    OPTIONAL_COLUMNS,
+    PARTNERSHIP_ENDED,
+    SCHEMAS,
+    Problem,
+)
 
 # table -> file patterns under the data directory: one file, or one folder with one file per source.
 FILES: dict[str, tuple[str, ...]] = {
@@ -34,6 +43,9 @@ FILES: dict[str, tuple[str, ...]] = {
     "flights": ("flights.csv",),
     "consulates": ("consulates.csv",),
     "fx": ("fx.csv",),
+    # DESNZ conversion factors for business air travel, and visit costs a source gives (resources section)
+    "carbon_factors": ("carbon_factors.csv",),
+    "visit_costs": ("visit_costs.csv",),
     # councils abolished since 2019 and the current council that covers their area (names officers still use)
     "former_councils": ("former_councils.csv",),
 }
@@ -62,7 +74,9 @@ class Tables:
     @property
     def localities(self) -> pd.DataFrame:
         cn = self["localities_cn"].assign(country="CN", name=lambda d: d["name_en"])
-        gb = self["localities_gb"].assign(country="GB", name_en=lambda d: d["name"], name_zh=None, name_pinyin=None)
+        gb = self["localities_gb"].assign(country="GB", name_en=lambda d: d["name"], name_pinyin=None)
+        cn = cn.assign(name_cy=None, name_cy_source=None,
+                       name_zh_source=lambda d: d["names_source"])  # a Chinese place's own name, sourced per row
         return pd.concat([gb, cn], ignore_index=True)
 
 
@@ -170,6 +184,22 @@ def _cross_checks(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     former = frames["former_councils"]
     each_row(former, former["former_id"].isin(gb_ids), "former_id",
              lambda r: f"'{r['former_id']}' is a current locality in localities_gb.csv, not a former council")
+
+    gb = frames["localities_gb"]
+    for lang in ("zh", "cy"):
+        name, source = f"name_{lang}", f"name_{lang}_source"
+        each_row(gb, gb[name].notna() & gb[source].isna(), source,
+                 lambda r, n=name: f"{n} '{r[n]}' needs its source (publisher, then the copy read)")
+        each_row(gb, gb[name].isna() & gb[source].notna(), name, lambda r, s=source: f"{s} given but no name")
+
+    unknown("visit_costs", "uk_id", gb_ids, "GB locality id")
+    cf = frames["carbon_factors"]
+    have = set(zip(cf["haul"], cf["cabin"], cf["rf"], strict=True))
+    for haul in CARBON_HAULS:
+        for cabin in CARBON_CABINS:
+            if (haul, cabin, "with_rf") not in have:
+                problems.append(Problem(str(cf["_file"].iloc[0]) if len(cf) else "carbon_factors.csv", None, "haul",
+                                        f"no {haul} {cabin} factor with_rf: the resources section needs one"))
 
     pt = frames["priority_tags"]
     for _, row in pt.iterrows():

@@ -14,6 +14,8 @@ class Locality(BaseModel):
     id: str = Field(examples=["E08000019"])
     name: str = Field(examples=["Sheffield"])
     name_zh: str | None = Field(default=None, examples=["鞍山市"])
+    name_cy: str | None = Field(default=None, examples=["Caerdydd"],
+                                description="The Welsh name (ONS), given for Welsh localities")
     country: str = Field(examples=["GB"])
     level: str = Field(examples=["metropolitan_district"])
     qualified: str | None = Field(default=None, examples=["Suzhou, Anhui"],
@@ -94,6 +96,40 @@ class Section(BaseModel):
     sources: list[str] = []
 
 
+class Support(BaseModel):
+    kind: str = Field(examples=["british_consulate_general"])
+    host_id: str
+    host: str
+    distance_km: float
+    in_place: bool
+    text: str
+    year: int | None = None
+    source: str
+
+
+class Resources(BaseModel):
+    """What a visit takes: route, distance, carbon, time difference, support on the ground (method in `method`)."""
+
+    route: str = Field(description="The UK place's nearest airport with a route flying today, and the flight(s) "
+                                   "to the Chinese place's nearest airport: direct, or one connection via a hub")
+    distance_km: float = Field(description="Great-circle (haversine) km of the flights, one way")
+    co2e_kg_return_economy: float = Field(description="kg CO2e of one traveller's return trip in economy")
+    co2e_kg_return_business: float = Field(description="kg CO2e of one traveller's return trip in business class")
+    factor_source: str = Field(description="The DESNZ conversion factors used, with their year and IDs")
+    time_difference_hours: int = Field(description="Hours China is ahead of the UK on GMT (one fewer during BST)")
+    support: list[Support] = Field(description="The British mission nearest the Chinese place, the Chinese "
+                                               "mission nearest the UK place")
+    time_difference_hours_bst: int | None = None
+    time_difference: str | None = None
+    travel_hours: float | None = Field(default=None, description="Indicative hours each way (see method)")
+    direct: bool | None = None
+    hub: str | None = None
+    visit_cost: dict | None = Field(default=None, description="A visit cost where a source gives one, dated")
+    committee_sentence: str | None = None
+    method: str | None = None
+    model_config = {"extra": "allow"}
+
+
 class Card(BaseModel):
     a: Locality
     b: Locality
@@ -111,6 +147,8 @@ class Card(BaseModel):
     partnership: Partnership | None = None
     overall_rank: int | None = Field(default=None, description="b's position in a's full ranking")
     n_candidates: int | None = None
+    resources: Resources | None = Field(default=None, description="Resources and purpose in numbers: route, "
+                                        "distance, carbon, time difference, support on the ground")
 
 
 class Move(BaseModel):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from matcher.answers import resources as travel
 from matcher.answers.explain import explain_pair, scale_assessment
 from matcher.answers.labels import kind_label, level_label
 from matcher.artifact.store import Bundle
@@ -66,9 +67,15 @@ def partnerships(bundle: Bundle, i: str) -> list[dict]:
 def profile(bundle: Bundle, i: str) -> dict:
     row = bundle.model.records_[i]
     parent = row["parent_id"] if isinstance(row["parent_id"], str) else None
+    def text(key: str) -> str | None:
+        return row.get(key) if isinstance(row.get(key), str) else None
+
     return {
         "locality": bundle.resolver.describe(i),
-        "name_pinyin": row["name_pinyin"] if isinstance(row["name_pinyin"], str) else None,
+        # Each name with the list it was copied from (a UK place's Chinese name, a Welsh place's Welsh name).
+        "name_zh": text("name_zh"), "name_zh_source": text("name_zh_source"),
+        "name_cy": text("name_cy"), "name_cy_source": text("name_cy_source"),
+        "name_pinyin": text("name_pinyin"),
         "parent": bundle.resolver.describe(parent) if parent and parent in bundle.model.records_ else None,
         "coordinates": None if row["lat"] is None else {"lat": float(row["lat"]), "lon": float(row["lon"])},
         "figures": figures(bundle, i), "sectors": sectors(bundle, i), "priorities": priorities(bundle, i),
@@ -158,19 +165,21 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: s
                               "it is not counted in Connections (live partnerships between related places and "
                               "routes between the two places' own airports), nor in the partner's prominence.")
     rank = ranks.get(b) if ranks else None
+    res = travel.resources(m, a, b)
+    res_items, res_src = travel.sentences(res) if res else ([], [])
     return {
         "a": bundle.resolver.describe(a), "b": bundle.resolver.describe(b), "score": ex["score"],
         "contributions": contrib, "reasons": ex["reasons"], "reason_blocks": ex["reason_blocks"],
         "fit": ex["fit"], "prominence": ex["prominence"], "caveats": ex["caveats"],
         "weights": dict(weights), "weighting": weighting, "partnership": ex["partnership"],
-        "overall_rank": rank, "n_candidates": len(ranks) if ranks else None,
+        "overall_rank": rank, "n_candidates": len(ranks) if ranks else None, "resources": res,
         "sections": [
             {"title": "Location overview", "items": overview, "sources": sorted(set(ov_src))},
             {"title": "Strategic fit", "items": strategic, "sources": []},
             {"title": "Profile", "items": prof, "sources": sorted(set(prof_src))},
             {"title": "Due diligence considerations", "items": ex["caveats"], "sources": []},
             {"title": "Connections", "items": connections, "sources": []},
-            {"title": "Resources and purpose", "items": purpose(bundle, a, b, ex, rank, len(ranks or {})),
-             "sources": []},
+            {"title": "Resources and purpose", "items": purpose(bundle, a, b, ex, rank, len(ranks or {})) + res_items,
+             "sources": list(dict.fromkeys(res_src))},
         ],
     }

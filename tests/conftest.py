@@ -38,3 +38,17 @@ def fixture_copy(tmp_path) -> Path:
     dst = tmp_path / "data"
     shutil.copytree(FIXTURES_DIR, dst)
     return dst
+
+
+@pytest.fixture(scope="module")
+def fixture_client(bundle, tmp_path_factory):
+    """The service over the fixture bundle, with a throwaway models folder and profile store."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.core.config import Settings
+
+    tmp = tmp_path_factory.mktemp("svc")
+    with TestClient(create_app(bundle=bundle, settings=Settings(models_dir=tmp,
+                                                                database_url=f"sqlite:///{tmp}/p.db"))) as c:
+        yield c

@@ -81,7 +81,9 @@ COMBINED = {
 }
 ABOLISHED = {"E47000011": 2024}  # North of Tyne: replaced by the North East Combined Authority, 7 May 2024
 
-HEADER = ["id", "name", "level", "parent_id", "lat", "lon", "names_source", "coord_source", "status", "until"]
+HEADER = ["id", "name", "level", "parent_id", "lat", "lon", "names_source", "coord_source", "status", "until",
+          # kept as they are (data/scripts/make_gb_names.py fills them; run it for councils added here)
+          "name_zh", "name_zh_source", "name_cy", "name_cy_source"]
 IND_HEADER = ["id", "indicator", "value", "year", "source", "estimate", "note"]
 
 

@@ -326,6 +326,9 @@ class AnswerModel(Scorer):
     saturation_at: int = 3
     reciprocity_: float = 0.0            # rho of the reciprocity factor (Scorer.reciprocity_factor)
     reciprocity_top_: int = 0            # places a candidate is offered to in full (0: no gate)
+    # airports, routes flying today, missions, DESNZ carbon factors, visit costs (features.travel): what the
+    # resources section of a card reads (matcher.answers.resources)
+    travel_: dict = field(default_factory=dict)
     pos_: dict[str, dict[str, int]] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -26,7 +26,7 @@ from matcher.paths import MODELS_DIR
 
 MANIFEST = "manifest.json"
 # Bump when what is saved changes, so a stale artifact is rebuilt rather than half-read.
-ARTIFACT_FORMAT = 9
+ARTIFACT_FORMAT = 10  # 10: travel facts (resources section); Welsh and Chinese names of UK places
 COUNTRIES = ("GB", "CN")
 PAIR_ARRAYS = ("edu", "flight", "mission", "ties")
 
@@ -135,7 +135,7 @@ def dump(model: AnswerModel, resolver: Resolver, fitted_weights: dict | None) ->
         "partnership_map": {_key(k): v for k, v in model.partnership_map_.items()},
         "partners": model.partners_, "partnerships": model.partnerships_, "closed_industry": model.closed_industry_,
         "saturation_at": model.saturation_at, "reciprocity": model.reciprocity_,
-        "reciprocity_top": model.reciprocity_top_,
+        "reciprocity_top": model.reciprocity_top_, "travel": model.travel_,
         "resolver": resolver.state(), "fitted_weights": fitted_weights,
     }
     text = json.dumps(tables, ensure_ascii=False, sort_keys=False, default=_json_default, allow_nan=False)
@@ -192,7 +192,7 @@ def load(npz: bytes, tables_json: bytes) -> tuple[AnswerModel, Resolver, dict | 
         partner_counts_unknown_=t["partner_counts_unknown"],
         partnership_map_={_unkey(k): v for k, v in t["partnership_map"].items()}, partners_=t["partners"],
         partnerships_=t["partnerships"], closed_industry_=t["closed_industry"], saturation_at=t["saturation_at"],
-        reciprocity_=t["reciprocity"], reciprocity_top_=t["reciprocity_top"])
+        reciprocity_=t["reciprocity"], reciprocity_top_=t["reciprocity_top"], travel_=t["travel"])
     return model, Resolver.from_state(t["resolver"]), t["fitted_weights"]
 
 

@@ -25,6 +25,7 @@ from features.pairs import (
     partnerships_before,
 )
 from features.pipeline import build_pipeline
+from features.travel import travel_facts
 from matcher.artifact.model import AnswerModel, Filters, Scorer
 from matcher.config import block_names, check_weights
 from matcher.model import kernel
@@ -117,6 +118,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
         self.features_ = features
         self.feature_names_ = list(features.columns)
         self.link_frames_ = {t: tables[t] for t in ("education_links", "flights", "consulates", "airports")}
+        self.travel_ = travel_facts(tables)  # airports, routes, missions, carbon factors: the resources section
         self.ancestors_ = ancestors(frame)
         self.family_ = family(frame)
         gb = frame.loc[frame["country"] == "GB", "id"].tolist()
@@ -470,7 +472,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
             partners_={i: sorted(v) for i, v in self.partners_.items()},
             partnerships_=_plain_rows(self.partnerships_), closed_industry_=_plain_rows(self.closed_industry_),
             saturation_at=self.saturation_at, reciprocity_=self.reciprocity_,
-            reciprocity_top_=self.reciprocity_top_)
+            reciprocity_top_=self.reciprocity_top_, travel_=self.travel_)
 
     def block_similarities(self, query: str, sensitive: bool = False) -> pd.DataFrame:
         """(candidates x blocks) similarities of `query` against every locality of the other country."""

@@ -1,0 +1,293 @@
+"""Resources and purpose, in numbers: how far a UK place and a Chinese place are apart, how to fly between
+them, what one return trip emits, the time difference, who on the ground can help, and a visit cost where a
+source gives one.
+
+Pure (standard library only; the service imports it without pandas or scikit-learn). It reads the travel
+facts saved in the answer model (`model.travel_`, built by features.travel from data/raw: airports.csv,
+flights.csv, consulates.csv, carbon_factors.csv, visit_costs.csv) and the places' coordinates (`records_`).
+
+Method, said once here and again in every answer's `method`:
+- Distance: great-circle (haversine) distance on a sphere of the Earth's mean radius, 6,371.0088 km.
+- Route: the UK place's nearest airport with a route flying today (flights.csv, status operating), and the
+  Chinese place's nearest airport (airports.csv), or an airport at most 60 km further that the UK airport
+  flies to (a city with two airports). Direct when flights.csv has that route operating; otherwise one
+  connection, through the Chinese airport served from that UK airport that makes the two flights shortest.
+  The connecting flight is not checked against a timetable.
+- Travel time (indicative, no timetable read): each flight at 800 km/h plus 30 minutes (taxi, climb,
+  descent), and 2 hours per connection; the journeys to and from the airports are not counted.
+- Carbon: DESNZ conversion factors for business travel by air, with radiative forcing (RF), per passenger km,
+  applied to the great-circle distance of each flight: the UK–China flight at the long-haul to/from UK
+  factor, a connection inside China at the international to/from non-UK factor. A return trip is twice
+  the one-way flights. Ground travel is not counted.
+- Time difference: China Standard Time is UTC+8 all year; the UK is on UTC+0 (GMT) and on UTC+1 (BST) from
+  the last Sunday in March to the last Sunday in October, so China is 8 hours ahead in winter and 7 in summer.
+"""
+
+from __future__ import annotations
+
+import math
+
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+CRUISE_KMH = 800.0
+PER_FLIGHT_HOURS = 0.5
+CONNECTION_HOURS = 2.0
+RF = "with_rf"
+SAME_CITY_KM = 60.0
+VISITORS = 4  # the committee sentence's delegation: Derby's 2015 estimate was for four people
+TIME_DIFFERENCE_GMT, TIME_DIFFERENCE_BST = 8, 7
+TIME_SOURCE = ("China Standard Time UTC+8 all year; UK GMT (UTC+0), British Summer Time (UTC+1) from late March to "
+               "late October: China is 8 hours ahead, 7 during BST, as a Chinese country profile of the UK puts it "
+               "(我国北京与英国格林威治标准时间相差8小时…每年夏季,从3月底至10月底,英国实行夏时制,"
+               "此时与北京时间相差7小时; "
+               "read at https://blog.wenxuecity.com/myblog/7846/200702/13007.html)")
+METHOD = ("Great-circle (haversine) distances between airports; the UK place's nearest airport with a route "
+          "operating today and the Chinese place's nearest airport; direct if the route operates, otherwise one "
+          "connection through the Chinese airport that makes the two flights shortest (not checked against a "
+          "timetable). Time: 800 km/h plus 30 minutes a flight and 2 hours a connection. Carbon: DESNZ business "
+          "travel factors with radiative forcing, per passenger km, for the flights only, there and back.")
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points given in degrees."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def flight_hours(legs_km: list[float]) -> float:
+    """Indicative door-of-plane time for consecutive flights: 800 km/h + 30 min each, 2 h per connection."""
+    return sum(km / CRUISE_KMH + PER_FLIGHT_HOURS for km in legs_km) + CONNECTION_HOURS * max(0, len(legs_km) - 1)
+
+
+def factor(travel: dict, haul: str, cabin: str, rf: str = RF) -> dict:
+    """The latest DESNZ factor for a haul (long_haul_uk, international_non_uk), cabin and RF choice."""
+    rows = [f for f in travel["carbon_factors"] if (f["haul"], f["cabin"], f["rf"]) == (haul, cabin, rf)]
+    if not rows:
+        raise KeyError(f"no carbon factor for {haul} {cabin} {rf}")
+    return max(rows, key=lambda f: f["year"])
+
+
+def co2e_return_kg(travel: dict, legs: list[dict], cabin: str) -> float:
+    """kg CO2e of one traveller's return trip over `legs` (each with km and haul)."""
+    return 2 * sum(leg["km"] * factor(travel, leg["haul"], cabin)["kg_per_pkm"] for leg in legs)
+
+
+def position(records: dict, i: str) -> tuple[float, float] | None:
+    """A place's coordinates, or its parent's when it has none (a district listed without its own)."""
+    seen = set()
+    while i and i in records and i not in seen:
+        seen.add(i)
+        r = records[i]
+        if r.get("lat") is not None and r.get("lon") is not None:
+            return float(r["lat"]), float(r["lon"])
+        i = r.get("parent_id")
+    return None
+
+
+def _nearest(points: dict, lat: float, lon: float) -> tuple[str, float] | None:
+    best = min(points, key=lambda k: (haversine_km(lat, lon, points[k]["lat"], points[k]["lon"]), k), default=None)
+    return None if best is None else (best, haversine_km(lat, lon, points[best]["lat"], points[best]["lon"]))
+
+
+def _km(airports: dict, a: str, b: str) -> float:
+    return haversine_km(airports[a]["lat"], airports[a]["lon"], airports[b]["lat"], airports[b]["lon"])
+
+
+def plan_route(travel: dict, uk_at: tuple[float, float], cn_at: tuple[float, float]) -> dict | None:
+    """The UK airport, the Chinese airport and the flights between them (direct, or via one Chinese hub)."""
+    airports = {k: a for k, a in travel["airports"].items() if a["lat"] is not None and a["lon"] is not None}
+    routes = [r for r in travel["routes"] if r["uk"] in airports and r["cn"] in airports]
+    uk_side = _nearest({r["uk"]: airports[r["uk"]] for r in routes}, *uk_at)
+    cn_airports = {k: a for k, a in airports.items() if a["country"] == "CN"}
+    cn_side = _nearest(cn_airports, *cn_at)
+    if uk_side is None or cn_side is None:
+        return None
+    (uk, uk_ground), (cn, cn_ground) = uk_side, cn_side
+    # A city with two airports (Shanghai, Beijing): land at whichever of them the UK airport flies to, if it is
+    # about as near (within SAME_CITY_KM more than the nearest), rather than connect between the two.
+    near = {k: km for k, a in cn_airports.items()
+            if (km := haversine_km(*cn_at, a["lat"], a["lon"])) <= cn_ground + SAME_CITY_KM}
+    flown = sorted((near[r["cn"]], r["cn"]) for r in routes if r["uk"] == uk and r["cn"] in near)
+    if flown:
+        cn_ground, cn = flown[0]
+    def latest(to: str) -> list[dict]:  # the UK airport's operating routes to `to`, latest report first
+        return sorted((r for r in routes if r["uk"] == uk and r["cn"] == to),
+                      key=lambda r: (-r["year"], r["airline"] or ""))
+
+    direct = latest(cn)
+    if direct:
+        hub, first = None, direct[0]
+    else:
+        served = sorted({r["cn"] for r in routes if r["uk"] == uk})
+        hub = min(served, key=lambda h: (_km(airports, uk, h) + _km(airports, h, cn), h))
+        first = latest(hub)[0]
+    legs = [{"from": uk, "to": hub or cn, "km": _km(airports, uk, hub or cn), "haul": "long_haul_uk",
+             "airline": first["airline"], "year": first["year"], "source": first["source"]}]
+    if hub:
+        legs.append({"from": hub, "to": cn, "km": _km(airports, hub, cn), "haul": "international_non_uk",
+                     "airline": None, "year": None, "source": "connection inside China: not in the data, assumed"})
+    return {"uk_airport": uk, "cn_airport": cn, "hub": hub, "direct": hub is None, "legs": legs,
+            "uk_ground_km": uk_ground, "cn_ground_km": cn_ground}
+
+
+def _airport_label(travel: dict, iata: str, names: dict | None = None) -> str:
+    """'Taoxian Airport (SHE, Shenyang)': the airport's name, code, and its city when the name does not say it."""
+    a = travel["airports"][iata]
+    city = (names or {}).get(a["locality_id"], "")
+    city = city.split(",")[0] if city else ""
+    return f"{a['name']} ({iata}{', ' + city if city and city not in a['name'] else ''})"
+
+
+def route_text(travel: dict, route: dict, names: dict | None = None) -> str:
+    first = route["legs"][0]
+    reported = f"last reported {first['year']}"
+    airline = f"{first['airline']}, {reported}" if first["airline"] else reported
+    text = (f"{_airport_label(travel, route['uk_airport'], names)} to "
+            f"{_airport_label(travel, route['legs'][0]['to'], names)} "
+            f"({airline})")
+    if route["hub"]:
+        return f"{text}, then a connecting flight to {_airport_label(travel, route['cn_airport'], names)}"
+    return f"direct, {text}"
+
+
+def support(travel: dict, records: dict, uk_id: str, cn_id: str, names: dict) -> list[dict]:
+    """The British mission nearest the Chinese place and the Chinese mission nearest the UK place
+    (consulates.csv), each in the place or at its distance."""
+    out = []
+    for place, sending in ((cn_id, "GB"), (uk_id, "CN")):
+        at = position(records, place)
+        if at is None:
+            continue
+        best = None
+        for m in travel["missions"]:
+            if m["sending_country"] != sending or (host := position(records, m["host_id"])) is None:
+                continue
+            km = 0.0 if m["host_id"] == place else haversine_km(*at, *host)
+            if best is None or (km, m["host_id"]) < (best[0], best[1]["host_id"]):
+                best = (km, m)
+        if best is None:
+            continue
+        km, m = best
+        kind = "embassy" if m["kind"] == "embassy" else "consulate-general"
+        who = "British" if sending == "GB" else "Chinese"
+        host = names.get(m["host_id"], m["host_id"])
+        inside = km < 1 or _within(records, place, m["host_id"])
+        where = f"in {host}" if inside else f"in {host}, about {km:,.0f} km from {names.get(place, place)}"
+        out.append({"kind": f"{who.lower()}_{m['kind']}", "host_id": m["host_id"], "host": host,
+                    "distance_km": round(0.0 if inside else km, 1), "in_place": inside,
+                    "text": f"The {who} {kind} {where}.", "year": m["year"], "source": m["source"]})
+    return out
+
+
+def _within(records: dict, place: str, host: str) -> bool:
+    """Whether the mission's host is the place or one of its parents (a consulate in the province capital
+    does not count as 'in' another city of the province)."""
+    i, seen = place, set()
+    while i and i in records and i not in seen:
+        if i == host:
+            return True
+        seen.add(i)
+        i = records[i].get("parent_id")
+    return False
+
+
+def visit_cost(travel: dict, uk_id: str, names: dict) -> dict | None:
+    """A visit cost only where a source gives one: the UK place's own estimate, else the one estimate the data
+    hold, quoted as that council's, dated, never adjusted."""
+    costs = travel.get("visit_costs", [])
+    own = [c for c in costs if c["uk_id"] == uk_id]
+    pick = max(own or costs, key=lambda c: c["year"], default=None)
+    if pick is None:
+        return None
+    who = names.get(pick["uk_id"], pick["uk_id"])
+    text = (f"{'' if own else 'For reference only: '}{who}'s {pick['year']} estimate for a {_count(pick['travellers'])}"
+            f"-person, {_count(pick['nights'])}-night visit to China was about £{pick['cost_gbp']:,.0f} "
+            f"({pick['year']} prices, not adjusted).")
+    return {**pick, "by": who, "own_estimate": bool(own), "text": text}
+
+
+def _count(n: int) -> str:
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
+def resources(model, a: str, b: str) -> dict | None:
+    """The resources object for a pair (either order: the UK place and the Chinese place are told apart by
+    their records), or None when the data cannot place both ends."""
+    travel, records = getattr(model, "travel_", None) or {}, model.records_
+    if not travel.get("airports") or not travel.get("carbon_factors"):
+        return None
+    uk_id, cn_id = (a, b) if records[a]["country"] == "GB" else (b, a)
+    uk_at, cn_at = position(records, uk_id), position(records, cn_id)
+    if uk_at is None or cn_at is None:
+        return None
+    route = plan_route(travel, uk_at, cn_at)
+    if route is None:
+        return None
+    names = {i: r["name"] for i, r in records.items()}
+    km = sum(leg["km"] for leg in route["legs"])
+    econ, bus = co2e_return_kg(travel, route["legs"], "economy"), co2e_return_kg(travel, route["legs"], "business")
+    hours = flight_hours([leg["km"] for leg in route["legs"]])
+    used = {f["factor_id"]: f for leg in route["legs"] for cabin in ("economy", "business")
+            for f in [factor(travel, leg["haul"], cabin)]}
+    years = sorted({f["year"] for f in used.values()})
+    factor_source = (f"UK Government (DESNZ) greenhouse gas conversion factors {'/'.join(map(str, years))}, business "
+                     f"travel by air, with radiative forcing: " + "; ".join(
+                         f"{f['haul'].replace('_', ' ')} {f['cabin']} {f['kg_per_pkm']} kg CO2e per passenger km "
+                         f"(ID {f['factor_id']})" for f in used.values()))
+    text = route_text(travel, route, names)
+    group_t = VISITORS * econ / 1000
+    sentence = (f"A {_count(VISITORS)}-person return visit emits about {group_t:.1f} t CO2e (economy; "
+                f"{group_t * bus / econ:.1f} t "
+                f"in business class); the nearest route is {text}, about {km:,.0f} km and {hours:.0f} hours each way.")
+    return {
+        "route": text,
+        "route_legs": [{k: leg[k] for k in ("from", "to", "km", "haul", "airline", "year", "source")}
+                       for leg in route["legs"]],
+        "uk_airport": route["uk_airport"], "cn_airport": route["cn_airport"], "hub": route["hub"],
+        "hub_name": _airport_label(travel, route["hub"], names) if route["hub"] else None,
+        "direct": route["direct"],
+        "uk_airport_km": round(route["uk_ground_km"], 1), "cn_airport_km": round(route["cn_ground_km"], 1),
+        "distance_km": round(km, 1),
+        "place_distance_km": round(haversine_km(*uk_at, *cn_at), 1),
+        "travel_hours": round(hours, 1),
+        "co2e_kg_return_economy": round(econ, 1), "co2e_kg_return_business": round(bus, 1),
+        "factor_source": factor_source,
+        "time_difference_hours": TIME_DIFFERENCE_GMT, "time_difference_hours_bst": TIME_DIFFERENCE_BST,
+        "time_difference": (f"China is {TIME_DIFFERENCE_GMT} hours ahead of the UK ({TIME_DIFFERENCE_BST} hours "
+                            "while the UK is on British Summer Time, late March to late October)."),
+        "time_source": TIME_SOURCE,
+        "support": support(travel, records, uk_id, cn_id, names),
+        "visit_cost": visit_cost(travel, uk_id, names),
+        "committee_sentence": sentence,
+        "method": METHOD,
+    }
+
+
+def sentences(res: dict) -> tuple[list[str], list[str]]:
+    """The resources object in plain words for the card, and the sources it quotes."""
+    legs = res["route_legs"]
+    items = [
+        f"Getting there: {res['route']}; {res['distance_km']:,.0f} km of flights "
+        f"({'direct' if res['direct'] else 'one connection, at ' + res['hub_name']}), "
+        f"about {res['travel_hours']:.0f} hours "
+        f"each way by an indicative estimate (800 km/h, 30 minutes a flight, 2 hours a connection; no timetable read). "
+        f"The places are {res['place_distance_km']:,.0f} km apart; the UK airport is {res['uk_airport_km']:,.0f} km "
+        f"from the UK place and the Chinese airport {res['cn_airport_km']:,.0f} km from the Chinese place.",
+        f"Carbon: one return trip emits about {res['co2e_kg_return_economy']:,.0f} kg CO2e per traveller in economy "
+        f"and {res['co2e_kg_return_business']:,.0f} kg in business class (UK government conversion factors, "
+        "with radiative forcing, flights only).",
+        res["time_difference"],
+    ]
+    items += [s["text"] for s in res["support"]] or ["No British or Chinese mission in the data near either place."]
+    if res["visit_cost"]:
+        items.append(f"Visit cost: {res['visit_cost']['text']}")
+    else:
+        items.append("Visit cost: no source in the data gives one.")
+    items.append(res["committee_sentence"])
+    sources = [res["factor_source"], res["time_source"], *(leg["source"] for leg in legs if leg["year"]),
+               *(s["source"] for s in res["support"])]
+    if res["visit_cost"]:
+        sources.append(res["visit_cost"]["source"])
+    return items, sources
