@@ -75,7 +75,7 @@ def summary(query: dict, partner: dict, row: dict, score: float, rank: int | Non
         f" in {row['status_year']}" if row["status_year"] else "")
     parts = [f"{kind_label(row['kind']).capitalize()} with {partner['name']}, {since}, {status}."]
     where = f"#{rank} of {n} {country} candidates" if rank else "outside the ranked candidates"
-    parts.append(f"Today's fit {score:.3f}: {where} for {query['name']}.")
+    parts.append(f"Today's fit {score:.3f} (scored as if this partnership did not exist): {where} for {query['name']}.")
     if mutual:
         parts.append(f"{query['name']} is #{mutual} of {n_mutual} in {partner['name']}'s own list.")
     if row["note"]:
