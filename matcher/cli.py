@@ -244,14 +244,26 @@ def _cell(m: dict, key: str) -> str:
 def _print_eval(rep: dict, title: str, k: int) -> None:
     """One table per protocol: each method with 95% intervals; then the block ablations."""
     table = Table(title=title)
-    for col in ("method", f"recall@{k}", "MRR", "size-matched fit"):
+    for col in ("method", f"recall@{k}", "MRR", "size-matched fit", "prominence-matched fit",
+                "Jaccard / max share / distinct"):
         table.add_column(col)
     rows = [("model (learned weights)", rep["model"]), *rep.get("presets", {}).items(), *rep["baselines"].items()]
     if rep.get("reverse", {}).get("model"):
         rows += [("reverse CN→GB: model", rep["reverse"]["model"]), ("reverse CN→GB: random", rep["reverse"]["random"])]
     for name, m in rows:
-        table.add_row(name, _cell(m, "recall_at_k"), _cell(m, "mrr"), _cell(m, "size_matched_fit"))
+        p = m.get("personalisation")
+        table.add_row(name, _cell(m, "recall_at_k"), _cell(m, "mrr"), _cell(m, "size_matched_fit"),
+                      _cell(m, "prominence_matched_fit"),
+                      f"{p['mean_jaccard']:.2f} / {p['max_share']:.2f} / {p['distinct']}" if p else "-")
     out.print(table)
+    paired = Table(title="paired: model minus baseline, same pairs (95% bootstrap over queries)")
+    for col in ("baseline", f"recall@{k} delta", "MRR delta"):
+        paired.add_column(col)
+    for b, d in rep.get("paired", {}).items():
+        paired.add_row(b, *(f"{d[f'{key}_delta']:+.3f} [{d[f'{key}_delta_ci'][0]:+.2f}, "
+                            f"{d[f'{key}_delta_ci'][1]:+.2f}] {d[f'{key}_delta_verdict']}"
+                            for key in ("recall_at_k", "mrr")))
+    out.print(paired)
     abl = Table(title="ablations: model with one block's weight set to 0")
     for col in ("block dropped", f"recall@{k}", "MRR", "size-matched fit"):
         abl.add_column(col)
@@ -283,13 +295,20 @@ def audit(k: Annotated[int, typer.Option(min=1, max=50)] = 10,
 
 
 @app.command("model-card")
-def model_card(data: DataOpt = RAW_DIR, output: Path = MODELS_DIR / "MODEL_CARD.md") -> None:
-    """Write models/MODEL_CARD.md from the data and a fresh evaluation."""
+def model_card(
+    data: DataOpt = RAW_DIR, output: Path = MODELS_DIR / "MODEL_CARD.md",
+    report: Annotated[Path | None, typer.Option(help="Use this `matcher evaluate --json` output instead of a "
+                                                     "fresh evaluation.")] = None,
+    readme: Annotated[Path | None, typer.Option(help="Also regenerate this README's evaluation block.")] = None,
+) -> None:
+    """Write models/MODEL_CARD.md (and evaluation.json) from the data and an evaluation; every figure is
+    read from the evaluation's JSON."""
     from features.sources import load_tables
     from matcher.model.model_card import write_model_card
 
-    write_model_card(load_tables(data), output)
-    out.print(f"wrote {output}")
+    evaluation = json.loads(report.read_text(encoding="utf-8")) if report is not None else None
+    write_model_card(load_tables(data), output, report=evaluation, readme=readme)
+    out.print(f"wrote {output}" + (f" and the evaluation block of {readme}" if readme else ""))
 
 
 @app.command()

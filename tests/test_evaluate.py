@@ -1,5 +1,7 @@
 """Evaluation: output shape, holdout resolution, and no leakage of anything dated after a held-out pair."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -120,7 +122,7 @@ def test_no_leakage_of_held_out_link(tables, tmp_path):
                                                                & (parts["cn_id"] == "210200"))]})
     without_link = run_evaluation(without, k=3, holdout=f)
     assert with_link["pairs"] == without_link["pairs"]
-    assert with_link["model"] == without_link["model"]
+    assert json.dumps(with_link["model"], sort_keys=True) == json.dumps(without_link["model"], sort_keys=True)
 
 
 def test_planted_partnerships_do_not_reach_held_out_ranking(tables, tmp_path):
@@ -157,3 +159,137 @@ def test_size_matched_fit_of_a_size_only_ranking_is_one_half():
     assert _size_matched(scores, 0, np.array([1, 2])) == 0.5
     assert _size_matched(scores, 0, np.array([3])) == 1.0
     assert np.isnan(_size_matched(scores, 0, np.array([], dtype=int)))
+
+
+def _partnership(uk, cn, year):
+    return {"uk_id": uk, "cn_id": cn, "kind": "friendship", "year_signed": year, "status": "active",
+            "source": "planted", "note": None}
+
+
+def _holdout(tmp_path, text):
+    f = tmp_path / "holdout.csv"
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+# A held-out pair of each protocol, and another UK body that partners its Chinese partner later.
+PROTOCOLS = {
+    "temporal": {"pair": ("E08000902", "210200"), "loo": False, "plant": ("E08000901", "210200", 2017)},
+    "grouped_cv": {"pair": ("E08000901", "510100"), "loo": True, "plant": ("E06000903", "510100", 2012)},
+    "holdout": {"pair": ("E08000902", "210200"), "loo": False, "plant": ("E08000901", "210200", 2017)},
+}
+
+
+@pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
+def test_a_later_partnership_of_the_partner_cannot_move_a_held_out_pair(tables, tmp_path, protocol):
+    """Planting a later partnership of a held-out pair's Chinese partner (another UK body choosing it again
+    after the pair was signed) leaves the pair's rank and score as they were, in every protocol: the model
+    that scores it learned only from pairs signed before it."""
+    spec = PROTOCOLS[protocol]
+    kw = {"k": 3, "split_year": 2005, "leave_one_out": spec["loo"]}
+    if protocol == "holdout":
+        kw = {"k": 3, "holdout": _holdout(tmp_path, "uk,cn,year\nPortcaster,Dalian,2016\n"), "leave_one_out": False}
+    base = run_evaluation(tables, **kw)
+    later = run_evaluation(_plant(tables, "partnerships", _partnership(*spec["plant"])), **kw)
+    assert _pair(later, *spec["pair"], loo=spec["loo"]) == _pair(base, *spec["pair"], loo=spec["loo"])
+
+
+def test_an_earlier_partnership_of_the_partner_can_move_it(tables):
+    """The same plant dated before the held-out pair reaches its score (so the test above can fail)."""
+    base = run_evaluation(tables, k=3, split_year=2005)
+    earlier = run_evaluation(_plant(tables, "partnerships", _partnership("E06000903", "510100", 2008)), k=3,
+                             split_year=2005)
+    assert _pair(earlier, "E08000901", "510100", loo=True)[1] != _pair(base, "E08000901", "510100", loo=True)[1]
+
+
+def test_undated_pairs_are_counted(tables):
+    undated = _plant(tables, "partnerships", _partnership("E06000904", "330000", None))
+    r = run_evaluation(undated, k=3, split_year=2005)
+    for rep in (r, r["leave_one_out"]):
+        assert rep["undated"]["pairs"] == 1 and rep["undated"]["held_out"] == 0
+    assert all(p["cn"] != "330000" for p in r["leave_one_out"]["pairs"])
+
+
+def test_personalisation_on_a_hand_made_case():
+    """Three queries, top 2 of five candidates: {0,1}, {0,1}, {0,2}. Jaccard: 1, 1/3, 1/3 -> 5/9; candidate
+    0 is in every list (share 1); three distinct candidates. Without candidate 0 (not allowed), every list
+    is {1, 2}."""
+    import numpy as np
+
+    from matcher.model.evaluate import personalisation
+
+    s = np.array([[5, 4, 1, 0, 0], [5, 4, 3, 0, 0], [5, 1, 4, 0, 0]], float)
+    p = personalisation(s, k=2)
+    assert p["mean_jaccard"] == pytest.approx(5 / 9)
+    assert p["max_share"] == 1.0 and p["distinct"] == 3
+    q = personalisation(s, allowed=np.array([False, True, True, True, True]), k=2)
+    assert q == {"mean_jaccard": 1.0, "max_share": 1.0, "distinct": 2}  # every list is then {1, 2}
+
+
+def test_paired_interval_excludes_zero_only_for_a_real_difference():
+    """Model minus baseline, bootstrap over queries: a model one rank better on every pair is "ahead" (the
+    interval excludes 0); a model better on half the queries and worse on the others is "level"."""
+    import numpy as np
+
+    from matcher.model.evaluate import _per_pair, paired
+
+    groups = np.repeat([f"q{i}" for i in range(20)], 2)
+    base = _per_pair(np.full(40, 3), k=2)
+    better = paired(_per_pair(np.full(40, 2), k=2), base, groups, np.random.default_rng(0))
+    assert better["mrr_delta"] == pytest.approx(1 / 2 - 1 / 3) and better["mrr_delta_ci"][0] > 0
+    assert better["mrr_delta_verdict"] == "ahead" and better["recall_at_k_delta_verdict"] == "ahead"
+    wins = (np.arange(40) % 4 < 2).astype(float)  # the model finds the partner for every other query only
+    mixed = paired({"recall_at_k": wins, "mrr": wins}, {"recall_at_k": 1 - wins, "mrr": 1 - wins}, groups,
+                   np.random.default_rng(0))
+    lo, hi = mixed["recall_at_k_delta_ci"]
+    assert mixed["recall_at_k_delta"] == 0 and lo < 0 < hi and mixed["recall_at_k_delta_verdict"] == "level"
+    worse = paired(base, _per_pair(np.full(40, 2), k=2), groups, np.random.default_rng(0))
+    assert worse["mrr_delta_ci"][1] < 0 and worse["mrr_delta_verdict"] == "behind"
+
+
+def test_nested_choices_see_only_training_pairs(tables, monkeypatch):
+    """Every method choice is made on pairs that train the model of each pair it serves: signed before it
+    and, in grouped CV, of other queries; never a protocol's test pair."""
+    import matcher.model.evaluate as ev
+
+    seen = []
+    real = ev.choose
+
+    def spy(full, train, k=10):
+        seen.append(train.copy())
+        return real(full, train, k)
+
+    monkeypatch.setattr(ev, "choose", spy)
+    r = ev.run_evaluation(tables, k=3, split_year=2005)
+    temporal, served = seen[0], seen[1]
+    assert (temporal["year_signed"] < 2005).all()
+    assert len(served) == len(tables["partnerships"])  # what build serves: every pair
+    choice_sets = seen[2:]
+    loo = r["leave_one_out"]
+    assert len(choice_sets) == len(loo["choices"])
+    by_bucket = dict(zip(loo["choices"], choice_sets, strict=True))
+    for p in loo["pairs"]:
+        chosen_on = by_bucket[p["choice"]]
+        assert (chosen_on["year_signed"] < p["year"]).all()
+        assert p["uk"] not in set(chosen_on["uk_id"])
+
+
+def test_chosen_params_do_not_move_when_test_pairs_change(tables, monkeypatch):
+    """With a grid small enough to run on the fixtures, the temporal choice (and what it tried) is the same
+    whether the test pairs are the real ones or others."""
+    import json
+
+    import matcher.model.evaluate as ev
+
+    monkeypatch.setattr(ev, "MIN_CHOICE_PAIRS", 3)
+    monkeypatch.setattr(ev, "CHOICES", {"prior_l2": (0.01, 1.0), "weights_l2": (0.03,)})
+    parts = tables["partnerships"]
+    base = ev.run_evaluation(tables, k=3, split_year=2010, leave_one_out=False)
+    assert base["validation"].get("tried"), "the fixture choice must run, not fall back to defaults"
+    moved = parts.copy()
+    test = moved["year_signed"] >= 2010
+    moved.loc[test, "cn_id"] = "330000"  # every test pair now names another Chinese partner
+    other = ev.run_evaluation(Tables({**tables.frames, "partnerships": moved}), k=3, split_year=2010,
+                              leave_one_out=False)
+    assert json.dumps(other["validation"], sort_keys=True) == json.dumps(base["validation"], sort_keys=True)
+    assert other["pairs"] != base["pairs"]

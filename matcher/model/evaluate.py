@@ -1,27 +1,46 @@
 """Evaluate rankings on real partnerships, so that nothing can flatter the model.
 
-- **Time-sliced.** A held-out pair is scored from a snapshot of the links as they stood before it:
-  partnerships, education links, flights and missions dated before its signing year (temporal protocol:
-  before the split year). Undated side-table rows are left out of every snapshot (counted in the report);
-  undated pairs cannot be held out honestly and are counted, not scored. Locality attributes (population,
-  industry, priorities, universities) are as of today.
-- **Learned per fold.** The scale prior, the prominence prior and the default weights are re-learned from
-  the training pairs only, each described as of its own year (matcher.model.ranker).
-- **Strong baselines on the same candidates:** random (expected), population-nearest, popularity,
-  CIPFA-style Euclidean, and two priors that know nothing of the query beyond its tier: `tier_size`
-  (same tier first, then the largest) and `candidate_prior` (prominence alone, fitted on the training pairs).
-- **Size-matched fit:** the share of same-tier candidates of similar population (|d log10| <= 0.15) that
-  the real partner outranks. Anything that only knows size scores 0.5.
-- **Grouped CV by UK query** (`leave_one_out`): no query's pairs are in both train and test.
+- **Time-consistent in every protocol.** A held-out pair signed in year y is scored by a model that learned
+  only from pairs signed before y (`full.with_partnerships(pairs dated < y)`), from a snapshot of the links
+  as they stood before y: partnerships, education links, flights and missions (side tables sliced by
+  features.pairs.links_before on the same year). The temporal split trains on pairs before the split year
+  and slices at it; grouped CV by query and a --holdout file slice each pair at its own year (grouped CV
+  also leaves out every pair of the held-out query). Models are cached per training set, so the cost grows
+  with the number of distinct years, not of pairs.
+- **Undated pairs** have no "before": they are never held out (a holdout row without a year is scored by a
+  model of every other pair, as of today, and counted apart) and never train a time-consistent model (they
+  might postdate the pair scored). Undated side-table rows are left out of every snapshot. Each protocol
+  counts them (`undated`). Locality attributes (population, industry, priorities, universities) are as of
+  today.
+- **Nested choices.** Every method choice in `CHOICES` (L2 strengths, hub correction, ...; names the
+  estimator does not have are skipped and listed) is made on an inner split of the training pairs only:
+  the latest 25% of them by year validate a model learned on the rest. The choice maximises inner MRR
+  subject to the personalisation limits (`LIMITS`, over the inner snapshot's UK queries); when no setting
+  meets them, the one nearest to them. Pairs are scored in year buckets; a bucket's choice is made on the
+  pairs common to all its pairs' training sets, so it never sees a test pair (`choices` in the report).
+- **Baselines on the same candidates:** random (expected), population-nearest, popularity, CIPFA-style
+  Euclidean (place attributes z-scored within each country), the scale block alone (`scale_only`), and two
+  priors that know nothing of the query beyond its tier: `tier_size` (same tier first, then the largest)
+  and `candidate_prior` (prominence alone, fitted on the training pairs).
+- **Size- and prominence-matched fit:** the share of same-tier candidates of similar population
+  (|d log10| <= 0.15), or in the same decile of the candidate prior, that the real partner outranks. A
+  random ranking scores 0.5; a size-only ranking does not (it orders its size peers too): see the size
+  baselines' own figures.
+- **Personalisation** of every method, both directions: mean Jaccard of two queries' top 10 (over every
+  pair of UK localities; reverse: Chinese prefecture-level-or-above places), the largest share of queries
+  whose top 10 holds any one candidate, and how many candidates appear in some top 10.
+- **Paired differences:** model minus each baseline on the same pairs, 95% bootstrap over queries; "ahead"
+  only where the interval excludes 0.
 - **Intervals:** 95% bootstrap over UK queries (pairs of one query move together).
-- **Validation:** the L2 strength of the weights is chosen on a split inside the temporal training set,
-  never on the test pairs; ablations drop each block in turn.
 """
 
 from __future__ import annotations
 
+import copy
+import logging
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,10 +54,27 @@ from matcher.model import kernel
 from matcher.model.build import fit_bundle
 from matcher.model.estimator import PartnerMatcher
 
+log = logging.getLogger(__name__)
+
 SIZE_BAND = 0.15          # |d log10 population| for "similar size"
-L2_GRID = tuple((p, w) for p in (0.01, 0.1, 1.0) for w in (0.003, 0.03, 0.3))  # (prior, weights)
+PROMINENCE_BINS = 10      # "similar prominence": the same decile of the candidate prior
+# Method choices made on the inner validation split, by name of the estimator parameter (sklearn
+# set_params); names the estimator does not have yet are skipped (and listed in the report).
+CHOICES: dict[str, tuple] = {
+    "prior_l2": (0.01, 0.1, 1.0),
+    "weights_l2": (0.003, 0.03, 0.3),
+    "hub_strength": (0.0, 0.5, 1.0),
+}
+LIMITS = {"mean_jaccard": 0.15, "max_share": 0.15}  # personalisation limits a choice must meet
+VALIDATION_SHARE = 0.25   # the latest quarter of a fold's training pairs validates its choices
+MIN_CHOICE_PAIRS = 12     # fewer dated training pairs than this: the estimator's defaults are kept
+BUCKET_QUANTILES = (0.25, 0.5, 0.75)  # pairs are scored in year buckets, one nested choice per bucket
+TOP = 10                  # personalisation is measured on top-10 lists
 N_BOOT = 1000
-BASELINES = ("population", "popularity", "euclidean", "tier_size", "candidate_prior")
+BASELINES = ("population", "popularity", "euclidean", "tier_size", "candidate_prior", "scale_only")
+FITS = ("size_matched_fit", "prominence_matched_fit")
+
+Progress = Callable[[str], None] | None
 
 
 class HoldoutError(ValueError):
@@ -53,6 +89,115 @@ class Case:
     known: frozenset[str]     # the query's other partners: left out of its candidates
 
 
+# ---- scores of every method ---------------------------------------------------------------------------
+def _full(w: dict[str, float]) -> dict[str, float]:
+    return {b: w.get(b, 0.0) for b in block_names()}
+
+
+def _weighted(sims: dict[str, np.ndarray], w: dict[str, float]) -> np.ndarray:
+    """Scores under `w` (blocks it leaves out weigh 0), summed as the served ones are (kernel.scores)."""
+    w = _full(w)
+    if not sum(w.values()):
+        return np.zeros_like(next(iter(sims.values())))
+    return kernel.scores(sims, w)
+
+
+def _static_z(m: PartnerMatcher) -> pd.DataFrame:
+    """Attributes of places only (no link counts, nothing dated), z-scored within each country: the
+    CIPFA-style baseline compares a place with the other country's places on each country's own scale."""
+    f = m.features_
+    cols = [c for c in f.columns if c.split("__")[0] in ("industry", "scale", "education", "priorities")
+            and not c.endswith("imputed")]
+    x = f[cols].astype(float)
+    country = m.frame_.loc[x.index, "country"].to_numpy()
+    z = x.groupby(country).transform(lambda s: (s - s.mean()) / (s.std(ddof=0) or 1.0))
+    return z.fillna(0.0)
+
+
+def _methods(m: PartnerMatcher, queries: list[str], sets: dict[str, dict[str, float]], z: pd.DataFrame | None,
+             ablate: dict[str, float] | None = None) -> tuple[dict[str, np.ndarray], list[str]]:
+    """(queries x candidates) scores of each weight set in `sets`, of each baseline (when `z` is given) and of
+    each ablation of `ablate`; the candidates are the other country's places, in the estimator's order."""
+    rows = [m.similarities(q)[0] for q in queries]
+    sims = {b: np.vstack([r[b] for r in rows]) for b in block_names()}
+    out = {name: _weighted(sims, w) for name, w in sets.items()}
+    if ablate:
+        for b in block_names():
+            out[f"ablate:{b}"] = _weighted(sims, {**ablate, b: 0.0})
+    cands = m.ids_[m.other(queries[0])]
+    if z is None:
+        return out, cands
+    log_pop = m.features_["scale__log_population"]
+    lp_c, lp_q = log_pop.loc[cands].to_numpy()[None, :], log_pop.loc[queries].to_numpy()[:, None]
+    tier = m.frame_["tier"]
+    zc, zq = z.loc[cands].to_numpy(), z.loc[queries].to_numpy()
+    d2 = (zq ** 2).sum(axis=1)[:, None] + (zc ** 2).sum(axis=1)[None, :] - 2 * zq @ zc.T
+    popular = np.array([m.n_partners_.get(c, 0) for c in cands], float)[None, :] + 1e-4 * lp_c
+    out.update({
+        "population": -np.abs(lp_c - lp_q),
+        "popularity": np.repeat(popular, len(queries), axis=0),
+        "euclidean": -np.sqrt(np.maximum(d2, 0.0)),
+        "tier_size": (tier.loc[queries].to_numpy()[:, None] == tier.loc[cands].to_numpy()[None, :]) * 100.0 + lp_c,
+        "candidate_prior": np.vstack([m.prior_scores(q) for q in queries]) + 1e-6 * lp_c,
+        "scale_only": sims["scale"],
+    })
+    return out, cands
+
+
+# ---- personalisation ----------------------------------------------------------------------------------
+def personalisation(scores: np.ndarray, allowed: np.ndarray | None = None, k: int = TOP) -> dict:
+    """How much `scores` (queries x candidates) personalise their top k: the mean Jaccard of two queries'
+    top k (every pair of queries), the largest share of queries whose top k holds any one candidate, and
+    the number of candidates in some top k. Candidates not `allowed` are never listed."""
+    s = np.array(scores, float)
+    if allowed is not None:
+        s[:, ~allowed] = -np.inf
+    q, n = s.shape
+    k = min(k, n)
+    if q == 0 or k == 0:
+        return {"mean_jaccard": float("nan"), "max_share": float("nan"), "distinct": 0}
+    top = np.argpartition(-s, k - 1, axis=1)[:, :k]
+    held = np.zeros((q, n), bool)
+    held[np.arange(q)[:, None], top] = True
+    h = held.astype(float)
+    inter = h @ h.T
+    union = h.sum(axis=1)[:, None] + h.sum(axis=1)[None, :] - inter
+    iu = np.triu_indices(q, 1)
+    jac = float(np.mean(inter[iu] / union[iu])) if len(iu[0]) else float("nan")
+    counts = held.sum(axis=0)
+    return {"mean_jaccard": jac, "max_share": float(counts.max() / q), "distinct": int((counts > 0).sum())}
+
+
+def _meets(p: dict) -> bool:
+    return all(p[key] <= limit for key, limit in LIMITS.items())
+
+
+def _excess(p: dict) -> float:
+    return float(sum(max(0.0, p[key] - limit) for key, limit in LIMITS.items()))
+
+
+def uk_queries(m: PartnerMatcher) -> list[str]:
+    """Every UK locality (the queries of the forward direction)."""
+    return list(m.ids_["GB"])
+
+
+def cn_queries(m: PartnerMatcher) -> list[str]:
+    """Chinese prefecture-level-or-above places (the queries of the reverse direction)."""
+    tiers = m.tier_array("CN")
+    return [c for c, t in zip(m.ids_["CN"], tiers, strict=True) if t != "county"]
+
+
+def _personalise(m: PartnerMatcher, sets: dict[str, dict[str, float]], z: pd.DataFrame, seed: int = 0) -> dict:
+    """Personalisation of every method (the weight sets, each baseline, random) in both directions."""
+    out: dict[str, dict] = {}
+    for direction, queries in (("forward", uk_queries(m)), ("reverse", cn_queries(m))):
+        scores, cands = _methods(m, queries, sets, z)
+        scores["random"] = np.random.default_rng(seed).random((len(queries), len(cands)))
+        live = m.live_[m.other(queries[0])]
+        out[direction] = {name: personalisation(s, live) for name, s in scores.items()}
+    return out
+
+
 # ---- per-case scoring -------------------------------------------------------------------------------
 def _rank(scores: np.ndarray, target: int, keep: np.ndarray) -> int:
     """1-based rank of target among kept candidates; ties count against the target."""
@@ -61,54 +206,17 @@ def _rank(scores: np.ndarray, target: int, keep: np.ndarray) -> int:
 
 
 def _size_matched(scores: np.ndarray, target: int, peers: np.ndarray) -> float:
+    """The share of `peers` the target outranks (ties count half); NaN without peers."""
     if not len(peers):
         return float("nan")
     t, p = scores[target], scores[peers]
     return float(((t > p).sum() + 0.5 * (t == p).sum()) / len(p))
 
 
-class _Scorer:
-    """Scores for one snapshot and query: the model under any weights, and every baseline."""
-
-    def __init__(self, m: PartnerMatcher, uk: str, z: pd.DataFrame):
-        self.m, self.uk = m, uk
-        self.cands = m.ids_["CN"]
-        self.sims = m.block_similarities(uk)
-        f = m.features_
-        self.log_pop = f.loc[self.cands, "scale__log_population"].to_numpy()
-        tiers = m.frame_.loc[self.cands, "tier"].to_numpy()
-        self.tiers = tiers
-        self.z = z
-        self.q_tier = m.frame_.loc[uk, "tier"]
-
-    def model(self, w: dict[str, float]) -> np.ndarray:
-        """Scores under `w` (blocks it leaves out weigh 0), summed as the served ones are (kernel.scores)."""
-        w = {b: w.get(b, 0.0) for b in block_names()}
-        if not sum(w.values()):
-            return np.zeros(len(self.cands))
-        return kernel.scores({b: self.sims[b].to_numpy() for b in w}, w)
-
-    def baselines(self) -> dict[str, np.ndarray]:
-        m, f = self.m, self.m.features_
-        q_pop = f.loc[self.uk, "scale__log_population"]
-        popularity = np.array([m.n_partners_.get(c, 0) for c in self.cands], float) + 1e-4 * self.log_pop
-        diff = self.z.loc[self.cands].to_numpy() - self.z.loc[self.uk].to_numpy()
-        return {
-            "population": -np.abs(self.log_pop - q_pop),
-            "popularity": popularity,
-            "euclidean": -np.sqrt((diff ** 2).sum(axis=1)),
-            "tier_size": (self.tiers == self.q_tier) * 100.0 + self.log_pop,
-            "candidate_prior": m.prior_scores(self.uk) + 1e-6 * self.log_pop,
-        }
-
-
-def _static_z(m: PartnerMatcher) -> pd.DataFrame:
-    """Attributes of places only (no link counts, nothing dated), z-scored: the CIPFA-style baseline."""
-    f = m.features_
-    cols = [c for c in f.columns if c.split("__")[0] in ("industry", "scale", "education", "priorities")
-            and not c.endswith("imputed")]
-    x = f[cols].astype(float)
-    return ((x - x.mean()) / x.std(ddof=0).replace(0, 1)).fillna(0.0)
+def _deciles(values: np.ndarray, keep: np.ndarray, bins: int = PROMINENCE_BINS) -> np.ndarray:
+    """Each candidate's decile (0..bins-1) of `values` among the kept candidates."""
+    edges = np.quantile(values[keep], np.linspace(0, 1, bins + 1)[1:-1]) if keep.any() else np.array([])
+    return np.searchsorted(edges, values, side="right")
 
 
 @dataclass
@@ -117,32 +225,42 @@ class Outcome:
     cn: str
     year: int | None
     ranks: dict[str, int]
-    fits: dict[str, float]
+    fits: dict[str, dict[str, float]]   # fit measure -> method -> value
     n_candidates: int
-    n_peers: int
+    n_peers: dict[str, int]
     score: float = float("nan")  # the main method's score of the real partner
+    choice: str = ""             # the nested choice that scored it
+    n_train: int = 0
 
 
 def _score_case(m: PartnerMatcher, case: Case, weight_sets: dict[str, dict[str, float]], z: pd.DataFrame,
                 ablate: dict[str, float] | None) -> Outcome:
-    sc = _Scorer(m, case.uk, z)
-    ids = np.array(sc.cands)
+    scores, cands = _methods(m, [case.uk], weight_sets, z, ablate)
+    methods = {n: s[0] for n, s in scores.items()}
+    ids = np.array(cands)
     target = int(np.flatnonzero(ids == case.cn)[0])
     keep = ~np.isin(ids, list(case.known - {case.cn}))
-    imputed = m.features_.loc[sc.cands, "scale__population_imputed"].to_numpy() > 0
-    peers = np.flatnonzero(keep & ~imputed & (sc.tiers == sc.tiers[target])
-                           & (np.abs(sc.log_pop - sc.log_pop[target]) <= SIZE_BAND))
-    peers = peers[peers != target]
-    methods = {name: sc.model(w) for name, w in weight_sets.items()}
-    methods.update(sc.baselines())
-    if ablate:
-        for b in block_names():
-            methods[f"ablate:{b}"] = sc.model({**ablate, b: 0.0})
+    f = m.features_.loc[cands]
+    log_pop = f["scale__log_population"].to_numpy()
+    imputed = f["scale__population_imputed"].to_numpy() > 0
+    same_tier = keep & (m.tier_array("CN") == m.tier_array("CN")[target])
+    size_peers = np.flatnonzero(same_tier & ~imputed & (np.abs(log_pop - log_pop[target]) <= SIZE_BAND))
+    decile = _deciles(m.prior_scores(case.uk), keep)
+    prom_peers = np.flatnonzero(same_tier & (decile == decile[target]))
+    peers = {"size_matched_fit": size_peers[size_peers != target],
+             "prominence_matched_fit": prom_peers[prom_peers != target]}
     main = next(iter(weight_sets))
     return Outcome(case.uk, case.cn, case.year,
                    {n: _rank(s, target, keep) for n, s in methods.items()},
-                   {n: _size_matched(s, target, peers) for n, s in methods.items()},
-                   int(keep.sum()), len(peers), float(methods[main][target]))
+                   {fit: {n: _size_matched(s, target, p) for n, s in methods.items()} for fit, p in peers.items()},
+                   int(keep.sum()), {fit: len(p) for fit, p in peers.items()}, float(methods[main][target]))
+
+
+def _model_rank(m: PartnerMatcher, case: Case, w: dict[str, float]) -> int:
+    sims, ids = m.similarities(case.uk)
+    s = _weighted(sims, w)
+    keep = ~np.isin(ids, list(case.known - {case.cn}))
+    return _rank(s, int(np.flatnonzero(ids == case.cn)[0]), keep)
 
 
 # ---- metrics and intervals --------------------------------------------------------------------------
@@ -159,15 +277,20 @@ def _random_per_pair(sizes: np.ndarray, k: int) -> dict[str, np.ndarray]:
     return {"recall_at_k": rec, "mrr": mrr, "ndcg_at_k": ndcg}
 
 
+def _draws(groups: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+    """Bootstrap resamples of pair indices, drawing whole query groups."""
+    uniq = np.unique(groups)
+    idx = {g: np.flatnonzero(groups == g) for g in uniq}
+    return [np.concatenate([idx[g] for g in rng.choice(uniq, len(uniq))]) for _ in range(N_BOOT)] if len(uniq) else []
+
+
 def _summarise(values: dict[str, np.ndarray], groups: np.ndarray, rng: np.random.Generator,
                n_missing: int = 0) -> dict[str, float | list[float]]:
     """Means (unresolved holdout rows count as misses) with 95% bootstrap intervals over query groups."""
-    uniq = np.unique(groups)
-    idx = {g: np.flatnonzero(groups == g) for g in uniq}
-    draws = [np.concatenate([idx[g] for g in rng.choice(uniq, len(uniq))]) for _ in range(N_BOOT)] if len(uniq) else []
+    draws = _draws(groups, rng)
     out: dict[str, float | list[float]] = {}
     for key, v in values.items():
-        pad = 0 if key == "size_matched_fit" else n_missing
+        pad = 0 if key in FITS else n_missing
         ok = ~np.isnan(v)
 
         def mean(sel, v=v, ok=ok, pad=pad):
@@ -182,30 +305,69 @@ def _summarise(values: dict[str, np.ndarray], groups: np.ndarray, rng: np.random
     return out
 
 
-def _report(outcomes: list[Outcome], k: int, names: list[str], n_missing: int = 0, seed: int = 0) -> dict:
+def verdict(ci: list[float]) -> str:
+    """"ahead" only where the whole interval is above 0, "behind" where it is below, else "level"."""
+    lo, hi = ci
+    if lo != lo:
+        return "unknown"
+    return "ahead" if lo > 0 else "behind" if hi < 0 else "level"
+
+
+def paired(model: dict[str, np.ndarray], other: dict[str, np.ndarray], groups: np.ndarray,
+           rng: np.random.Generator, n_missing: int = 0) -> dict:
+    """Model minus `other` on the same pairs (recall@k and MRR): the mean difference, its 95% bootstrap
+    interval over query groups, and the verdict it supports."""
+    diffs = {f"{key}_delta": model[key] - other[key] for key in ("recall_at_k", "mrr")}
+    out = _summarise(diffs, groups, rng, n_missing)
+    for key in diffs:
+        out[f"{key}_verdict"] = verdict(out[f"{key}_ci"])
+    return out
+
+
+def _report(outcomes: list[Outcome], k: int, names: list[str], main: str, n_missing: int = 0,
+            seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     groups = np.array([o.uk for o in outcomes])
     res: dict[str, dict] = {}
+    per: dict[str, dict[str, np.ndarray]] = {}
     for n in names:
-        ranks = np.array([o.ranks[n] for o in outcomes]) if outcomes else np.array([])
-        vals = _per_pair(ranks, k) if outcomes else {}
-        vals["size_matched_fit"] = np.array([o.fits[n] for o in outcomes])
+        ranks = np.array([o.ranks[n] for o in outcomes])
+        per[n] = _per_pair(ranks, k) if outcomes else {}
+        vals = dict(per[n])
+        for fit in FITS:
+            vals[fit] = np.array([o.fits[fit][n] for o in outcomes])
         res[n] = _summarise(vals, groups, rng, n_missing)
     sizes = np.array([o.n_candidates for o in outcomes])
-    rand = _random_per_pair(sizes, k) if outcomes else {}
-    rand["size_matched_fit"] = np.array([0.5 if o.n_peers else np.nan for o in outcomes])
+    per["random"] = _random_per_pair(sizes, k) if outcomes else {}
+    rand = dict(per["random"])
+    for fit in FITS:
+        rand[fit] = np.array([0.5 if o.n_peers[fit] else np.nan for o in outcomes])
     res["random"] = _summarise(rand, groups, rng, n_missing)
+    if outcomes:
+        res["paired"] = {b: paired(per[main], per[b], groups, np.random.default_rng(seed + 1), n_missing)
+                         for b in ("random", *BASELINES)}
+    else:
+        res["paired"] = {}
     return res
 
 
-# ---- training with choices made on validation ----------------------------------------------------------
-def learned(full: PartnerMatcher, train: pd.DataFrame, l2: tuple[float, float] | None = None) -> PartnerMatcher:
-    """A copy of `full` that learned its priors and weights from `train` only (with the given L2s)."""
-    import copy
+# ---- training with choices made on an inner validation split --------------------------------------------
+def _as_params(params) -> dict:
+    if params is None:
+        return {}
+    if isinstance(params, tuple):  # the old (prior_l2, weights_l2) form
+        return {"prior_l2": params[0], "weights_l2": params[1]}
+    return dict(params)
 
+
+def learned(full: PartnerMatcher, train: pd.DataFrame, params=None) -> PartnerMatcher:
+    """A copy of `full` that learned its priors and weights from `train` only, under the method choices
+    `params` (estimator parameters by name, set with set_params; names it does not have are ignored)."""
     m = copy.copy(full)
-    if l2 is not None:
-        m.prior_l2, m.weights_l2 = l2
+    have = m.get_params()
+    settable = {n: v for n, v in _as_params(params).items() if n in have}
+    if settable:
+        m.set_params(**settable)
     return m.with_partnerships(train)
 
 
@@ -213,25 +375,67 @@ def _weights(m: PartnerMatcher) -> dict[str, float]:
     return dict(m.weights_) if m.weights_ else default_weights()
 
 
-def choose_l2(full: PartnerMatcher, train: pd.DataFrame, k: int) -> tuple[tuple[float, float], dict]:
-    """The (prior, weights) L2 strengths with the best validation MRR: train on the earlier two thirds of
-    the training pairs, validate on the rest (time-sliced like the test)."""
+def available_choices(est: PartnerMatcher) -> tuple[dict[str, tuple], list[str]]:
+    """The grid of `CHOICES` the estimator can take, and the names it does not have (skipped)."""
+    have = est.get_params()
+    return {n: v for n, v in CHOICES.items() if n in have}, [n for n in CHOICES if n not in have]
+
+
+def choose(full: PartnerMatcher, train: pd.DataFrame, k: int = 10) -> tuple[dict, dict]:
+    """Method choices (estimator parameters) made on `train` alone: a model learned on its earlier 75% (by
+    year) ranks its latest 25% from a snapshot at the cut. Parameters are searched one at a time over
+    `CHOICES` (in declared order, each from the best so far). The choice has the best inner MRR among the
+    settings whose top 10s over the snapshot's UK queries meet `LIMITS`; when none meets them, the best
+    inner MRR, flagged `limits_met: false`. Returns the parameters and a record of what was tried."""
+    grid, skipped = available_choices(full)
+    if skipped:
+        log.info("method choices the estimator does not have yet, skipped: %s", ", ".join(skipped))
+    defaults = {n: full.get_params()[n] for n in grid}
     dated = train.dropna(subset=["year_signed"])
-    if len(dated) < 12:
-        return (full.prior_l2, full.weights_l2), {"note": "too few pairs to validate; defaults kept"}
-    cut = int(np.quantile(dated["year_signed"].astype(int), 2 / 3))
-    inner, val = dated[dated["year_signed"] < cut], dated[dated["year_signed"] >= cut]
-    scores = {}
-    z = _static_z(full)
-    for l2 in L2_GRID:
-        m = learned(full, inner, l2)
-        w = {"model": _weights(m)}
-        outs = [_score_case(m.snapshot(inner, cut), c, w, z, None) for c in _cases(val, inner, m, lambda r: cut)]
-        scores[l2] = float(np.mean([1.0 / o.ranks["model"] for o in outs])) if outs else 0.0
-    best = max(scores, key=lambda v: (scores[v], v))  # on a tie, the stronger penalty
-    return best, {"split_year": cut, "n_train": int(len(inner)), "n_val": int(len(val)),
-                  "mrr_by_l2": {f"prior {a}, weights {b}": s for (a, b), s in scores.items()},
-                  "chosen_l2": {"prior": best[0], "weights": best[1]}}
+    years = dated["year_signed"].astype(int)
+    record: dict = {"n_pairs": int(len(dated)), "skipped": skipped, "grid": {n: list(v) for n, v in grid.items()},
+                    "limits": LIMITS}
+    cut = int(np.quantile(years, 1 - VALIDATION_SHARE)) if len(years) else 0
+    inner, val = dated[years < cut], dated[years >= cut]
+    if len(dated) < MIN_CHOICE_PAIRS or len(inner) < MIN_CHOICE_PAIRS // 2 or not len(val):
+        return defaults, {**record, "note": "too few dated pairs to validate; the estimator's defaults kept",
+                          "chosen": defaults, "limits_met": None}
+    tried: dict[tuple, dict] = {}
+
+    def trial(params: dict) -> dict:
+        key = tuple(sorted(params.items()))
+        if key not in tried:
+            m = learned(full, inner, params)
+            snap = m.snapshot(inner, cut)
+            w = _weights(m)
+            cases = _cases(val, inner, snap, lambda r: cut)
+            mrr = float(np.mean([1.0 / _model_rank(snap, c, w) for c in cases])) if cases else 0.0
+            scores, _ = _methods(snap, uk_queries(snap), {"model": w}, None)
+            p = personalisation(scores["model"], snap.live_["CN"])
+            tried[key] = {"params": dict(params), "mrr": mrr, **p, "meets_limits": _meets(p)}
+        return tried[key]
+
+    def best() -> dict:
+        recs = list(tried.values())
+        ok = [r for r in recs if r["meets_limits"]]
+        return max(ok or recs, key=lambda r: r["mrr"])  # first of equals: the earlier tried
+
+    current = dict(defaults)
+    for name, values in grid.items():
+        for v in values:
+            trial({**current, name: v})
+        current = dict(best()["params"])
+    chosen = best() if tried else {"params": defaults, "meets_limits": None}
+    return chosen["params"], {**record, "split_year": cut, "n_train": int(len(inner)), "n_val": int(len(val)),
+                              "tried": list(tried.values()), "chosen": chosen["params"],
+                              "limits_met": chosen["meets_limits"],
+                              "chosen_l2": {"prior": chosen["params"].get("prior_l2"),
+                                            "weights": chosen["params"].get("weights_l2")}}
+
+
+def choose_l2(full: PartnerMatcher, train: pd.DataFrame, k: int = 10) -> tuple[dict, dict]:
+    """What `matcher build` calls: the method choices of `choose` (L2 strengths among them)."""
+    return choose(full, train, k)
 
 
 def _cases(test: pd.DataFrame, train: pd.DataFrame, m: PartnerMatcher, year_of) -> list[Case]:
@@ -254,10 +458,114 @@ def default_split_year(partnerships: pd.DataFrame) -> int:
     return int(np.quantile(years, 2 / 3)) if len(years) else 2010
 
 
-def _served_weights(full: PartnerMatcher, allp: pd.DataFrame, k: int) -> dict[str, float]:
-    """What `matcher build` serves: weights learned from every pair, L2 chosen on validation as it does."""
-    l2, _ = choose_l2(full, allp, k)
-    return _weights(learned(full, allp, l2))
+def _served_weights(full: PartnerMatcher, allp: pd.DataFrame, k: int) -> tuple[dict[str, float], dict]:
+    """What `matcher build` serves: weights learned from every pair, methods chosen on validation as it does."""
+    params, record = choose(full, allp, k)
+    return _weights(learned(full, allp, params)), record
+
+
+# ---- protocols: which model scores which pair -----------------------------------------------------------
+@dataclass
+class _Plan:
+    """A held-out pair, the training pairs its model may learn from, and the bucket whose choice it uses."""
+
+    case: Case
+    train: pd.DataFrame
+    bucket: str
+
+
+def _buckets(years: list[int | None]) -> Callable[[int | None], str]:
+    """Year buckets (boundaries at quantiles of the held-out years): one nested choice per bucket."""
+    dated = [y for y in years if y is not None]
+    bounds = sorted({int(np.quantile(dated, q)) for q in BUCKET_QUANTILES}) if dated else []
+
+    def bucket(y: int | None) -> str:
+        if y is None:
+            return "undated"
+        below = [b for b in bounds if b <= y]
+        return f"from {below[-1]}" if below else f"before {bounds[0]}"
+
+    return bucket
+
+
+def _time_plans(test: pd.DataFrame, train: pd.DataFrame, full: PartnerMatcher, grouped: bool) -> list[_Plan]:
+    """Each held-out pair with the pairs signed before it (grouped: of other queries only); a held-out pair
+    without a year gets every training pair (scored as of today)."""
+    dated = train.dropna(subset=["year_signed"])
+    plans = []
+    for uk, grp in test.groupby("uk_id", sort=True):
+        pool = dated[dated["uk_id"] != uk] if grouped else dated
+        known = set(train.loc[train["uk_id"] == uk, "cn_id"]) | set(grp["cn_id"])
+        for r in grp.drop_duplicates(["uk_id", "cn_id"]).itertuples():
+            if uk not in full.pos_["GB"] or r.cn_id not in full.pos_["CN"]:
+                continue
+            year = None if pd.isna(r.year_signed) else int(r.year_signed)
+            t = train if year is None else pool[pool["year_signed"] < year]
+            plans.append(_Plan(Case(uk, r.cn_id, year, frozenset(known)), t, ""))
+    bucket = _buckets([p.case.year for p in plans])
+    for p in plans:
+        p.bucket = bucket(p.case.year)
+    return plans
+
+
+def _key(df: pd.DataFrame) -> tuple:
+    return tuple(sorted(df.index.tolist()))
+
+
+@dataclass
+class _Run:
+    outcomes: list[Outcome]
+    main: str
+    sets: dict[str, dict[str, float]]
+    choices: dict[str, dict]
+    reference: PartnerMatcher | None       # the snapshot with the most history: personalisation is measured there
+    reference_sets: dict[str, dict[str, float]]
+    reverse: list[tuple[str, int, int]] = field(default_factory=list)  # (query, rank, candidates)
+    n_models: int = 0
+
+
+def _run(full: PartnerMatcher, plans: list[_Plan], universe: pd.DataFrame, preset: str | None, z: pd.DataFrame,
+         k: int, label: str, step: Callable[[str], None], reverse: bool = False) -> _Run:
+    """Score every plan: one nested choice per bucket, made on the pairs common to all the bucket's training
+    sets (so on none of its test pairs), then one model per distinct training set (cached)."""
+    by_bucket: dict[str, list[_Plan]] = {}
+    for p in plans:
+        by_bucket.setdefault(p.bucket, []).append(p)
+    params, choices = {}, {}
+    for b, ps in by_bucket.items():
+        common = sorted(set.intersection(*(set(p.train.index) for p in ps)))
+        step(f"{label}: choosing methods for pairs {b} on {len(common)} training pairs")
+        params[b], choices[b] = choose(full, universe.loc[common], k)
+    folds: dict[tuple, list[int]] = {}
+    for i, p in enumerate(plans):
+        folds.setdefault((_key(p.train), tuple(sorted(params[p.bucket].items()))), []).append(i)
+    outcomes: list[Outcome | None] = [None] * len(plans)
+    rev: list[tuple[str, int, int] | None] = [None] * len(plans)
+    main, sets, ref, ref_sets, ref_n = "model", {}, None, {}, -1
+    for n, idx in enumerate(folds.values()):
+        first = plans[idx[0]]
+        step(f"{label}: fold {n + 1} of {len(folds)} ({len(first.train)} training pairs, {len(idx)} held out)")
+        m = learned(full, first.train, params[first.bucket])
+        main, sets = _method_sets(m, preset)
+        snaps: dict = {}
+        for i in idx:
+            c = plans[i].case
+            if c.year not in snaps:
+                snaps[c.year] = m.snapshot(first.train, c.year)
+            snap = snaps[c.year]
+            o = _score_case(snap, c, sets, z, sets[main])
+            o.choice, o.n_train = first.bucket, len(first.train)
+            outcomes[i] = o
+            if reverse:
+                _, scores = snap.score(c.cn, sets[main])
+                known_uk = set(universe.loc[universe["cn_id"] == c.cn, "uk_id"]) | {c.uk}
+                keep = ~scores.index.isin(list(known_uk - {c.uk}))
+                rev[i] = (c.uk, _rank(scores.to_numpy(), int(scores.index.get_loc(c.uk)), keep), int(keep.sum()))
+        if len(first.train) > ref_n:
+            ref_n, ref_sets = len(first.train), sets
+            ref = snaps[max(snaps, key=lambda y: math.inf if y is None else y)]
+    return _Run([o for o in outcomes if o is not None], main, sets, choices, ref, ref_sets,
+                [r for r in rev if r is not None], len(folds))
 
 
 def _read_holdout(path: Path, resolver: Resolver) -> tuple[pd.DataFrame, list[dict]]:
@@ -299,96 +607,134 @@ def _method_sets(m: PartnerMatcher, preset: str | None) -> tuple[str, dict[str, 
     return main, {main: known[main], **{n: w for n, w in known.items() if n != main}}
 
 
+
+def _fit_or_none(v: float) -> float | None:
+    return None if math.isnan(v) else v
+
+
 def _pairs(outcomes: list[Outcome], main: str, m: PartnerMatcher) -> list[dict]:
     return [{"uk": o.uk, "cn": o.cn, "year": o.year, "rank": o.ranks[main], "score": o.score,
              "rank_candidate_prior": o.ranks["candidate_prior"], "rank_tier_size": o.ranks["tier_size"],
-             "size_matched_fit": None if math.isnan(o.fits[main]) else o.fits[main],
+             "rank_scale_only": o.ranks["scale_only"],
+             **{fit: _fit_or_none(o.fits[fit][main]) for fit in FITS},
+             "choice": o.choice, "n_train_pairs": o.n_train,
              "uk_name": m.frame_.loc[o.uk, "name"], "cn_name": m.frame_.loc[o.cn, "name"]} for o in outcomes]
 
 
-def _assemble(outcomes: list[Outcome], k: int, main: str, sets: dict, n_missing: int = 0) -> dict:
+def _assemble(run: _Run, k: int, z: pd.DataFrame, n_missing: int = 0) -> dict:
+    """One protocol's figures: every method with intervals, personalisation in both directions (measured
+    on the snapshot with the most history), paired differences, ablations and the choices made."""
+    main, sets = run.main, run.sets
     names = list(sets) + list(BASELINES) + [f"ablate:{b}" for b in block_names()]
-    rep = _report(outcomes, k, names, n_missing)
+    rep = _report(run.outcomes, k, names, main, n_missing)
+    if run.reference is not None:
+        pers = _personalise(run.reference, run.reference_sets, z)
+        for name in [*run.reference_sets, *BASELINES, "random"]:
+            if name in rep:
+                rep[name]["personalisation"] = pers["forward"][name]
+                rep[name]["personalisation_reverse"] = pers["reverse"][name]
+    model = {**rep[main], "paired": rep["paired"]}
     return {
-        "n_pairs": len(outcomes) + n_missing,
-        "model": rep[main],
+        "n_pairs": len(run.outcomes) + n_missing,
+        "model": model,
         "baselines": {"random": rep["random"], **{b: rep[b] for b in BASELINES}},
         "presets": {n: rep[n] for n in sets if n != main},
+        "paired": rep["paired"],
         "ablations": {b: {key: v for key, v in rep[f"ablate:{b}"].items() if not key.endswith("_ci")}
                       for b in block_names()},
+        "choices": run.choices,
+        "n_models": run.n_models,
+        "personalisation_measured_on": (None if run.reference is None else
+                                        {"as_of": run.reference.as_of_,
+                                         "n_train_pairs": max((o.n_train for o in run.outcomes), default=0)}),
     }
 
 
+UNDATED_RULE = ("undated pairs are never held out and never train a time-consistent model (they may postdate "
+                "the pair scored); undated side-table rows are left out of every snapshot")
+
+
+def _undated(allp: pd.DataFrame, extra: dict | None = None) -> dict:
+    return {"pairs": int(allp["year_signed"].isna().sum()), "held_out": 0, "in_training": 0,
+            "rule": UNDATED_RULE, **(extra or {})}
+
+
 def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, split_year: int | None = None,
-                   preset: str | None = None, leave_one_out: bool = True) -> dict:
+                   preset: str | None = None, leave_one_out: bool = True, progress: Progress = None) -> dict:
+    step = progress or (lambda msg: None)
+    step("fitting features")
     bundle = fit_bundle(tables)
     full = bundle.estimator
     allp = tables["partnerships"]
-    allp = allp[allp["uk_id"].isin(full.pos_["GB"]) & allp["cn_id"].isin(full.pos_["CN"])]
+    allp = allp[allp["uk_id"].isin(full.pos_["GB"]) & allp["cn_id"].isin(full.pos_["CN"])].reset_index(drop=True)
     unresolved: list[dict] = []
     z = _static_z(full)
+    grid, skipped = available_choices(full)
     if holdout is not None:
         test, unresolved = _read_holdout(Path(holdout), bundle.resolver)
         key = set(zip(test["uk_id"], test["cn_id"], strict=True))
         train = allp[[(u, c) not in key for u, c in zip(allp["uk_id"], allp["cn_id"], strict=True)]]
-        protocol = f"holdout file {Path(holdout).name}: each pair sliced at its year where given"
-        l2, validation = choose_l2(full, train, k)
-        m = learned(full, train, l2)
-        cases = _cases(test, train, m, lambda r: None if pd.isna(r.year_signed) else int(r.year_signed))
+        protocol = (f"holdout file {Path(holdout).name}: each dated pair scored by a model of the other pairs "
+                    "signed before it, links sliced at its year; a pair without a year by a model of every other "
+                    "pair, as of today")
+        plans = _time_plans(test, train, full, grouped=False)
+        n_train = int(len(train))
+        undated = _undated(allp, {"holdout_rows_without_year": int(test["year_signed"].isna().sum()),
+                                  "holdout_rows_without_year_rule": "scored as of today by a model of every "
+                                  "other pair (not time-consistent: nothing dates them)"})
+        sliced = "each pair's year"
     else:
         split_year = split_year or default_split_year(allp)
         dated = allp.dropna(subset=["year_signed"])
         train = dated[dated["year_signed"] < split_year]
         test = dated[dated["year_signed"] >= split_year]
         protocol = f"temporal split at {split_year}: trained on pairs signed before it, all links sliced at it"
-        l2, validation = choose_l2(full, train, k)
-        m = learned(full, train, l2)
-        cases = _cases(test, train, m, lambda r: split_year)
-    main, sets = _method_sets(m, preset)
-    outcomes = [_score_case(m.snapshot(train, c.year), c, sets, z, sets[main]) for c in cases]
+        plans = [_Plan(c, train, "temporal") for c in _cases(test, train, full, lambda r: split_year)]
+        n_train = int(len(train))
+        undated = _undated(allp)
+        sliced = split_year
+    run = _run(full, plans, allp, preset, z, k, "holdout" if holdout is not None else "temporal", step)
+    served, served_choice = _served_weights(full, allp, k)
+    validation = next(iter(run.choices.values()), {})
     report = {
         "k": k, "protocol": protocol, "split_year": split_year,
-        "served_weights": _served_weights(full, allp, k),
-        "n_train_pairs": int(len(train)), "weights": sets[main], "weights_name": main,
-        **_assemble(outcomes, k, main, sets, len(unresolved)),
-        "pairs": _pairs(outcomes, main, full),
+        "served_weights": served, "served_choice": served_choice,
+        "n_train_pairs": n_train, "weights": run.reference_sets.get(run.main, {}), "weights_name": run.main,
+        **_assemble(run, k, z, len(unresolved)),
+        "pairs": _pairs(run.outcomes, run.main, full),
         "unresolved": unresolved,
         "validation": validation,
-        "snapshot": {"sliced_at": split_year if holdout is None else "each pair's year",
+        "method_choices": {"grid": {n: list(v) for n, v in grid.items()}, "skipped": skipped, "limits": LIMITS,
+                           "validation_share": VALIDATION_SHARE},
+        "undated": undated,
+        "snapshot": {"sliced_at": sliced,
                      "rows_left_out": _snapshot_counts(full, split_year) if holdout is None else None,
                      "undated_pairs_not_held_out": int(allp["year_signed"].isna().sum())},
     }
     if leave_one_out:
         # With a holdout file, the grouped CV runs on the other pairs only: no holdout pair is seen.
-        report["leave_one_out"] = grouped_cv(full, allp if holdout is None else train, k, l2, preset, z)
+        report["leave_one_out"] = grouped_cv(full, allp if holdout is None else train, k, preset, z, step)
     return report
 
 
-def grouped_cv(full: PartnerMatcher, allp: pd.DataFrame, k: int, l2: tuple[float, float], preset: str | None,
-               z: pd.DataFrame) -> dict:
-    """Leave one UK query out: learn from every other query's pairs, score each of its dated pairs from a
-    snapshot at that pair's year; also rank the UK partner from the Chinese side (reverse)."""
-    outcomes, reverse, reverse_sizes, reverse_groups = [], [], [], []
-    main, sets = "model", {}
-    for uk, grp in allp.groupby("uk_id"):
-        train = allp[allp["uk_id"] != uk]
-        m = learned(full, train, l2)
-        main, sets = _method_sets(m, preset)
-        for c in _cases(grp.dropna(subset=["year_signed"]), train, m, lambda r: int(r.year_signed)):
-            snap = m.snapshot(train, c.year)
-            outcomes.append(_score_case(snap, c, sets, z, sets[main]))
-            _, scores = snap.score(c.cn, sets[main])
-            known_uk = set(train.loc[train["cn_id"] == c.cn, "uk_id"]) | {c.uk}
-            keep = ~scores.index.isin(list(known_uk - {c.uk}))
-            reverse.append(_rank(scores.to_numpy(), int(scores.index.get_loc(c.uk)), keep))
-            reverse_sizes.append(int(keep.sum()))
-            reverse_groups.append(c.uk)
-    out = {"protocol": "grouped cross-validation by UK query (leave one query out), each pair sliced at its year",
+def grouped_cv(full: PartnerMatcher, allp: pd.DataFrame, k: int, preset: str | None, z: pd.DataFrame,
+               progress: Progress = None) -> dict:
+    """Leave one UK query out, time-consistently: each dated pair of the query is scored by a model of the
+    other queries' pairs signed before it, from a snapshot at its year; also rank the UK partner from the
+    Chinese side (reverse)."""
+    step = progress or (lambda msg: None)
+    dated = allp.dropna(subset=["year_signed"])
+    plans = _time_plans(dated, dated, full, grouped=True)
+    run = _run(full, plans, allp, preset, z, k, "grouped CV", step, reverse=True)
+    out = {"protocol": "grouped cross-validation by UK query (leave one query out): each pair scored by a model "
+                       "of the other queries' pairs signed before it, links sliced at its year",
            "n_undated_pairs_not_scored": int(allp["year_signed"].isna().sum()),
-           **_assemble(outcomes, k, main, sets), "pairs": _pairs(outcomes, main, full)}
+           "undated": _undated(allp),
+           **_assemble(run, k, z), "pairs": _pairs(run.outcomes, run.main, full)}
     rng = np.random.default_rng(1)
-    g = np.array(reverse_groups)
-    rv = _per_pair(np.array(reverse), k) if reverse else {}
-    out["reverse"] = {"model": _summarise(rv, g, rng) if reverse else {},
-                      "random": _summarise(_random_per_pair(np.array(reverse_sizes), k), g, rng) if reverse else {}}
+    g = np.array([r[0] for r in run.reverse])
+    rv = _per_pair(np.array([r[1] for r in run.reverse]), k) if run.reverse else {}
+    sizes = np.array([r[2] for r in run.reverse])
+    out["reverse"] = {"model": _summarise(rv, g, rng) if run.reverse else {},
+                      "random": _summarise(_random_per_pair(sizes, k), g, rng) if run.reverse else {}}
     return out
