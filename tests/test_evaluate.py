@@ -207,6 +207,7 @@ def test_undated_pairs_are_counted(tables):
     r = run_evaluation(undated, k=3, split_year=2005)
     for rep in (r, r["leave_one_out"]):
         assert rep["undated"]["pairs"] == 1 and rep["undated"]["held_out"] == 0
+        assert rep["undated"]["in_training"] == 0  # it may postdate any pair: no time-consistent model learns it
     assert all(p["cn"] != "330000" for p in r["leave_one_out"]["pairs"])
 
 

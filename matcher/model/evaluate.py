@@ -654,9 +654,13 @@ UNDATED_RULE = ("undated pairs are never held out and never train a time-consist
                 "the pair scored); undated side-table rows are left out of every snapshot")
 
 
-def _undated(allp: pd.DataFrame, extra: dict | None = None) -> dict:
-    return {"pairs": int(allp["year_signed"].isna().sum()), "held_out": 0, "in_training": 0,
-            "rule": UNDATED_RULE, **(extra or {})}
+def _undated(allp: pd.DataFrame, plans: list[_Plan], extra: dict | None = None) -> dict:
+    """How many pairs have no year, and how many of them trained some model (only a holdout row without a
+    year is scored by a model that includes them) or were held out."""
+    undated = set(allp.index[allp["year_signed"].isna()])
+    trained = set().union(*(set(p.train.index) for p in plans)) if plans else set()
+    return {"pairs": len(undated), "held_out": 0, "in_training": len(undated & trained), "rule": UNDATED_RULE,
+            **(extra or {})}
 
 
 def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, split_year: int | None = None,
@@ -679,7 +683,7 @@ def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, spl
                     "pair, as of today")
         plans = _time_plans(test, train, full, grouped=False)
         n_train = int(len(train))
-        undated = _undated(allp, {"holdout_rows_without_year": int(test["year_signed"].isna().sum()),
+        undated = _undated(allp, plans, {"holdout_rows_without_year": int(test["year_signed"].isna().sum()),
                                   "holdout_rows_without_year_rule": "scored as of today by a model of every "
                                   "other pair (not time-consistent: nothing dates them)"})
         sliced = "each pair's year"
@@ -691,7 +695,7 @@ def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, spl
         protocol = f"temporal split at {split_year}: trained on pairs signed before it, all links sliced at it"
         plans = [_Plan(c, train, "temporal") for c in _cases(test, train, full, lambda r: split_year)]
         n_train = int(len(train))
-        undated = _undated(allp)
+        undated = _undated(allp, plans)
         sliced = split_year
     run = _run(full, plans, allp, preset, z, k, "holdout" if holdout is not None else "temporal", step)
     served, served_choice = _served_weights(full, allp, k)
@@ -729,7 +733,7 @@ def grouped_cv(full: PartnerMatcher, allp: pd.DataFrame, k: int, preset: str | N
     out = {"protocol": "grouped cross-validation by UK query (leave one query out): each pair scored by a model "
                        "of the other queries' pairs signed before it, links sliced at its year",
            "n_undated_pairs_not_scored": int(allp["year_signed"].isna().sum()),
-           "undated": _undated(allp),
+           "undated": _undated(allp, plans),
            **_assemble(run, k, z), "pairs": _pairs(run.outcomes, run.main, full)}
     rng = np.random.default_rng(1)
     g = np.array([r[0] for r in run.reverse])
