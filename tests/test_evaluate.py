@@ -294,3 +294,53 @@ def test_chosen_params_do_not_move_when_test_pairs_change(tables, monkeypatch):
                               leave_one_out=False)
     assert json.dumps(other["validation"], sort_keys=True) == json.dumps(base["validation"], sort_keys=True)
     assert other["pairs"] != base["pairs"]
+
+
+def test_cli_json_keeps_its_keys_and_adds_the_new_ones():
+    """`matcher evaluate --json`: the old keys stay; personalisation (both directions) on the model, every
+    baseline and preset, prominence-matched fit beside size-matched fit, and paired differences against
+    every baseline, in the temporal split and under leave_one_out. The table form prints them too."""
+    from typer.testing import CliRunner
+
+    from matcher.cli import app
+    from matcher.paths import FIXTURES_DIR
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["evaluate", "--k", "3", "--json", "--split-year", "2005", "--data", str(FIXTURES_DIR)])
+    assert res.exit_code == 0, res.output
+    r = json.loads(res.stdout)
+    assert {"k", "protocol", "split_year", "served_weights", "n_train_pairs", "weights", "weights_name", "n_pairs",
+            "model", "baselines", "presets", "ablations", "pairs", "unresolved", "validation", "snapshot",
+            "leave_one_out"} <= set(r)
+    for rep in (r, r["leave_one_out"]):
+        for m in [rep["model"], *rep["baselines"].values(), *rep["presets"].values()]:
+            assert {"size_matched_fit", "prominence_matched_fit"} <= set(m)
+            for key in ("personalisation", "personalisation_reverse"):
+                assert set(m[key]) == {"mean_jaccard", "max_share", "distinct"}
+        assert set(rep["paired"]) == {"random", *BASELINES} and rep["model"]["paired"] == rep["paired"]
+        for d in rep["paired"].values():
+            assert {"recall_at_k_delta", "recall_at_k_delta_ci", "mrr_delta", "mrr_delta_ci"} <= set(d)
+        assert rep["choices"] and rep["undated"]["pairs"] == 0
+    text = runner.invoke(app, ["evaluate", "--k", "3", "--split-year", "2005", "--data", str(FIXTURES_DIR)])
+    assert text.exit_code == 0 and "paired" in text.output and "candidate_prior" in text.output
+
+
+def test_model_card_and_readme_are_written_from_the_report(tables, tmp_path):
+    """The card and the README's evaluation block come from the report: its paired table, personalisation per
+    method and where the model loses; the README's text outside the markers stays as it was."""
+    from matcher.model.model_card import README_END, README_START, write_model_card
+
+    report = run_evaluation(tables, k=3, split_year=2005)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\nbefore\n{README_START}\nstale 0.999\n{README_END}\nafter\n", encoding="utf-8")
+    write_model_card(tables, tmp_path / "MODEL_CARD.md", k=3, report=report, readme=readme)
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("# Title\n\nbefore\n") and text.endswith(f"{README_END}\nafter\n")
+    assert "stale 0.999" not in text
+    card = (tmp_path / "MODEL_CARD.md").read_text(encoding="utf-8")
+    for doc in (text, card):
+        assert "| candidate_prior |" in doc and "Where the model loses" in doc
+        assert f"{report['model']['paired']['candidate_prior']['mrr_delta']:+.3f}" in doc
+        p = report["model"]["personalisation"]
+        assert f"{p['mean_jaccard']:.2f} / {p['max_share']:.2f} / {p['distinct']}" in doc
+    assert json.loads((tmp_path / "evaluation.json").read_text()) == json.loads(json.dumps(report))
