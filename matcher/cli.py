@@ -249,7 +249,8 @@ def _print_eval(rep: dict, title: str, k: int) -> None:
         table.add_column(col)
     rows = [("model (learned weights)", rep["model"]), *rep.get("presets", {}).items(), *rep["baselines"].items()]
     if rep.get("reverse", {}).get("model"):
-        rows += [("reverse CN→GB: model", rep["reverse"]["model"]), ("reverse CN→GB: random", rep["reverse"]["random"])]
+        rows += [(f"reverse CN→GB: {n}", rep["reverse"][n]) for n in ("model", "candidate_prior", "random")
+                 if rep["reverse"].get(n)]
     for name, m in rows:
         p = m.get("personalisation")
         table.add_row(name, _cell(m, "recall_at_k"), _cell(m, "mrr"), _cell(m, "size_matched_fit"),

@@ -144,12 +144,14 @@ def test_reverse_direction_is_scored(tables):
     wide = run_evaluation(tables, k=n_gb, split_year=2005)["leave_one_out"]["reverse"]
     assert wide["model"]["recall_at_k"] == 1.0 and wide["random"]["recall_at_k"] == 1.0
     narrow = run_evaluation(tables, k=1, split_year=2005)["leave_one_out"]["reverse"]
-    for metrics in narrow.values():
-        assert all(0 <= v <= 1 for key, v in metrics.items() if not key.endswith("_ci"))
+    for name in ("model", "candidate_prior", "random"):
+        assert all(0 <= v <= 1 for key, v in narrow[name].items() if not key.endswith("_ci"))
+    assert {"recall_at_k_delta", "mrr_delta_ci"} <= set(narrow["paired"]["candidate_prior"])
 
 
-def test_size_matched_fit_of_a_size_only_ranking_is_one_half():
-    """A ranking that only knows size scores 0.5 against size-matched peers (ties count half), and the
+def test_matched_fit_counts_ties_as_one_half():
+    """Ties with the matched peers count half (so a ranking that cannot tell them apart scores 0.5; a
+    size-only ranking that orders its size peers does not, see the size baselines' own figures), and the
     measure sees a real difference when the target outranks them."""
     import numpy as np
 

@@ -520,7 +520,7 @@ class _Run:
     choices: dict[str, dict]
     reference: PartnerMatcher | None       # the snapshot with the most history: personalisation is measured there
     reference_sets: dict[str, dict[str, float]]
-    reverse: list[tuple[str, int, int]] = field(default_factory=list)  # (query, rank, candidates)
+    reverse: list[tuple[str, int, int, int]] = field(default_factory=list)  # (query, rank, prior's rank, candidates)
     n_models: int = 0
 
 
@@ -540,7 +540,7 @@ def _run(full: PartnerMatcher, plans: list[_Plan], universe: pd.DataFrame, prese
     for i, p in enumerate(plans):
         folds.setdefault((_key(p.train), tuple(sorted(params[p.bucket].items()))), []).append(i)
     outcomes: list[Outcome | None] = [None] * len(plans)
-    rev: list[tuple[str, int, int] | None] = [None] * len(plans)
+    rev: list[tuple[str, int, int, int] | None] = [None] * len(plans)
     main, sets, ref, ref_sets, ref_n = "model", {}, None, {}, -1
     for n, idx in enumerate(folds.values()):
         first = plans[idx[0]]
@@ -560,7 +560,10 @@ def _run(full: PartnerMatcher, plans: list[_Plan], universe: pd.DataFrame, prese
                 _, scores = snap.score(c.cn, sets[main])
                 known_uk = set(universe.loc[universe["cn_id"] == c.cn, "uk_id"]) | {c.uk}
                 keep = ~scores.index.isin(list(known_uk - {c.uk}))
-                rev[i] = (c.uk, _rank(scores.to_numpy(), int(scores.index.get_loc(c.uk)), keep), int(keep.sum()))
+                target = int(scores.index.get_loc(c.uk))
+                log_pop = snap.features_.loc[scores.index, "scale__log_population"].to_numpy()
+                prior = snap.prior_scores(c.cn) + 1e-6 * log_pop  # the candidate_prior baseline, reversed
+                rev[i] = (c.uk, _rank(scores.to_numpy(), target, keep), _rank(prior, target, keep), int(keep.sum()))
         if len(first.train) > ref_n:
             ref_n, ref_sets = len(first.train), sets
             ref = snaps[max(snaps, key=lambda y: math.inf if y is None else y)]
@@ -736,9 +739,13 @@ def grouped_cv(full: PartnerMatcher, allp: pd.DataFrame, k: int, preset: str | N
            "undated": _undated(allp, plans),
            **_assemble(run, k, z), "pairs": _pairs(run.outcomes, run.main, full)}
     rng = np.random.default_rng(1)
-    g = np.array([r[0] for r in run.reverse])
-    rv = _per_pair(np.array([r[1] for r in run.reverse]), k) if run.reverse else {}
-    sizes = np.array([r[2] for r in run.reverse])
-    out["reverse"] = {"model": _summarise(rv, g, rng) if run.reverse else {},
-                      "random": _summarise(_random_per_pair(sizes, k), g, rng) if run.reverse else {}}
+    out["reverse"] = {"model": {}, "candidate_prior": {}, "random": {}, "paired": {}}
+    if run.reverse:
+        g = np.array([r[0] for r in run.reverse])
+        per = {"model": _per_pair(np.array([r[1] for r in run.reverse]), k),
+               "candidate_prior": _per_pair(np.array([r[2] for r in run.reverse]), k),
+               "random": _random_per_pair(np.array([r[3] for r in run.reverse]), k)}
+        out["reverse"] = {**{n: _summarise(v, g, rng) for n, v in per.items()},
+                          "paired": {n: paired(per["model"], per[n], g, np.random.default_rng(2))
+                                     for n in ("random", "candidate_prior")}}
     return out

@@ -140,9 +140,14 @@ def evaluation_markdown(report: dict) -> list[str]:
                              f"({loo['undated']['pairs']} undated pairs not scored)", k)
         rev = loo.get("reverse", {})
         if rev.get("model"):
-            lines += ["Reverse direction (rank the UK partner from the Chinese side): model "
-                      f"recall@{k} {_cell(rev['model'], 'recall_at_k')}, MRR {_cell(rev['model'], 'mrr')}; random "
-                      f"{rev['random']['recall_at_k']:.3f} / {rev['random']['mrr']:.3f}.", ""]
+            prior = rev.get("candidate_prior") or {}
+            vs = rev.get("paired", {}).get("candidate_prior")
+            lines += ["Reverse direction (rank the UK partner from the Chinese side, same pairs): model "
+                      f"recall@{k} {_cell(rev['model'], 'recall_at_k')}, MRR {_cell(rev['model'], 'mrr')}; "
+                      f"candidate prior {_cell(prior, 'recall_at_k')} / {_cell(prior, 'mrr')}; random "
+                      f"{rev['random']['recall_at_k']:.3f} / {rev['random']['mrr']:.3f}"
+                      + (f"; model minus prior: recall@{k} {_delta(vs, 'recall_at_k')}, MRR {_delta(vs, 'mrr')}"
+                         if vs else "") + ".", ""]
     lines += _table(report, f"{report['protocol']}: {report['n_pairs']} test pairs, "
                             f"{report['n_train_pairs']} training pairs", k)
     return lines
