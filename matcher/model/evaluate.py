@@ -63,7 +63,8 @@ PROMINENCE_BINS = 10      # "similar prominence": the same decile of the candida
 CHOICES: dict[str, tuple] = {
     "prior_l2": (0.01, 0.1, 1.0),
     "weights_l2": (0.003, 0.03, 0.3),
-    "hub_strength": (0.0, 0.5, 1.0),
+    "hub_strength": (0.0, 1.0, 2.0),
+    "reciprocity": (0.0, 1.0, 2.0),
 }
 LIMITS = {"mean_jaccard": 0.15, "max_share": 0.15}  # personalisation limits a choice must meet
 VALIDATION_SHARE = 0.25   # the latest quarter of a fold's training pairs validates its choices
@@ -102,6 +103,20 @@ def _weighted(sims: dict[str, np.ndarray], w: dict[str, float]) -> np.ndarray:
     return kernel.scores(sims, w)
 
 
+def _served(m: PartnerMatcher, queries: list[str], w: dict[str, float], sims: dict[str, np.ndarray]) -> np.ndarray:
+    """(queries x candidates) scores under `w` as the estimator serves them: its own (reciprocal) scores where
+    it has them (`served_matrix` for many queries, `full_scores` for one), else the weighted similarities."""
+    w = _full(w)
+    if not sum(w.values()):
+        return np.zeros_like(sims["scale"])
+    if len(queries) > 1 and hasattr(m, "served_matrix"):
+        qc = m.country_of(queries[0])
+        return np.asarray(m.served_matrix(w, qc))[[m.pos_[qc][q] for q in queries]]
+    if hasattr(m, "full_scores"):
+        return np.vstack([m.full_scores(q, w) for q in queries])
+    return _weighted(sims, w)
+
+
 def _static_z(m: PartnerMatcher) -> pd.DataFrame:
     """Attributes of places only (no link counts, nothing dated), z-scored within each country: the
     CIPFA-style baseline compares a place with the other country's places on each country's own scale."""
@@ -120,10 +135,10 @@ def _methods(m: PartnerMatcher, queries: list[str], sets: dict[str, dict[str, fl
     each ablation of `ablate`; the candidates are the other country's places, in the estimator's order."""
     rows = [m.similarities(q)[0] for q in queries]
     sims = {b: np.vstack([r[b] for r in rows]) for b in block_names()}
-    out = {name: _weighted(sims, w) for name, w in sets.items()}
+    out = {name: _served(m, queries, w, sims) for name, w in sets.items()}
     if ablate:
         for b in block_names():
-            out[f"ablate:{b}"] = _weighted(sims, {**ablate, b: 0.0})
+            out[f"ablate:{b}"] = _served(m, queries, {**ablate, b: 0.0}, sims)
     cands = m.ids_[m.other(queries[0])]
     if z is None:
         return out, cands
@@ -258,7 +273,7 @@ def _score_case(m: PartnerMatcher, case: Case, weight_sets: dict[str, dict[str, 
 
 def _model_rank(m: PartnerMatcher, case: Case, w: dict[str, float]) -> int:
     sims, ids = m.similarities(case.uk)
-    s = _weighted(sims, w)
+    s = _served(m, [case.uk], w, {b: v[None, :] for b, v in sims.items()})[0]
     keep = ~np.isin(ids, list(case.known - {case.cn}))
     return _rank(s, int(np.flatnonzero(ids == case.cn)[0]), keep)
 
@@ -521,7 +536,7 @@ class _Run:
     reference: PartnerMatcher | None       # the snapshot with the most history: personalisation is measured there
     reference_sets: dict[str, dict[str, float]]
     reverse: list[tuple[str, int, int, int]] = field(default_factory=list)  # (query, rank, prior's rank, candidates)
-    n_models: int = 0
+    folds: list[dict] = field(default_factory=list)  # per model: its training set, choice and learned weights
 
 
 def _run(full: PartnerMatcher, plans: list[_Plan], universe: pd.DataFrame, preset: str | None, z: pd.DataFrame,
@@ -542,11 +557,15 @@ def _run(full: PartnerMatcher, plans: list[_Plan], universe: pd.DataFrame, prese
     outcomes: list[Outcome | None] = [None] * len(plans)
     rev: list[tuple[str, int, int, int] | None] = [None] * len(plans)
     main, sets, ref, ref_sets, ref_n = "model", {}, None, {}, -1
+    fold_records = []
     for n, idx in enumerate(folds.values()):
         first = plans[idx[0]]
         step(f"{label}: fold {n + 1} of {len(folds)} ({len(first.train)} training pairs, {len(idx)} held out)")
         m = learned(full, first.train, params[first.bucket])
         main, sets = _method_sets(m, preset)
+        fold_records.append({"bucket": first.bucket, "n_train_pairs": len(first.train), "n_held_out": len(idx),
+                             "years": sorted({y for i in idx if (y := plans[i].case.year) is not None}),
+                             "params": params[first.bucket], "weights": _weights(m)})
         snaps: dict = {}
         for i in idx:
             c = plans[i].case
@@ -557,18 +576,19 @@ def _run(full: PartnerMatcher, plans: list[_Plan], universe: pd.DataFrame, prese
             o.choice, o.n_train = first.bucket, len(first.train)
             outcomes[i] = o
             if reverse:
-                _, scores = snap.score(c.cn, sets[main])
+                sims, ids = snap.similarities(c.cn)
+                scores = _served(snap, [c.cn], sets[main], {b: v[None, :] for b, v in sims.items()})[0]
                 known_uk = set(universe.loc[universe["cn_id"] == c.cn, "uk_id"]) | {c.uk}
-                keep = ~scores.index.isin(list(known_uk - {c.uk}))
-                target = int(scores.index.get_loc(c.uk))
-                log_pop = snap.features_.loc[scores.index, "scale__log_population"].to_numpy()
+                keep = ~np.isin(ids, list(known_uk - {c.uk}))
+                target = int(np.flatnonzero(ids == c.uk)[0])
+                log_pop = snap.features_.loc[list(ids), "scale__log_population"].to_numpy()
                 prior = snap.prior_scores(c.cn) + 1e-6 * log_pop  # the candidate_prior baseline, reversed
-                rev[i] = (c.uk, _rank(scores.to_numpy(), target, keep), _rank(prior, target, keep), int(keep.sum()))
+                rev[i] = (c.uk, _rank(scores, target, keep), _rank(prior, target, keep), int(keep.sum()))
         if len(first.train) > ref_n:
             ref_n, ref_sets = len(first.train), sets
             ref = snaps[max(snaps, key=lambda y: math.inf if y is None else y)]
     return _Run([o for o in outcomes if o is not None], main, sets, choices, ref, ref_sets,
-                [r for r in rev if r is not None], len(folds))
+                [r for r in rev if r is not None], fold_records)
 
 
 def _read_holdout(path: Path, resolver: Resolver) -> tuple[pd.DataFrame, list[dict]]:
@@ -646,7 +666,8 @@ def _assemble(run: _Run, k: int, z: pd.DataFrame, n_missing: int = 0) -> dict:
         "ablations": {b: {key: v for key, v in rep[f"ablate:{b}"].items() if not key.endswith("_ci")}
                       for b in block_names()},
         "choices": run.choices,
-        "n_models": run.n_models,
+        "n_models": len(run.folds),
+        "folds": run.folds,
         "personalisation_measured_on": (None if run.reference is None else
                                         {"as_of": run.reference.as_of_,
                                          "n_train_pairs": max((o.n_train for o in run.outcomes), default=0)}),
