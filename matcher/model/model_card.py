@@ -64,11 +64,14 @@ def _paired(rep: dict, k: int) -> list[str]:
 def _losses(rep: dict, k: int) -> list[str]:
     """Where the model loses, read from the report: negative paired differences and personalisation limits."""
     out = []
-    for b, d in rep.get("paired", {}).items():
+    paired = [("", b, d) for b, d in rep.get("paired", {}).items()]
+    paired += [("reverse direction: ", b, d) for b, d in rep.get("reverse", {}).get("paired", {}).items()]
+    for where, b, d in paired:
         for key, label in (("recall_at_k", f"recall@{k}"), ("mrr", "MRR")):
-            v = d.get(f"{key}_delta")
+            v, (lo, hi) = d.get(f"{key}_delta"), d.get(f"{key}_delta_ci", [float("nan")] * 2)
             if v is not None and v == v and v < 0:
-                out.append(f"behind {b} on {label} by {-v:.3f} (interval {_delta(d, key).split(' ', 1)[1]})")
+                sure = "the interval excludes 0" if hi < 0 else "the interval includes 0"
+                out.append(f"{where}behind {b} on {label} by {-v:.3f} ([{lo:+.2f}, {hi:+.2f}]: {sure})")
     p = rep["model"].get("personalisation")
     if p:
         over = [f"{key} {p[key]:.2f} > {lim}" for key, lim in LIMITS.items() if p[key] > lim]
