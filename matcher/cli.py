@@ -9,6 +9,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -26,7 +27,7 @@ ModelsOpt = Annotated[Path, typer.Option("--models", help="Folder holding the ar
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -298,6 +299,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
           ) -> None:
     """Start the HTTP service (uvicorn). Errors are always logged; per-request lines only with --access-log."""
     import uvicorn
+
+    from service.app import open_store
+    from service.core.config import Settings
+    from service.profiles import StoreUnavailable
+
+    try:  # before uvicorn: a database that cannot be opened is one line naming the setting, not a traceback
+        open_store(Settings()).engine.dispose()
+    except StoreUnavailable as exc:
+        _fail(str(exc))
 
     uvicorn.run("service.app:create_app", factory=True, host=host, port=port, access_log=access_log)
 

@@ -15,7 +15,7 @@ from features.resolve import AmbiguousLocality, UnknownLocality
 from matcher.config import WeightError
 from service import assess
 from service import card as cards
-from service.api.deps import MatcherDep, StoreDep
+from service.api.deps import MatcherDep, SettingsDep, StoreDep
 from service.api.routes.recommendations import query_weights, resolve_weights
 from service.page import EMBED_JS, render_card, render_error, render_index, state_query, weighting_label
 
@@ -23,8 +23,8 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(bundle: MatcherDep):
-    return render_index(bundle)
+def index(bundle: MatcherDep, settings: SettingsDep):
+    return render_index(bundle, writes_enabled=bool(settings.analyst_tokens))
 
 
 def _error(status: int, title: str, detail: str, options: list[dict] | None = None) -> HTMLResponse:
