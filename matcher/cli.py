@@ -74,7 +74,7 @@ def validate(data: DataOpt = RAW_DIR) -> None:
         tables = load_tables(data)
     except DataError as exc:
         for p in exc.problems:
-            err.print(str(p), highlight=False, markup=False)
+            err.print(str(p), highlight=False, markup=False, soft_wrap=True)
         _fail(f"{len(exc.problems)} problem(s) in {data}")
     counts = ", ".join(f"{k} {len(v)}" for k, v in tables.frames.items())
     out.print(f"ok: {data} is valid ({counts})", highlight=False)
@@ -97,36 +97,51 @@ def _build(data: Path, models: Path, fit_weights: bool = True) -> Path:
         return build(data, models, progress=lambda m: err.print(f"  {m}"), learn_weights=fit_weights)
     except DataError as exc:
         for p in exc.problems:
-            err.print(str(p), highlight=False, markup=False)
+            err.print(str(p), highlight=False, markup=False, soft_wrap=True)
         _fail(f"{len(exc.problems)} problem(s) in {data}; nothing was built")
 
 
+def _labelled(rows: list[tuple[str, str]], indent: int = 3) -> Table:
+    """Label and text side by side, the text wrapped to the terminal under itself (a hanging indent); rich
+    measures Chinese characters as two columns, so nothing is cut."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, min_width=indent)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold", ratio=1)
+    for label, text in rows:
+        grid.add_row("", Text(label), Text(text))
+    return grid
+
+
 def _print_results(payload: dict, explain: bool = False) -> None:
-    """One line per result (name, score, the top reason cut to fit, how many caveats); `explain` then lists
-    every reason and caveat of each result."""
+    """One row per result: full name (English, then Chinese), the partner marker, score, the first reason
+    wrapped (never cut) and how many caveats; `explain` then lists every reason and caveat of each result,
+    wrapped to the terminal."""
     from matcher.answers.labels import level_label, preset_label
 
     q = payload["query"]
-    table = Table(title=f"Suggested counterparts for {q['name']} ({q['id']})", expand=True)
+    table = Table(title=f"Suggested counterparts for {q['name']} ({q['id']})", expand=True, show_lines=True)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("locality", no_wrap=True, overflow="ellipsis", ratio=2, min_width=16)
+    table.add_column("locality", overflow="fold", ratio=2, min_width=14)
     table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("top reason", no_wrap=True, overflow="ellipsis", ratio=5)
-    table.add_column("caveats", justify="right", no_wrap=True, min_width=7)
+    table.add_column("why (first reason)", overflow="fold", ratio=5)
+    table.add_column("caveats", justify="right", no_wrap=True)
     for r in payload["results"]:
         loc = r["locality"]
-        name = f"{loc.get('qualified') or loc['name']} {loc['name_zh'] or ''}".strip() + (" *" if r.get("partnership")
-                                                                                           else "")
-        table.add_row(str(r["rank"]), Text(name), f"{r['score']:.3f}", Text(r["reasons"][0] if r["reasons"] else ""),
-                      str(len(r["caveats"])))
-    out.print(table)
+        name = "\n".join(x for x in (loc.get("qualified") or loc["name"], loc["name_zh"]) if x)
+        table.add_row(str(r["rank"]), Text(name + (" *" if r.get("partnership") else "")), f"{r['score']:.3f}",
+                      Text(r["reasons"][0] if r["reasons"] else ""), str(len(r["caveats"])))
+    if payload["results"]:
+        out.print(table)
+    else:
+        out.print(f"no candidates for {q['name']} match these filters", highlight=False, markup=False)
     weighting = preset_label(payload.get("preset"))
     out.print(f"weights ({weighting}): " + ", ".join(f"{b}={w:g}" for b, w in payload["weights"].items()),
               highlight=False, markup=False)
     if any(r.get("partnership") for r in payload["results"]):
         out.print("* already a partner", highlight=False)
     for c in payload.get("query_caveats", []):  # about the query itself: once, not on every line
-        out.print(f"about {q['name']}: {c}", highlight=False, markup=False, soft_wrap=explain)
+        out.print(f"about {q['name']}: {c}", highlight=False, markup=False)
     if not explain:
         out.print(f"--explain for every reason and caveat; --json for machines; matcher explain {q['id']} <id> for "
                   "one pair", highlight=False, markup=False)
@@ -134,10 +149,9 @@ def _print_results(payload: dict, explain: bool = False) -> None:
     for r in payload["results"]:
         loc = r["locality"]
         out.print(f"\n{r['rank']}. {loc['name']} {loc['name_zh'] or ''} ({level_label(loc['level'])}, {loc['id']}) "
-                  f"score {r['score']:.3f}", highlight=False, markup=False, soft_wrap=True)
-        for label, items in (("reason", r["reasons"]), ("caveat", r["caveats"])):
-            for x in items:
-                out.print(f"   {label}: {x}", highlight=False, markup=False, soft_wrap=True)
+                  f"score {r['score']:.3f}", highlight=False, markup=False)
+        out.print(_labelled([(f"{label}:", x) for label, items in (("reason", r["reasons"]), ("caveat", r["caveats"]))
+                             for x in items]))
 
 
 @app.command()
@@ -155,10 +169,14 @@ def recommend(
     models: ModelsOpt = MODELS_DIR,
 ) -> None:
     """Rank counterparts in the other country for a locality: one line each (top reason, number of caveats)."""
+    from matcher.answers.labels import LEVELS
     from matcher.answers.recommend import recommend as run
     from matcher.answers.recommend import weights_for
     from matcher.artifact.model import Filters
 
+    for lv in level or ():
+        if lv not in LEVELS:
+            _fail(f"unknown level '{lv}' for --level: one of {', '.join(LEVELS)}", 2)
     bundle = _bundle(models)
     qid = _resolve(bundle, name)
     try:
@@ -199,11 +217,9 @@ def explain(a: str, b: str, preset: str | None = None, weights: str | None = Non
     for blk in block_names():
         out.print(f"  {blk:<16} {card['contributions'][blk]:.3f}  (similarity {card['similarities'][blk]:.2f})")
     out.print("[bold]Reasons[/bold]")
-    for r in card["reasons"]:
-        out.print(f"  • {r}", highlight=False)
+    out.print(_labelled([("•", r) for r in card["reasons"]], indent=1))
     out.print("[bold]Caveats[/bold]")
-    for c in card["caveats"]:
-        out.print(f"  • {c}", highlight=False)
+    out.print(_labelled([("•", c) for c in card["caveats"]], indent=1))
 
 
 @app.command()
