@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -24,6 +35,33 @@ err = Console(stderr=True)
 
 DataOpt = Annotated[Path, typer.Option("--data", help="Folder of raw CSV tables.")]
 ModelsOpt = Annotated[Path, typer.Option("--models", help="Folder holding the artifact and manifest.")]
+
+
+@contextmanager
+def _progress(enabled: bool = True) -> Iterator[Callable[[str, int, int | None], None] | None]:
+    """Progress bars on stderr for long commands: a callback `(stage, done, total)`, each stage a bar (total
+    None: a pulsing bar). None, and nothing shown, when disabled or when stderr is not a terminal."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def update(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                for earlier in tasks.values():  # a new stage: the ones before it are done
+                    task = bars.tasks[earlier]
+                    bars.update(earlier, total=task.total or 1, completed=task.total or 1)
+                tasks[stage] = bars.add_task(stage, total=total)
+            bars.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _quiet(as_json: bool) -> bool:
+    """--json with stdout not a terminal (a pipe or a file): a machine reads it, no progress."""
+    return as_json and not sys.stdout.isatty()
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -94,7 +132,9 @@ def _build(data: Path, models: Path, fit_weights: bool = True) -> Path:
     from matcher.model.build import build
 
     try:
-        return build(data, models, progress=lambda m: err.print(f"  {m}"), learn_weights=fit_weights)
+        with _progress() as bars:
+            step = (lambda m: err.print(f"  {m}")) if bars is None else (lambda m: bars(m, 0, None))
+            return build(data, models, progress=step, learn_weights=fit_weights)
     except DataError as exc:
         for p in exc.problems:
             err.print(str(p), highlight=False, markup=False, soft_wrap=True)
@@ -237,7 +277,11 @@ def evaluate(
     try:
         from features.sources import load_tables
 
-        report = run_evaluation(load_tables(data), k=k, holdout=holdout, split_year=split_year, preset=preset)
+        with _progress(not _quiet(as_json)) as bars:
+            if bars:
+                bars("validating data", 0, None)
+            report = run_evaluation(load_tables(data), k=k, holdout=holdout, split_year=split_year, preset=preset,
+                                    progress=bars)
     except (HoldoutError, WeightError) as exc:
         _fail(str(exc), 2)
     if as_json:
@@ -305,7 +349,10 @@ def model_card(data: DataOpt = RAW_DIR, output: Path = MODELS_DIR / "MODEL_CARD.
     from features.sources import load_tables
     from matcher.model.model_card import write_model_card
 
-    write_model_card(load_tables(data), output)
+    with _progress() as bars:
+        if bars:
+            bars("validating data", 0, None)
+        write_model_card(load_tables(data), output, progress=bars)
     out.print(f"wrote {output}")
 
 

@@ -69,7 +69,8 @@ def render_index(bundle: Bundle, writes_enabled: bool = False) -> str:
     # JSON inside <script> is not autoescaped: htmlsafe_json_dumps writes < > & ' as \u003c etc., so a
     # label containing "</script>" cannot close the script element.
     return env.get_template("index.html").render(blocks=spec, presets=choices, terms=TERMS,
-                                                 writes_enabled=writes_enabled, data_json=htmlsafe_json_dumps(data, ensure_ascii=False))
+                                                 writes_enabled=writes_enabled,
+                                                 data_json=htmlsafe_json_dumps(data, ensure_ascii=False))
 
 
 def render_card(card: dict, back: str = "/") -> str:

@@ -29,7 +29,8 @@ Q = "E08000901"  # Steelton in the fixtures
 @pytest.fixture(scope="module")
 def client(bundle, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("assess")
-    settings = Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db", analyst_tokens={"tests": TOKEN}, write_rate=0, heavy_rate=0)
+    settings = Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db",
+                        analyst_tokens={"tests": TOKEN}, write_rate=0, heavy_rate=0)
     with TestClient(create_app(bundle=bundle, settings=settings), headers=AUTH) as c:
         yield c
 

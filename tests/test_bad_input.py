@@ -38,7 +38,8 @@ JSON = {"content-type": "application/json"}
 
 
 def _client(bundle, tmp):
-    settings = Settings(models_dir=tmp, cors_origins=[ORIGIN], database_url=f"sqlite:///{tmp}/p.db", analyst_tokens={"tests": TOKEN}, write_rate=0, heavy_rate=0)
+    settings = Settings(models_dir=tmp, cors_origins=[ORIGIN], database_url=f"sqlite:///{tmp}/p.db",
+                        analyst_tokens={"tests": TOKEN}, write_rate=0, heavy_rate=0)
     return TestClient(create_app(bundle=bundle, settings=settings), headers=AUTH)
 
 

@@ -1,7 +1,6 @@
 """The CLI contracts: validate exit codes and messages, recommend/explain JSON."""
 
 import json
-import re
 
 from typer.testing import CliRunner
 

@@ -23,7 +23,8 @@ TOKEN = "analyst-test-token"
 @pytest.fixture(scope="module")
 def api(bundle, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("client")
-    settings = Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db", analyst_tokens={"tests": TOKEN}, write_rate=0, heavy_rate=0)
+    settings = Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db",
+                        analyst_tokens={"tests": TOKEN}, write_rate=0, heavy_rate=0)
     with TestClient(create_app(bundle=bundle, settings=settings)) as http:
         yield MatcherClient(http=http, token=TOKEN)
 

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from matcher.model import kernel
 from matcher.model.build import fit_bundle
 from matcher.model.estimator import PartnerMatcher
 
+Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None when unknown)
 SIZE_BAND = 0.15          # |d log10 population| for "similar size"
 L2_GRID = tuple((p, w) for p in (0.01, 0.1, 1.0) for w in (0.003, 0.03, 0.3))  # (prior, weights)
 N_BOOT = 1000
@@ -319,14 +321,22 @@ def _assemble(outcomes: list[Outcome], k: int, main: str, sets: dict, n_missing:
     }
 
 
+def _no_progress(stage: str, done: int, total: int | None) -> None:
+    pass
+
+
 def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, split_year: int | None = None,
-                   preset: str | None = None, leave_one_out: bool = True) -> dict:
+                   preset: str | None = None, leave_one_out: bool = True, progress: Progress | None = None) -> dict:
+    """`progress(stage, done, total)` is called as the work goes (total None: a step of unknown length)."""
+    tick = progress or _no_progress
+    tick("fitting the model on all the data", 0, None)
     bundle = fit_bundle(tables)
     full = bundle.estimator
     allp = tables["partnerships"]
     allp = allp[allp["uk_id"].isin(full.pos_["GB"]) & allp["cn_id"].isin(full.pos_["CN"])]
     unresolved: list[dict] = []
     z = _static_z(full)
+    tick("learning weights on the training pairs", 0, None)
     if holdout is not None:
         test, unresolved = _read_holdout(Path(holdout), bundle.resolver)
         key = set(zip(test["uk_id"], test["cn_id"], strict=True))
@@ -345,7 +355,11 @@ def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, spl
         m = learned(full, train, l2)
         cases = _cases(test, train, m, lambda r: split_year)
     main, sets = _method_sets(m, preset)
-    outcomes = [_score_case(m.snapshot(train, c.year), c, sets, z, sets[main]) for c in cases]
+    outcomes = []
+    for i, c in enumerate(cases):
+        tick("held-out pairs", i, len(cases))
+        outcomes.append(_score_case(m.snapshot(train, c.year), c, sets, z, sets[main]))
+    tick("held-out pairs", len(cases), len(cases))
     report = {
         "k": k, "protocol": protocol, "split_year": split_year,
         "served_weights": _served_weights(full, allp, k),
@@ -360,17 +374,20 @@ def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, spl
     }
     if leave_one_out:
         # With a holdout file, the grouped CV runs on the other pairs only: no holdout pair is seen.
-        report["leave_one_out"] = grouped_cv(full, allp if holdout is None else train, k, l2, preset, z)
+        report["leave_one_out"] = grouped_cv(full, allp if holdout is None else train, k, l2, preset, z, progress)
     return report
 
 
 def grouped_cv(full: PartnerMatcher, allp: pd.DataFrame, k: int, l2: tuple[float, float], preset: str | None,
-               z: pd.DataFrame) -> dict:
+               z: pd.DataFrame, progress: Progress | None = None) -> dict:
     """Leave one UK query out: learn from every other query's pairs, score each of its dated pairs from a
     snapshot at that pair's year; also rank the UK partner from the Chinese side (reverse)."""
     outcomes, reverse, reverse_sizes, reverse_groups = [], [], [], []
-    main, sets = "model", {}
-    for uk, grp in allp.groupby("uk_id"):
+    main = "model"
+    sets: dict[str, dict[str, float]] = {}
+    tick, n_queries = progress or _no_progress, allp["uk_id"].nunique()
+    for i, (uk, grp) in enumerate(allp.groupby("uk_id")):
+        tick("grouped cross-validation, by UK query", i, n_queries)
         train = allp[allp["uk_id"] != uk]
         m = learned(full, train, l2)
         main, sets = _method_sets(m, preset)
@@ -383,6 +400,7 @@ def grouped_cv(full: PartnerMatcher, allp: pd.DataFrame, k: int, l2: tuple[float
             reverse.append(_rank(scores.to_numpy(), int(scores.index.get_loc(c.uk)), keep))
             reverse_sizes.append(int(keep.sum()))
             reverse_groups.append(c.uk)
+    tick("grouped cross-validation, by UK query", n_queries, n_queries)
     out = {"protocol": "grouped cross-validation by UK query (leave one query out), each pair sliced at its year",
            "n_undated_pairs_not_scored": int(allp["year_signed"].isna().sum()),
            **_assemble(outcomes, k, main, sets), "pairs": _pairs(outcomes, main, full)}

@@ -52,7 +52,7 @@ def card_or_error(bundle, store, params: dict[str, str]) -> HTMLResponse:
             # Offer only places that make a UK–China pair with the other half, when that one is clear.
             other = _country_or_none(bundle, b if key == "a" else a)
             unknown = isinstance(exc, UnknownLocality)
-            found = exc.suggestions if unknown else exc.candidates
+            found = exc.suggestions if isinstance(exc, UnknownLocality) else exc.candidates
             options = [{"href": _link_with(params, key, c["id"]), "text": _label(c)} for c in found
                        if other is None or c["country"] != other]
             return _error(404 if unknown else 409, "No such place" if unknown else "Which place?",
@@ -72,7 +72,7 @@ def card_or_error(bundle, store, params: dict[str, str]) -> HTMLResponse:
     if profile:
         label = f"Saved profile '{profile}'" + (f" ({label})" if overrides else "")
     card = cards.card(bundle, ids["a"], ids["b"], w, label, assess.overall_ranks(bundle, ids["a"], w))
-    back = "/?" + state_query(ids["a"], preset, overrides, params.get("exclude_partners") == "true",
+    back = "/?" + state_query(ids["a"], preset, overrides, params.get("exclude_partners") == "true", None,
                               **{key: params[key] for key in ("profile", "mode", "candidates") if params.get(key)})
     return HTMLResponse(render_card(card, back))
 
