@@ -20,7 +20,7 @@ from types import ModuleType
 from bench.report import RESULTS_MD, machine, render_markdown, render_text
 
 # The one list of benchmark modules (bench/<name>.py, each with run(quick) -> {section name: section}).
-SECTIONS = ["kernel", "http", "coldstart"]
+SECTIONS = ["kernel", "http", "coldstart", "stall"]
 # Environment that changes what is measured, repeated in the recorded command.
 ENV_KEYS = ("MATCHER_MODELS_DIR", "BENCH_QUERIES")
 

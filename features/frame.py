@@ -62,8 +62,8 @@ def locality_frame(tables: Tables) -> pd.DataFrame:
         frame[f"{name}__estimate"] = frame["id"].map(sub["estimate"]).fillna(0).astype(int)
 
     # GDP in GBP so the two countries compare; the rate and its source travel with the figure.
-    gbp = []
-    fx_note = []
+    gbp: list[float] = []
+    fx_note: list[str | None] = []
     for _, row in frame.iterrows():
         if pd.isna(row["gdp_local_m"]):
             gbp.append(np.nan)

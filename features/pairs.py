@@ -7,6 +7,7 @@ training partnerships and nothing of a held-out pair reaches the model.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -104,7 +105,7 @@ def _served_by(frame: pd.DataFrame, airports: pd.DataFrame, fam: dict[str, set[s
     return served
 
 
-def build_pairs(tables: Tables, frame: pd.DataFrame) -> PairFeatures:
+def build_pairs(tables: Tables | Mapping[str, pd.DataFrame], frame: pd.DataFrame) -> PairFeatures:
     """Pair features from the link tables given (already sliced to a date where needed). Ties between related
     places depend on which partnerships are known, so they start empty: see `build_ties`."""
     gb_ids = frame.loc[frame["country"] == "GB", "id"].tolist()

@@ -11,6 +11,7 @@ in a file the loader would not read are never silently ignored.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,12 +88,58 @@ def _files_for(data_dir: Path, table: str) -> list[Path]:
     return found
 
 
+def _unclosed_quote(text: str) -> tuple[int, int] | None:
+    """(line, field index) of a quoted value that does not close on its own line, or None. No table has a value
+    spanning lines, so a quote open at a line's end is a missing closing quote; left to the CSV parser, it
+    swallows the rows after it and the errors name those rows instead."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if '"' not in line:
+            continue
+        quoted, field, start, i = False, 0, True, 0
+        while i < len(line):
+            ch = line[i]
+            if quoted:
+                if ch == '"' and line[i + 1:i + 2] == '"':
+                    i += 1  # "" inside a quoted value is a quote character
+                elif ch == '"':
+                    quoted = False
+            elif ch == '"' and start:
+                quoted, opened = True, field
+            elif ch == ",":
+                field, start = field + 1, True
+                i += 1
+                continue
+            start = False
+            i += 1
+        if quoted:
+            return number, opened
+    return None
+
+
+def _decode(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
+    """The file's text, or the problem naming the line of its first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Problem(rel, line, None, f"invalid UTF-8 at line {line}, character {column} (byte "
+                                               f"{exc.start:,} of the file: {exc.reason}); save the file as UTF-8")]
+
+
 def _read_one(path: Path, table: str, root: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     rel = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    text, problems = _decode(path.read_bytes(), rel)
+    if text is None:
+        return None, problems
+    if (open_quote := _unclosed_quote(text)) is not None:
+        line, field = open_quote
+        header = text.splitlines()[0].split(",") if text else []
+        column = header[field].strip() if line > 1 and field < len(header) else None
+        return None, [Problem(rel, line, column, "unclosed quote: a value opens with \" and the line ends before "
+                                                 "its closing \" (values cannot span lines)")]
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(rel, None, None, f"not UTF-8 ({exc.reason} at byte {exc.start})")]
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         return None, [Problem(rel, None, None, f"not a readable CSV: {exc}")]
     raw = raw.apply(lambda col: col.str.strip()).replace("", None)
@@ -118,7 +165,12 @@ def _problems_from_pandera(rel: str, exc: pandera.errors.SchemaErrors) -> list[P
         elif check == "not_nullable":
             msg = "is empty but required"
         elif check.startswith("coerce_dtype"):
-            msg = f"'{value}' is not a valid {check.split('(')[-1].rstrip(')')}"
+            dtype = check.split("(")[-1].rstrip(")").strip("'").lower()
+            number = {"float64": "a number", "int64": "a whole number"}.get(dtype)
+            msg = f"'{value}' is not a number" + (f" ({number} is expected)" if number == "a whole number" else "") \
+                if number else f"'{value}' is not a valid {dtype}"
+        elif line is None and str(value).startswith(("TypeError(", "ValueError(")):
+            continue  # a check that could not run on a value that failed to convert: reported as that value
         else:
             msg = f"value '{value}' fails check {check}"
         problems.append(Problem(rel, line, column, msg))
@@ -262,6 +314,14 @@ def load_tables(data_dir: Path) -> Tables:
     data_dir = Path(data_dir)
     root = data_dir.parent
     frames: dict[str, pd.DataFrame] = {}
+    if not any(_files_for(data_dir, table) for table in FILES) and data_dir.is_dir():
+        # Pointed at the folder above the tables (`--data data`): say where they are, not 100 stray files.
+        inside = [d for d in sorted(data_dir.iterdir(), key=lambda d: (d.name != "raw", d.name))
+                  if d.is_dir() and any(_files_for(d, table) for table in FILES)]
+        if inside:
+            where = " or ".join(f"--data {d}" for d in inside)
+            raise DataError([Problem(str(data_dir), None, None, f"holds no table: the tables are one folder down; "
+                                                                f"use {where}")])
     problems: list[Problem] = _stray_files(data_dir)
     for table in FILES:
         paths = _files_for(data_dir, table)

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -25,8 +37,42 @@ DataOpt = Annotated[Path, typer.Option("--data", help="Folder of raw CSV tables.
 ModelsOpt = Annotated[Path, typer.Option("--models", help="Folder holding the artifact and manifest.")]
 
 
+def _steps(bars: Callable[[str, int, int | None], None] | None) -> Callable[[str], None] | None:
+    """The evaluation reports named steps; the bars show each as a stage of unknown length."""
+    if bars is None:
+        return None
+    return lambda stage: bars(stage, 0, None)
+
+
+@contextmanager
+def _progress(enabled: bool = True) -> Iterator[Callable[[str, int, int | None], None] | None]:
+    """Progress bars on stderr for long commands: a callback `(stage, done, total)`, each stage a bar (total
+    None: a pulsing bar). None, and nothing shown, when disabled or when stderr is not a terminal."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def update(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                for earlier in tasks.values():  # a new stage: the ones before it are done
+                    task = bars.tasks[earlier]
+                    bars.update(earlier, total=task.total or 1, completed=task.total or 1)
+                tasks[stage] = bars.add_task(stage, total=total)
+            bars.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _quiet(as_json: bool) -> bool:
+    """--json with stdout not a terminal (a pipe or a file): a machine reads it, no progress."""
+    return as_json and not sys.stdout.isatty()
+
+
 def _fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -73,7 +119,7 @@ def validate(data: DataOpt = RAW_DIR) -> None:
         tables = load_tables(data)
     except DataError as exc:
         for p in exc.problems:
-            err.print(str(p), highlight=False, markup=False)
+            err.print(str(p), highlight=False, markup=False, soft_wrap=True)
         _fail(f"{len(exc.problems)} problem(s) in {data}")
     counts = ", ".join(f"{k} {len(v)}" for k, v in tables.frames.items())
     out.print(f"ok: {data} is valid ({counts})", highlight=False)
@@ -93,39 +139,56 @@ def _build(data: Path, models: Path, fit_weights: bool = True) -> Path:
     from matcher.model.build import build
 
     try:
-        return build(data, models, progress=lambda m: err.print(f"  {m}"), learn_weights=fit_weights)
+        with _progress() as bars:
+            step = (lambda m: err.print(f"  {m}")) if bars is None else (lambda m: bars(m, 0, None))
+            return build(data, models, progress=step, learn_weights=fit_weights)
     except DataError as exc:
         for p in exc.problems:
-            err.print(str(p), highlight=False, markup=False)
+            err.print(str(p), highlight=False, markup=False, soft_wrap=True)
         _fail(f"{len(exc.problems)} problem(s) in {data}; nothing was built")
 
 
+def _labelled(rows: list[tuple[str, str]], indent: int = 3) -> Table:
+    """Label and text side by side, the text wrapped to the terminal under itself (a hanging indent); rich
+    measures Chinese characters as two columns, so nothing is cut."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, min_width=indent)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold", ratio=1)
+    for label, text in rows:
+        grid.add_row("", Text(label), Text(text))
+    return grid
+
+
 def _print_results(payload: dict, explain: bool = False) -> None:
-    """One line per result (name, score, the top reason cut to fit, how many caveats); `explain` then lists
-    every reason and caveat of each result."""
+    """One row per result: full name (English, then Chinese), the partner marker, score, the first reason
+    wrapped (never cut) and how many caveats; `explain` then lists every reason and caveat of each result,
+    wrapped to the terminal."""
     from matcher.answers.labels import level_label, preset_label
 
     q = payload["query"]
-    table = Table(title=f"Suggested counterparts for {q['name']} ({q['id']})", expand=True)
+    table = Table(title=f"Suggested counterparts for {q['name']} ({q['id']})", expand=True, show_lines=True)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("locality", no_wrap=True, overflow="ellipsis", ratio=2, min_width=16)
+    table.add_column("locality", overflow="fold", ratio=2, min_width=14)
     table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("top reason", no_wrap=True, overflow="ellipsis", ratio=5)
-    table.add_column("caveats", justify="right", no_wrap=True, min_width=7)
+    table.add_column("why (first reason)", overflow="fold", ratio=5)
+    table.add_column("caveats", justify="right", no_wrap=True)
     for r in payload["results"]:
         loc = r["locality"]
-        name = f"{loc.get('qualified') or loc['name']} {loc['name_zh'] or ''}".strip() + (" *" if r.get("partnership")
-                                                                                           else "")
-        table.add_row(str(r["rank"]), Text(name), f"{r['score']:.3f}", Text(r["reasons"][0] if r["reasons"] else ""),
-                      str(len(r["caveats"])))
-    out.print(table)
+        name = "\n".join(x for x in (loc.get("qualified") or loc["name"], loc["name_zh"]) if x)
+        table.add_row(str(r["rank"]), Text(name + (" *" if r.get("partnership") else "")), f"{r['score']:.3f}",
+                      Text(r["reasons"][0] if r["reasons"] else ""), str(len(r["caveats"])))
+    if payload["results"]:
+        out.print(table)
+    else:
+        out.print(f"no candidates for {q['name']} match these filters", highlight=False, markup=False)
     weighting = preset_label(payload.get("preset"))
     out.print(f"weights ({weighting}): " + ", ".join(f"{b}={w:g}" for b, w in payload["weights"].items()),
               highlight=False, markup=False)
     if any(r.get("partnership") for r in payload["results"]):
         out.print("* already a partner", highlight=False)
     for c in payload.get("query_caveats", []):  # about the query itself: once, not on every line
-        out.print(f"about {q['name']}: {c}", highlight=False, markup=False, soft_wrap=explain)
+        out.print(f"about {q['name']}: {c}", highlight=False, markup=False)
     if not explain:
         out.print(f"--explain for every reason and caveat; --json for machines; matcher explain {q['id']} <id> for "
                   "one pair", highlight=False, markup=False)
@@ -133,10 +196,9 @@ def _print_results(payload: dict, explain: bool = False) -> None:
     for r in payload["results"]:
         loc = r["locality"]
         out.print(f"\n{r['rank']}. {loc['name']} {loc['name_zh'] or ''} ({level_label(loc['level'])}, {loc['id']}) "
-                  f"score {r['score']:.3f}", highlight=False, markup=False, soft_wrap=True)
-        for label, items in (("reason", r["reasons"]), ("caveat", r["caveats"])):
-            for x in items:
-                out.print(f"   {label}: {x}", highlight=False, markup=False, soft_wrap=True)
+                  f"score {r['score']:.3f}", highlight=False, markup=False)
+        out.print(_labelled([(f"{label}:", x) for label, items in (("reason", r["reasons"]), ("caveat", r["caveats"]))
+                             for x in items]))
 
 
 @app.command()
@@ -154,10 +216,14 @@ def recommend(
     models: ModelsOpt = MODELS_DIR,
 ) -> None:
     """Rank counterparts in the other country for a locality: one line each (top reason, number of caveats)."""
+    from matcher.answers.labels import LEVELS
     from matcher.answers.recommend import recommend as run
     from matcher.answers.recommend import weights_for
     from matcher.artifact.model import Filters
 
+    for lv in level or ():
+        if lv not in LEVELS:
+            _fail(f"unknown level '{lv}' for --level: one of {', '.join(LEVELS)}", 2)
     bundle = _bundle(models)
     qid = _resolve(bundle, name)
     try:
@@ -198,11 +264,9 @@ def explain(a: str, b: str, preset: str | None = None, weights: str | None = Non
     for blk in block_names():
         out.print(f"  {blk:<16} {card['contributions'][blk]:.3f}  (similarity {card['similarities'][blk]:.2f})")
     out.print("[bold]Reasons[/bold]")
-    for r in card["reasons"]:
-        out.print(f"  • {r}", highlight=False)
+    out.print(_labelled([("•", r) for r in card["reasons"]], indent=1))
     out.print("[bold]Caveats[/bold]")
-    for c in card["caveats"]:
-        out.print(f"  • {c}", highlight=False)
+    out.print(_labelled([("•", c) for c in card["caveats"]], indent=1))
 
 
 @app.command()
@@ -220,7 +284,11 @@ def evaluate(
     try:
         from features.sources import load_tables
 
-        report = run_evaluation(load_tables(data), k=k, holdout=holdout, split_year=split_year, preset=preset)
+        with _progress(not _quiet(as_json)) as bars:
+            if bars:
+                bars("validating data", 0, None)
+            report = run_evaluation(load_tables(data), k=k, holdout=holdout, split_year=split_year, preset=preset,
+                                    progress=_steps(bars))
     except (HoldoutError, WeightError) as exc:
         _fail(str(exc), 2)
     if as_json:
@@ -308,7 +376,10 @@ def model_card(
     from matcher.model.model_card import write_model_card
 
     evaluation = json.loads(report.read_text(encoding="utf-8")) if report is not None else None
-    write_model_card(load_tables(data), output, report=evaluation, readme=readme)
+    with _progress() as bars:
+        if bars:
+            bars("validating data", 0, None)
+        write_model_card(load_tables(data), output, report=evaluation, readme=readme, progress=_steps(bars))
     out.print(f"wrote {output}" + (f" and the evaluation block of {readme}" if readme else ""))
 
 
@@ -318,6 +389,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
           ) -> None:
     """Start the HTTP service (uvicorn). Errors are always logged; per-request lines only with --access-log."""
     import uvicorn
+
+    from service.app import open_store
+    from service.core.config import Settings
+    from service.profiles import StoreUnavailable
+
+    try:  # before uvicorn: a database that cannot be opened is one line naming the setting, not a traceback
+        open_store(Settings()).engine.dispose()
+    except StoreUnavailable as exc:
+        _fail(str(exc))
 
     uvicorn.run("service.app:create_app", factory=True, host=host, port=port, access_log=access_log)
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import importlib
 
-_CLIENT = ("AmbiguousLocality", "InvalidRequest", "LocalityNotFound", "MatcherAPIError", "MatcherClient")
-_MODELS = ("Card", "Diff", "Locality", "Move", "Partnership", "Preset", "Profile", "Recommendations", "Result")
+_CLIENT = ("AmbiguousLocality", "InvalidRequest", "LocalityNotFound", "MatcherAPIError", "MatcherClient", "NotAllowed",
+           "Unavailable")
+_MODELS = ("Card", "Diff", "Locality", "Move", "Partnership", "Preset", "Profile", "ProfilePage", "Recommendations",
+           "Result")
 __all__ = sorted([*_CLIENT, *_MODELS])
 
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-from matcher_client.models import Card, Diff, Locality, Preset, Profile, Recommendations
+from matcher_client.models import Card, Diff, Locality, Preset, Profile, ProfilePage, Recommendations
 
 T = TypeVar("T")
 
@@ -54,16 +54,33 @@ class InvalidRequest(MatcherAPIError):
         return self.body.get("field")
 
 
-_ERRORS = {404: LocalityNotFound, 409: AmbiguousLocality, 413: InvalidRequest, 422: InvalidRequest}
+class NotAllowed(MatcherAPIError):
+    """401/403: a write without an analyst token, with a wrong one, or on a server whose writes are off."""
+
+
+class Unavailable(MatcherAPIError):
+    """429/503: too many requests, or the server is busy; `retry_after` is the seconds to wait, if it said."""
+
+    @property
+    def retry_after(self) -> float | None:
+        value = self.body.get("retry_after")
+        return float(value) if value is not None else None
+
+
+_ERRORS = {401: NotAllowed, 403: NotAllowed, 404: LocalityNotFound, 409: AmbiguousLocality, 413: InvalidRequest,
+           422: InvalidRequest, 429: Unavailable, 503: Unavailable}
 
 
 class MatcherClient:
     """Synchronous client. Pass `http` to reuse a configured httpx.Client (or a test client)."""
 
     def __init__(self, base_url: str = "http://127.0.0.1:8000", *, timeout: float = 10.0,
-                 http: httpx.Client | None = None):
+                 http: httpx.Client | None = None, token: str | None = None):
+        """`token`: an analyst token (MATCHER_ANALYST_TOKENS on the server), needed only to save or delete
+        profiles."""
         self._own = http is None
         self._http = http or httpx.Client(base_url=base_url, timeout=timeout)
+        self._auth = {"Authorization": f"Bearer {token}"} if token else {}
 
     def __enter__(self) -> MatcherClient:
         return self
@@ -111,8 +128,17 @@ class MatcherClient:
         return self._post("/v1/rankings/diff", {"locality": locality, "k": k, "a": a, "b": b}, Diff)
 
     def save_profile(self, name: str, weights: dict[str, float], description: str = "") -> Profile:
-        r = self._http.put(f"/v1/profiles/{name}", json={"weights": weights, "description": description})
+        r = self._http.put(f"/v1/profiles/{name}", json={"weights": weights, "description": description},
+                           headers=self._auth)
         return _parse(r, Profile)
+
+    def delete_profile(self, name: str) -> None:
+        r = self._http.delete(f"/v1/profiles/{name}", headers=self._auth)
+        if r.status_code != 204:
+            _parse(r, dict[str, Any])
+
+    def profiles(self, *, limit: int = 50, offset: int = 0) -> ProfilePage:
+        return self._get("/v1/profiles", {"limit": limit, "offset": offset}, ProfilePage)
 
     def profile(self, name: str) -> Profile:
         return self._get(f"/v1/profiles/{name}", {}, Profile)

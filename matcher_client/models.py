@@ -173,6 +173,14 @@ class Profile(BaseModel):
     updated_at: str
 
 
+class ProfilePage(BaseModel):
+    """A page of saved profiles, by name: `total` of them in all, `items` from `offset`."""
+    total: int
+    limit: int
+    offset: int
+    items: list[Profile]
+
+
 class Preset(BaseModel):
     name: str
     description: str

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Build the image, run it, wait until Docker reports it healthy, call three endpoints, then run
+# Build the image, run it read-only (--read-only --tmpfs /tmp), wait until Docker reports it healthy, call three
+# endpoints and save a profile with an analyst token (it lands on the /data volume), then run
 # scripts/serve_probe.py inside it (every route, in the image's own Python: a package the `serve` group lacks
 # fails here), check that the training stack and the estimator file are not in it, print size and memory.
+# Last, start it read-only with the profiles database pointed at a place it cannot write: it must exit with
+# one line naming MATCHER_PROFILES_DB.
 # Usage: scripts/docker-smoke.sh [TAG]   (needs a Docker daemon; see README "The image")
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +16,9 @@ docker build -t "$tag" .
 echo "built $tag in $(( $(date +%s) - start )) s"
 
 ran=$(python3 -c "import time; print(time.time())")
-cid="$(docker run -d -p "127.0.0.1:${port}:8000" "$tag")"
+token=smoke-analyst-token
+cid="$(docker run -d --read-only --tmpfs /tmp -e MATCHER_ANALYST_TOKENS="{\"smoke\": \"$token\"}" \
+  -p "127.0.0.1:${port}:8000" "$tag")"
 trap 'docker logs "$cid" > /tmp/docker-smoke-$$.log 2>&1 || true; docker rm -f "$cid" >/dev/null 2>&1 || true' EXIT
 
 ready=no
@@ -46,8 +51,16 @@ check /v1/evaluation 'isinstance(d, dict) and d'
 user="$(docker exec "$cid" id -u)"
 [ "$user" = 10001 ] || { echo "FAIL: serving as uid $user, not 10001" >&2; exit 1; }
 echo "ok   runs as uid $user"
-owner="$(docker exec "$cid" stat -c %u /app/models)"
-[ "$owner" = 10001 ] || { echo "FAIL: models/ is owned by uid $owner: profiles.db cannot be written" >&2; exit 1; }
+owner="$(docker exec "$cid" stat -c %u /data)"
+[ "$owner" = 10001 ] || { echo "FAIL: /data is owned by uid $owner: profiles.db cannot be written" >&2; exit 1; }
+code="$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H 'content-type: application/json' \
+  -d '{"weights": {"industry": 2}}' "$base/v1/profiles/smoke")"
+[ "$code" = 401 ] || { echo "FAIL: a write without a token answered $code, not 401" >&2; exit 1; }
+curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+  -d '{"weights": {"industry": 2}}' "$base/v1/profiles/smoke" || { echo "FAIL: PUT with the token" >&2; exit 1; }
+check /v1/profiles 'd["total"] == 1 and d["items"][0]["name"] == "smoke"'
+docker exec "$cid" test -s /data/profiles.db || { echo "FAIL: no /data/profiles.db" >&2; exit 1; }
+echo "ok   read-only root filesystem: serves, 401 without a token, the profile saved on the /data volume"
 probe=/tmp/docker-smoke-probe-$$
 docker exec -i "$cid" python - < scripts/serve_probe.py > "$probe.json" 2> "$probe.log" \
   || { cat "$probe.json" "$probe.log"; echo "FAIL: serve_probe.py inside the image" >&2; exit 1; }
@@ -65,3 +78,14 @@ fi
 echo "ok   models/: $(docker exec "$cid" sh -c 'ls /app/models' | tr '\n' ' ')"
 docker stats --no-stream --format 'memory: {{.MemUsage}}' "$cid"
 docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "image size: %.0f MB\n", $1 / 1e6}'
+set +e
+refused="$(timeout 120 docker run --rm --read-only --tmpfs /tmp -e MATCHER_PROFILES_DB=/app/models/profiles.db "$tag" 2>&1)"
+code=$?
+set -e
+lines="$(printf '%s\n' "$refused" | grep -c .)"
+if [ "$code" = 0 ] || [ "$lines" != 1 ] || ! printf '%s' "$refused" | grep -q MATCHER_PROFILES_DB; then
+  printf '%s\n' "$refused" | head -20
+  echo "FAIL: an unwritable profiles database should stop start-up with one line naming MATCHER_PROFILES_DB" >&2
+  exit 1
+fi
+echo "ok   unwritable database: exits $code with one line: $refused"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Stand-in for `python:3.11-slim` where Docker Hub cannot be reached: a Debian bookworm base made with
+# Stand-in for the Dockerfile's pinned base (ARG BASE) where Docker Hub cannot be reached: a Debian bookworm base made with
 # debootstrap (python3 3.11, pip, venv) and imported under the FROM name the Dockerfile uses.
 # Like the official image, `python` and `pip` in /usr/local/bin come first on PATH (here they are a venv
 # made at /usr/local, since Debian's own python3 refuses system-wide pip installs, PEP 668).
 # Needs root, debootstrap and a Docker daemon (Debian: apt-get install debootstrap docker.io; dockerd &).
-# Usage: scripts/make-base-image.sh [NAME]   (default python:3.11-slim)
+# Usage: scripts/make-base-image.sh [NAME]   (default: the Dockerfile's BASE, e.g. python:3.11.14-slim-bookworm)
 set -euo pipefail
-name="${1:-python:3.11-slim}"
+cd "$(dirname "$0")/.."
+name="${1:-$(sed -n 's/^ARG BASE=//p' Dockerfile)}"
 root="$(mktemp -d)/rootfs"
 debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates bookworm "$root" \
   http://deb.debian.org/debian

@@ -34,6 +34,9 @@ NO_DISTRIBUTION = re.compile(r"_cython_\d+_\d+_\d+|_cyutility|cython_runtime|_sy
 PROFILE = "serve-probe"
 
 
+TOKEN = "serve-probe-analyst-token"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -49,8 +52,8 @@ class Probe:
              body: object = None, expect: int = 200) -> bytes:
         url = self.base + (path or route) + ("?" + urllib.parse.urlencode(params) if params else "")
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(url, data=data, method=method,
-                                     headers={"content-type": "application/json"} if data else {})
+        headers = {"Authorization": f"Bearer {TOKEN}", **({"content-type": "application/json"} if data else {})}
+        req = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
                 status, payload = r.status, r.read()
@@ -152,6 +155,7 @@ def imported_distributions(modules: set[str]) -> tuple[dict[str, list[str]], lis
 
 def main() -> None:
     os.environ["MATCHER_ANSWER_PROCESSES"] = "0"  # answers computed in this process, so their imports show here
+    os.environ["MATCHER_ANALYST_TOKENS"] = json.dumps({"probe": TOKEN})  # so the profile writes are called too
     from matcher.cli import app
 
     port = free_port()

@@ -15,10 +15,16 @@ from matcher.artifact.store import Bundle, load_bundle
 from service.api import errors
 from service.api.main import api_router, root_routers
 from service.api.middleware import CORS, BodyLimit
+from service.api.security import RateLimiter
 from service.cache import AnswerCache
 from service.compute import Compute
 from service.core.config import Settings
 from service.profiles import ProfileStore
+
+
+def open_store(settings: Settings) -> ProfileStore:
+    """The profiles database; StoreUnavailable (one line naming the setting) when it cannot be opened."""
+    return ProfileStore(settings.db_url(), settings.max_profiles, settings.db_setting())
 
 
 def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -> FastAPI:
@@ -28,9 +34,10 @@ def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -
     async def lifespan(app: FastAPI):
         # Loaded once; a corrupt or mismatched artifact stops start-up with load_bundle's message.
         app.state.bundle = bundle or load_bundle(settings.models_dir)
-        app.state.store = ProfileStore(settings.db_url())
+        app.state.store = open_store(settings)
         app.state.answers = AnswerCache(settings.answer_cache_bytes)
-        app.state.compute = Compute(app.state.bundle, settings.answer_processes)
+        app.state.compute = Compute(app.state.bundle, settings.answer_processes, settings.answer_timeout_s,
+                                    settings.answer_max_in_flight)
         try:
             yield
         finally:
@@ -40,6 +47,8 @@ def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -
     app = FastAPIOffline(title="Partner-city matchmaker", version="1", lifespan=lifespan,
                   description="Which Chinese cities and provinces fit a UK locality, and why (and the reverse).")
     app.state.settings = settings
+    app.state.write_limiter = RateLimiter(settings.write_rate, settings.write_burst)
+    app.state.heavy_limiter = RateLimiter(settings.heavy_rate, settings.heavy_burst)
     errors.install(app)
     app.include_router(api_router)
     for router in root_routers:
@@ -47,6 +56,7 @@ def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -
     # The last added runs first: CORS wraps the body limit, so a 413 carries the CORS headers and an embedding
     # page can read why its request was refused.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Writes (PUT/DELETE) are not offered to other origins: an embedding page may only read.
     app.add_middleware(CORS, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["content-type"])
     return app

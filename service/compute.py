@@ -1,4 +1,4 @@
-"""Where uncached recommendation answers are computed: never on the event loop.
+"""Where uncached recommendation answers are computed: never on the event loop, and always answered.
 
 An uncached answer is CPU work (ranking, mutual ranks, reasons, caveats, JSON: ~1-2 ms at k=10, tens of ms at
 k=100). On the event loop it would hold every other request, /healthz and cached answers included, for that
@@ -11,8 +11,19 @@ comes back as the JSON bytes, and a reader callback on the loop resolves the wai
 fifth of a ProcessPoolExecutor's server-side cost per call (no management thread, no queue feeder thread
 taking the GIL from the loop): about 45 µs against 180 µs, measured in-process.
 
-`processes=0` computes in one thread of this process instead (tests, or where fork is unwanted). A worker that
-dies fails over to the others, then to the thread, with a log line; no request is lost.
+Every call is answered:
+- An error in the worker comes back as plain data (status, detail, field, suggestions: JSON, never a pickled
+  exception) and is raised here as the same Problem the in-process path gives (service/api/errors.as_problem).
+- Every call has a timeout (MATCHER_ANSWER_TIMEOUT_S): past it the request gets 503 with Retry-After, and the
+  worker, stuck or far behind, is killed and replaced by a new fork.
+- A worker that dies (killed, crashed) is replaced and its requests are sent once more, to the new worker.
+- At most MATCHER_ANSWER_MAX_IN_FLIGHT answers are computing or queued; one more gets 503 with Retry-After,
+  never a place in an unbounded queue.
+- A request frame is written whole by the loop (a send buffer flushed by a writer callback), not by the
+  request's task: a request cancelled mid-send (the client went away) cannot leave half a frame on the socket.
+
+`processes=0` computes in one thread of this process instead (tests, or where fork is unwanted), with the same
+timeout and bound (a thread cannot be killed: a timed-out one finishes in the background).
 """
 
 from __future__ import annotations
@@ -21,19 +32,25 @@ import asyncio
 import ctypes
 import ctypes.util
 import itertools
+import json
 import logging
+import math
 import multiprocessing
 import os
 import pickle
 import signal
 import socket
 import struct
+import traceback
+from multiprocessing.context import ForkContext, ForkProcess
+from typing import IO, Any
 
 import anyio
 
 from matcher.answers.recommend import recommend
 from matcher.artifact.model import Filters
 from matcher.artifact.store import Bundle
+from service.api.errors import Problem, as_problem
 from service.api.schemas.recommendations import Recommendations
 
 log = logging.getLogger("service")
@@ -42,7 +59,9 @@ log = logging.getLogger("service")
 WORKER_NICE = 10
 _BUNDLE: Bundle | None = None  # set just before forking: a worker reads the model from here
 _REQUEST = struct.Struct("!II")    # request id, frame length
-_REPLY = struct.Struct("!IIB")     # request id, frame length, 1 = answer bytes / 0 = pickled exception
+_REPLY = struct.Struct("!IIB")     # request id, frame length, 1 = answer bytes / 0 = error as JSON
+INTERNAL = "internal error; it has been logged"
+Args = tuple[str, int, dict[str, float], Filters]
 
 
 def answer_bytes(bundle: Bundle, query: str, k: int, weights: dict[str, float], filters: Filters) -> bytes:
@@ -50,8 +69,33 @@ def answer_bytes(bundle: Bundle, query: str, k: int, weights: dict[str, float], 
     return Recommendations.model_validate(recommend(bundle, query, k, weights, filters)).model_dump_json().encode()
 
 
+def error_data(exc: Exception) -> dict[str, Any]:
+    """An exception as plain data that crosses the process boundary: the problem it means (status, detail and
+    its members, e.g. field, suggestions), or a 500 carrying the traceback for the server's log."""
+    found = as_problem(exc)
+    if found is None:
+        return {"type": type(exc).__name__, "status": 500, "detail": INTERNAL,
+                "traceback": "".join(traceback.format_exception(exc))}
+    return {"type": type(exc).__name__, "status": found.status, "detail": found.detail, **found.extra}
+
+
+def raise_error_data(data: dict[str, Any]) -> None:
+    """The Problem a worker's error data means (a 500's traceback goes to the log, not to the client)."""
+    data = dict(data)
+    status, detail, _ = data.pop("status", 500), data.pop("detail", INTERNAL), data.pop("type", None)
+    trace = data.pop("traceback", None)
+    if trace is not None:
+        log.error("error in an answer worker:\n%s", trace.rstrip())
+    raise Problem(status, detail, **data)
+
+
+def unavailable(detail: str, retry_after: float = 1.0) -> Problem:
+    seconds = max(1, math.ceil(retry_after))
+    return Problem(503, detail, headers={"Retry-After": str(seconds)}, retry_after=seconds)
+
+
 class WorkerDied(RuntimeError):
-    """The worker process went away (killed, crashed): its requests are answered elsewhere."""
+    """The worker process went away (killed, crashed): it is replaced and its requests sent again."""
 
 
 def _die_with_parent() -> None:
@@ -64,45 +108,51 @@ def _die_with_parent() -> None:
         pass
 
 
-def _read_exact(f, n: int) -> bytes | None:
+def _read_exact(f: IO[bytes], n: int) -> bytes | None:
     data = f.read(n)
     return data if data is not None and len(data) == n else None
+
+
+def _reply(args: bytes) -> tuple[bytes, int]:
+    """(payload, 1) with the answer's bytes, or (payload, 0) with the error as JSON."""
+    try:
+        assert _BUNDLE is not None, "worker started without a model"
+        return answer_bytes(_BUNDLE, *pickle.loads(args)), 1
+    except Exception as exc:
+        data = error_data(exc)
+        try:
+            return json.dumps(data).encode(), 0
+        except (TypeError, ValueError):  # a member that is not JSON: the status and detail still cross
+            return json.dumps({"status": data["status"], "detail": data["detail"]}).encode(), 0
 
 
 def _serve(sock: socket.socket) -> None:
     """The worker's loop: read a request frame, answer it, write the reply; return when the server hangs up."""
     os.nice(WORKER_NICE)
     _die_with_parent()
-    assert _BUNDLE is not None, "worker started without a model"
     frames = sock.makefile("rb")
     while (header := _read_exact(frames, _REQUEST.size)) is not None:
         rid, n = _REQUEST.unpack(header)
         args = _read_exact(frames, n)
         if args is None:
             return
-        try:
-            payload, ok = answer_bytes(_BUNDLE, *pickle.loads(args)), 1
-        except Exception as exc:  # a bug: the server raises it for this request, as if computed there
-            try:
-                payload = pickle.dumps(exc)
-            except Exception:
-                payload = pickle.dumps(RuntimeError(repr(exc)))
-            ok = 0
+        payload, ok = _reply(args)
         sock.sendall(_REPLY.pack(rid, len(payload), ok) + payload)
 
 
 class _Worker:
     """One forked worker and the loop's end of its socket pair."""
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: ForkContext) -> None:
         self.sock, child = socket.socketpair()
-        self.process = ctx.Process(target=_serve, args=(child,), daemon=True, name="answer-worker")
+        self.process: ForkProcess = ctx.Process(target=_serve, args=(child,), daemon=True, name="answer-worker")
         self.process.start()
         child.close()
         self.sock.setblocking(False)
-        self.pending: dict[int, asyncio.Future] = {}
+        self.pending: dict[int, asyncio.Future[tuple[int, bytes]]] = {}
         self.ids = itertools.count()
-        self.buf = bytearray()
+        self.inbox = bytearray()
+        self.outbox = bytearray()  # request frames not yet written: always whole frames, whoever is cancelled
         self.loop: asyncio.AbstractEventLoop | None = None
         self.dead = False
 
@@ -112,26 +162,51 @@ class _Worker:
             return
         if self.loop is not None and not self.loop.is_closed():
             self.loop.remove_reader(self.sock.fileno())
+            self.loop.remove_writer(self.sock.fileno())
         loop.add_reader(self.sock.fileno(), self._on_readable)
         self.loop = loop
+        if self.outbox:
+            loop.add_writer(self.sock.fileno(), self._on_writable)
 
-    async def call(self, args: tuple) -> bytes:
+    async def call(self, args: Args, timeout: float) -> bytes:
+        """The answer's bytes; a Problem for an error in the worker; TimeoutError past `timeout`; WorkerDied."""
         if self.dead:
             raise WorkerDied
         loop = asyncio.get_running_loop()
         self._attach(loop)
         rid = next(self.ids) & 0xFFFFFFFF
-        future = loop.create_future()
+        future: asyncio.Future[tuple[int, bytes]] = loop.create_future()
         self.pending[rid] = future
         frame = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            await loop.sock_sendall(self.sock, _REQUEST.pack(rid, len(frame)) + frame)
-            return await future
-        except OSError:
-            self._die()
-            raise WorkerDied from None
+            self._send(_REQUEST.pack(rid, len(frame)) + frame)
+            ok, payload = await asyncio.wait_for(future, timeout)
         finally:
             self.pending.pop(rid, None)
+        if not ok:
+            raise_error_data(json.loads(payload))
+        return payload
+
+    def _send(self, frame: bytes) -> None:
+        """Queue a whole frame and write what the socket takes now; the writer callback writes the rest."""
+        was_empty = not self.outbox
+        self.outbox += frame
+        if was_empty:
+            self._on_writable()
+            if self.outbox and self.loop is not None and not self.dead:
+                self.loop.add_writer(self.sock.fileno(), self._on_writable)
+
+    def _on_writable(self) -> None:
+        try:
+            sent = self.sock.send(self.outbox)
+        except BlockingIOError:
+            return
+        except OSError:
+            self._die()
+            return
+        del self.outbox[:sent]
+        if not self.outbox and self.loop is not None and not self.loop.is_closed():
+            self.loop.remove_writer(self.sock.fileno())
 
     def _on_readable(self) -> None:
         try:
@@ -143,20 +218,16 @@ class _Worker:
         if not data:
             self._die()
             return
-        self.buf += data
-        while len(self.buf) >= _REPLY.size:
-            rid, n, ok = _REPLY.unpack_from(self.buf)
-            if len(self.buf) < _REPLY.size + n:
+        self.inbox += data
+        while len(self.inbox) >= _REPLY.size:
+            rid, n, ok = _REPLY.unpack_from(self.inbox)
+            if len(self.inbox) < _REPLY.size + n:
                 break
-            payload = bytes(self.buf[_REPLY.size:_REPLY.size + n])
-            del self.buf[:_REPLY.size + n]
+            payload = bytes(self.inbox[_REPLY.size:_REPLY.size + n])
+            del self.inbox[:_REPLY.size + n]
             future = self.pending.pop(rid, None)
-            if future is None or future.done():  # the request was cancelled (client went away)
-                continue
-            if ok:
-                future.set_result(payload)
-            else:
-                future.set_exception(pickle.loads(payload))
+            if future is not None and not future.done():  # else the request was cancelled or timed out
+                future.set_result((ok, payload))
 
     def _die(self) -> None:
         if self.dead:
@@ -164,51 +235,99 @@ class _Worker:
         self.dead = True
         if self.loop is not None and not self.loop.is_closed():
             self.loop.remove_reader(self.sock.fileno())
+            self.loop.remove_writer(self.sock.fileno())
         for future in self.pending.values():
             if not future.done():
                 future.set_exception(WorkerDied())
         self.pending.clear()
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
+        """Stop the worker: at once (`kill`, for a stuck one), or by hanging up and letting it finish."""
         self._die()
+        if kill and self.process.is_alive():
+            self.process.kill()
         try:  # shutdown, not just close: a later worker holds a copy of this end (fork), so close alone
             self.sock.shutdown(socket.SHUT_RDWR)  # would not reach this one as end-of-file
         except OSError:
             pass
         self.sock.close()
-        self.process.join(timeout=5)
+        self.process.join(timeout=1)  # an answer takes milliseconds: one still running after 1 s is stuck
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
 
 
 class Compute:
-    def __init__(self, bundle: Bundle, processes: int = 1):
+    def __init__(self, bundle: Bundle, processes: int = 1, timeout: float = 10.0, max_in_flight: int = 32):
         global _BUNDLE
         self.bundle = bundle
+        self.timeout, self.max_in_flight = timeout, max_in_flight
+        self.in_flight = 0
         self._thread = anyio.CapacityLimiter(1)  # more threads would only take turns at the GIL
         self._workers: list[_Worker] = []
+        self._ctx: ForkContext | None = None
         if processes > 0:
             _BUNDLE = bundle
-            ctx = multiprocessing.get_context("fork")  # forked now, at start-up, not under the first request
-            self._workers = [_Worker(ctx) for _ in range(processes)]
+            self._ctx = multiprocessing.get_context("fork")  # forked now, at start-up, not under the first request
+            self._workers = [_Worker(self._ctx) for _ in range(processes)]
 
     def worker_pids(self) -> list[int]:
-        return [w.process.pid for w in self._workers if not w.dead]
+        return [w.process.pid for w in self._workers if not w.dead and w.process.pid is not None]
 
     async def answer(self, query: str, k: int, weights: dict[str, float], filters: Filters) -> bytes:
-        while live := [w for w in self._workers if not w.dead]:
+        """The answer's JSON bytes, or a Problem: the error it meant, or 503 (busy, too slow, worker lost)."""
+        if self.in_flight >= self.max_in_flight:
+            raise unavailable(f"busy: {self.in_flight} answers are already being computed; retry in a moment")
+        self.in_flight += 1
+        try:
+            return await self._answer((query, k, weights, filters))
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, args: Args) -> bytes:
+        for _ in range(2):  # a worker lost mid-answer costs one more try, on its replacement
+            live = [w for w in self._workers if not w.dead]
+            if not live:
+                return await self._in_thread(args)
             worker = min(live, key=lambda w: len(w.pending))  # the least busy
             try:
-                return await worker.call((query, k, weights, filters))
+                return await worker.call(args, self.timeout)
+            except TimeoutError:
+                self._replace(worker, f"gave no answer within {self.timeout:g} s")
+                raise unavailable(f"the answer took longer than {self.timeout:g} s; retry in a moment",
+                                  self.timeout) from None
             except WorkerDied:
-                if worker in self._workers:  # once, however many requests it had in flight
-                    self._workers.remove(worker)
-                    worker.close()
-                    log.error("answer worker process %s died; %s", worker.process.pid, "using the other workers"
-                              if self._workers else "computing answers in a thread from now on")
-        return await anyio.to_thread.run_sync(answer_bytes, self.bundle, query, k, weights, filters,
-                                              limiter=self._thread)
+                self._replace(worker, "died")
+        raise unavailable("the answer worker died twice on this request; retry in a moment")
+
+    async def _in_thread(self, args: Args) -> bytes:
+        work = anyio.to_thread.run_sync(answer_bytes, self.bundle, *args, limiter=self._thread,
+                                        abandon_on_cancel=True)
+        try:
+            return await asyncio.wait_for(work, self.timeout)
+        except TimeoutError:
+            raise unavailable(f"the answer took longer than {self.timeout:g} s; retry in a moment",
+                              self.timeout) from None
+        except Exception as exc:  # as from a worker: a known error is its Problem, anything else a 500
+            found = as_problem(exc)
+            if found is None:
+                raise
+            raise found from exc
+
+    def _replace(self, worker: _Worker, why: str) -> None:
+        """Kill a lost or stuck worker and fork another (once, however many requests it had in flight)."""
+        if worker not in self._workers:
+            return
+        self._workers.remove(worker)
+        worker.close(kill=True)
+        try:
+            assert self._ctx is not None
+            self._workers.append(_Worker(self._ctx))
+            log.error("answer worker process %s %s; replaced by %s", worker.process.pid, why,
+                      self._workers[-1].process.pid)
+        except OSError as exc:  # cannot fork (out of memory or processes): the others, then a thread, answer
+            log.error("answer worker process %s %s and could not be replaced (%s); %s", worker.process.pid, why,
+                      exc, "using the other workers" if self._workers else "computing answers in a thread")
 
     def close(self) -> None:
         for worker in self._workers:

@@ -57,7 +57,7 @@ def state_query(locality: str, preset: str | None = None, weights: dict[str, flo
     return urlencode(params)
 
 
-def render_index(bundle: Bundle) -> str:
+def render_index(bundle: Bundle, writes_enabled: bool = False) -> str:
     # The served default is the weighting learned from history (blocks.toml only stands in without one).
     defaults = weights_for(bundle, None)
     spec = [{"name": b.name, "label_en": b.label_en, "label_zh": b.label_zh, "weight": defaults[b.name],
@@ -69,6 +69,7 @@ def render_index(bundle: Bundle) -> str:
     # JSON inside <script> is not autoescaped: htmlsafe_json_dumps writes < > & ' as \u003c etc., so a
     # label containing "</script>" cannot close the script element.
     return env.get_template("index.html").render(blocks=spec, presets=choices, terms=TERMS,
+                                                 writes_enabled=writes_enabled,
                                                  data_json=htmlsafe_json_dumps(data, ensure_ascii=False))
 
 

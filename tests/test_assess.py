@@ -20,14 +20,18 @@ from service import assess
 from service.app import create_app
 from service.core.config import Settings
 
+TOKEN = "analyst-test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
 Q = "E08000901"  # Steelton in the fixtures
 
 
 @pytest.fixture(scope="module")
 def client(bundle, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("assess")
-    settings = Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db")
-    with TestClient(create_app(bundle=bundle, settings=settings)) as c:
+    settings = Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db",
+                        analyst_tokens={"tests": TOKEN}, write_rate=0, heavy_rate=0)
+    with TestClient(create_app(bundle=bundle, settings=settings), headers=AUTH) as c:
         yield c
 
 
@@ -143,7 +147,7 @@ def test_profiles_are_listed(client):
     for name in ("b-profile", "a-profile"):
         r = client.put(f"/v1/profiles/{name}", json={"weights": {"scale": 1}, "description": name})
         assert r.status_code == 200
-    listed = client.get("/v1/profiles").json()
+    listed = client.get("/v1/profiles").json()["items"]
     names = [x["name"] for x in listed]
     assert names == sorted(names) and {"a-profile", "b-profile"} <= set(names)
     assert next(x for x in listed if x["name"] == "a-profile")["weights"]["scale"] == 1

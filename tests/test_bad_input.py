@@ -24,6 +24,9 @@ from matcher.paths import FIXTURES_DIR
 from service.app import create_app
 from service.core.config import Settings
 
+TOKEN = "analyst-test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
 ORIGIN = "https://howto.example"
 XSS_GB = "<script>alert(1)</script>"
 XSS_CN = "<img src=x onerror=alert(1)>"
@@ -35,8 +38,9 @@ JSON = {"content-type": "application/json"}
 
 
 def _client(bundle, tmp):
-    settings = Settings(models_dir=tmp, cors_origins=[ORIGIN], database_url=f"sqlite:///{tmp}/p.db")
-    return TestClient(create_app(bundle=bundle, settings=settings))
+    settings = Settings(models_dir=tmp, cors_origins=[ORIGIN], database_url=f"sqlite:///{tmp}/p.db",
+                        analyst_tokens={"tests": TOKEN}, write_rate=0, heavy_rate=0)
+    return TestClient(create_app(bundle=bundle, settings=settings), headers=AUTH)
 
 
 @pytest.fixture(scope="module")

@@ -135,8 +135,8 @@ def real(real_bundle, tmp_path_factory):
     """The service on the model fitted from the shipped data."""
     tmp = tmp_path_factory.mktemp("browser-real")
     port = free_port()
-    stop = start(create_app(bundle=real_bundle, settings=Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db")),
-                 port)
+    settings = Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db", analyst_tokens={"browser": TOKEN})
+    stop = start(create_app(bundle=real_bundle, settings=settings), port)
     yield f"http://127.0.0.1:{port}"
     stop()
 
@@ -470,6 +470,9 @@ def test_weight_change_shows_what_changed(page, real, real_bundle):
     assert not partners_shown
 
 
+TOKEN = "browser-analyst-token"
+
+
 def test_profile_saved_and_reloaded(page, real, real_bundle):
     sheffield = real_bundle.resolver.resolve("Sheffield")
     page.goto(real + f"/?locality={sheffield}")
@@ -480,6 +483,7 @@ def test_profile_saved_and_reloaded(page, real, real_bundle):
     wait_for_ids(page, "#results .result", order(real_bundle, sheffield, weights))
     page.click("#profiles-box summary")
     page.fill("#profile-name", "browser-analyst")
+    page.fill("#profile-token", TOKEN)  # kept in sessionStorage, sent as the bearer token
     page.click("#profile-save")
     page.wait_for_function("document.getElementById('profile-status').textContent.startsWith('Saved')")
 

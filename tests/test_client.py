@@ -17,13 +17,16 @@ from matcher_client import (
 from service.app import create_app
 from service.core.config import Settings
 
+TOKEN = "analyst-test-token"
+
 
 @pytest.fixture(scope="module")
 def api(bundle, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("client")
-    settings = Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db")
+    settings = Settings(models_dir=tmp, database_url=f"sqlite:///{tmp}/p.db",
+                        analyst_tokens={"tests": TOKEN}, write_rate=0, heavy_rate=0)
     with TestClient(create_app(bundle=bundle, settings=settings)) as http:
-        yield MatcherClient(http=http)
+        yield MatcherClient(http=http, token=TOKEN)
 
 
 def test_recommendations_are_typed_and_match_the_model(api, matcher):

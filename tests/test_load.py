@@ -1,5 +1,6 @@
-"""Load: a real server on loopback under bounded concurrent load answers without errors, and concurrent
-requests with different custom weights never see each other's weights.
+"""Load: a real server on loopback under bounded concurrent load answers without errors, concurrent requests
+with different custom weights never see each other's weights, and heavy answers never run on the event loop.
+No test here asserts a duration: latency is measured in bench/ (http, stall) as ratios.
 
 MATCHER_LOAD_SECONDS=30 runs the load test longer (default 5 s, to keep this file well under 40 s).
 """
@@ -10,17 +11,21 @@ import math
 import os
 import random
 import subprocess
-import sys
-import time
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
-from bench.loadgen import ROOT, measure, percentile
+import service.compute as compute
+from bench.loadgen import measure
 from bench.server import MATCHER, served
 from matcher.config import block_names
 from matcher.paths import FIXTURES_DIR
+from service.app import create_app
+from service.core.config import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -31,6 +36,7 @@ LOCALITIES = ["E08000901", "E08000902", "E06000903", "E06000904", "210300", "210
 WEIGHT_SETS = 40
 CONCURRENT_COPIES = 3  # each body is sent this many times at once, shuffled
 SEED = 20261123
+GUARD_S = 60  # only so that a regression fails instead of hanging; never reached when it works
 
 
 @pytest.fixture(scope="module")
@@ -104,62 +110,51 @@ def test_concurrent_custom_weights_do_not_leak(server):
         assert got == want, f"request {i}: response differs from the sequential run"
 
 
-# A server whose every uncached answer first burns HEAVY_CPU_S of pure-Python CPU (what a k=100 answer costs on
-# the full data), then answers as usual. Were that work done on the event loop, each /healthz arriving meanwhile
-# would wait for it.
-HEAVY_CPU_S = 0.08
-HEAVY_SERVER = f"""
-import sys, time
-import service.compute as compute
-real = compute.recommend
-def heavy(*args, **kwargs):
-    end = time.thread_time() + {HEAVY_CPU_S}
-    while time.thread_time() < end:
-        pass
-    return real(*args, **kwargs)
-compute.recommend = heavy
-import uvicorn
-uvicorn.run("service.app:create_app", factory=True, host=sys.argv[2], port=int(sys.argv[4]), log_level="warning")
-"""
-PROBE_GAP_S = 0.01
+# What the old /healthz-latency test protected, checked without a clock: a heavy answer runs outside the event
+# loop's thread (and, with workers, its process), and /healthz is answered while one is still computing. The
+# latency itself is a benchmark ratio: `python -m bench --only stall`.
+
+@pytest.fixture
+def blocking_answers(monkeypatch, tmp_path):
+    """`recommend` replaced: it writes where it runs (pid, whether an event loop runs in its thread), then, for
+    k=99, waits until released (a file appears), so an answer can be held "in progress"."""
+    real = compute.recommend
+    where, release = tmp_path / "where", tmp_path / "release"
+
+    def recording(bundle, query, k, weights, filters):
+        try:
+            asyncio.get_running_loop()
+            on_loop = True
+        except RuntimeError:
+            on_loop = False
+        with where.open("a") as f:
+            f.write(json.dumps({"pid": os.getpid(), "on_loop": on_loop}) + "\n")
+        while k == 99 and not release.exists():
+            threading.Event().wait(0.01)
+        return real(bundle, query, k, weights, filters)
+
+    monkeypatch.setattr(compute, "recommend", recording)
+    yield where, release
+    release.touch()
 
 
-def _probe_healthz(base: str, seconds: float) -> list[float]:
-    """Sequential GET /healthz (one connection, a short pause between), latencies in ms."""
-    out = []
-    with httpx.Client(base_url=base, timeout=30) as client:
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            start = time.perf_counter()
-            assert client.get("/healthz").status_code == 200
-            out.append((time.perf_counter() - start) * 1000)
-            time.sleep(PROBE_GAP_S)
-    return out
-
-
-def test_heavy_uncached_answers_do_not_stall_healthz(models, capsys):
-    """/healthz p99 while 4 connections keep asking for heavy, never-cached answers stays within 2x of its p99
-    with no load. Idle and loaded phases alternate, so load from other work on the machine hits both."""
-    rng = random.Random(SEED)
-    env = {"MATCHER_ANSWER_CACHE_BYTES": "0"}
-    with served(models, env, command=[sys.executable, "-c", HEAVY_SERVER]) as heavy:
-        urls = [f"{heavy.url}/v1/recommendations?locality={rng.choice(LOCALITIES)}&k=100"
-                f"&weights=industry={rng.uniform(0.1, 5):.4f}" for _ in range(200)]
-        idle, loaded, served_heavy = [], [], 0
-        for _ in range(3):
-            idle += _probe_healthz(heavy.url, 1.5)
-            with subprocess.Popen([sys.executable, "-m", "bench.loadgen", "--connections", "4", "--duration", "2.5",
-                                   *[a for u in urls for a in ("--url", u)]], cwd=ROOT,
-                                  stdout=subprocess.PIPE, text=True) as load:
-                time.sleep(0.5)  # the load generator's start-up
-                loaded += _probe_healthz(heavy.url, 1.5)
-                result = json.loads(load.communicate(timeout=120)[0])
-            assert result["errors"] == 0, result["error_samples"]
-            served_heavy += result["ok"]
-    p99_idle, p99_loaded = percentile(sorted(idle), 99), percentile(sorted(loaded), 99)
-    with capsys.disabled():
-        print(f"\n/healthz p99: {p99_idle:.1f} ms idle, {p99_loaded:.1f} ms with heavy answers in flight "
-              f"({served_heavy} heavy answers, {len(loaded)} probes; p50 {percentile(sorted(idle), 50):.1f} / "
-              f"{percentile(sorted(loaded), 50):.1f} ms)")
-    assert served_heavy >= 10  # the heavy requests really ran while the probe did
-    assert p99_loaded <= 2 * p99_idle
+@pytest.mark.parametrize("processes", [0, 1])
+def test_heavy_answers_run_off_the_event_loop_and_healthz_answers_meanwhile(bundle, tmp_path, blocking_answers,
+                                                                            processes):
+    where, release = blocking_answers
+    settings = Settings(models_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/p.db", answer_processes=processes,
+                        heavy_rate=0, answer_timeout_s=GUARD_S)
+    with TestClient(create_app(bundle=bundle, settings=settings)) as client, ThreadPoolExecutor(1) as pool:
+        held = pool.submit(client.get, "/v1/recommendations", params={"locality": LOCALITIES[0], "k": 99})
+        while not where.exists():  # the heavy answer has started
+            threading.Event().wait(0.01)
+        assert not held.done()
+        # The loop is free while the answer computes: /healthz is served meanwhile.
+        assert client.get("/healthz").status_code == 200
+        assert not held.done()
+        release.touch()
+        assert held.result(timeout=GUARD_S).status_code == 200
+    ran = [json.loads(line) for line in where.read_text().splitlines()]
+    assert ran and not any(r["on_loop"] for r in ran)  # never in a thread running an event loop
+    if processes:
+        assert all(r["pid"] != os.getpid() for r in ran)  # in the worker process

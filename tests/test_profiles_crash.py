@@ -38,8 +38,11 @@ def body(name: str, i: int) -> dict:
             "description": (f"{name} " + "x" * 500)[:500]}
 
 
+TOKEN = "crash-test-analyst-token"
+
+
 def writer(url: str, prefix: str, acked: dict, refused: list, stop: threading.Event) -> None:
-    with httpx.Client(base_url=url, timeout=5) as c:
+    with httpx.Client(base_url=url, timeout=5, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         i = 0
         while not stop.is_set():
             name = f"{prefix}-{i}"
@@ -59,7 +62,9 @@ def test_acknowledged_profiles_survive_sigkill(models_dir, tmp_path):
     acked: dict[str, dict] = {}
     refused: list = []
     rng = random.Random(7)
-    env = {"DATABASE_URL": f"sqlite:///{db}"}
+    # Writes need an analyst token; the profile limit is lifted (this test writes as many as it can).
+    env = {"DATABASE_URL": f"sqlite:///{db}", "MATCHER_ANALYST_TOKENS": json.dumps({"crash": TOKEN}),
+           "MATCHER_MAX_PROFILES": "1000000"}
     for round_ in range(3):
         with served(models_dir, env) as server:
             stop = threading.Event()

@@ -9,12 +9,16 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.core.config import Settings
 
+TOKEN = "analyst-test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
 
 @pytest.fixture(scope="module")
 def client(bundle, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("svc")
-    settings = Settings(models_dir=tmp, cors_origins=["https://howto.example"], database_url=f"sqlite:///{tmp}/p.db")
-    with TestClient(create_app(bundle=bundle, settings=settings)) as c:
+    settings = Settings(models_dir=tmp, cors_origins=["https://howto.example"], database_url=f"sqlite:///{tmp}/p.db",
+                        analyst_tokens={"tests": TOKEN}, write_rate=0, heavy_rate=0)
+    with TestClient(create_app(bundle=bundle, settings=settings), headers=AUTH) as c:
         yield c
 
 
@@ -174,8 +178,9 @@ def test_answer_cache_is_keyed_by_everything_that_decides_the_answer(client):
 
 
 def test_answer_cache_off_gives_the_same_answers(bundle, tmp_path, client):
-    settings = Settings(models_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/p.db", answer_cache_bytes=0)
-    with TestClient(create_app(bundle=bundle, settings=settings)) as uncached:
+    settings = Settings(models_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/p.db", answer_cache_bytes=0,
+                        analyst_tokens={"tests": TOKEN}, write_rate=0, heavy_rate=0)
+    with TestClient(create_app(bundle=bundle, settings=settings), headers=AUTH) as uncached:
         for params in ({"locality": "Steelton", "k": 3}, {"locality": "Anshan", "k": 5}):
             assert uncached.get("/v1/recommendations", params=params).content == \
                 client.get("/v1/recommendations", params=params).content

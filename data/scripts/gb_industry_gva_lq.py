@@ -37,14 +37,18 @@ MAP = {
     "agri_food": (["CA-CB (10-15)"], "manufacture of food, beverages, textiles and clothing (SIC 10-15)"),
     "chemicals_materials": (["CD-CG (19-23)"], "manufacture of petroleum, chemicals and other minerals (SIC 19-23)"),
     "steel_metals": (["CH (24-25)"], "manufacture of basic and fabricated metal products (SIC 24-25)"),
-    "machinery": (["CI-CL (26-30)"], "manufacture of electrical products, machinery and transport equipment (SIC 26-30)"),
-    "construction_engineering": (["F (41-43)", "71"], "construction and architectural/engineering activities (SIC 41-43, 71)"),
+    "machinery": (["CI-CL (26-30)"],
+                  "manufacture of electrical products, machinery and transport equipment (SIC 26-30)"),
+    "construction_engineering": (["F (41-43)", "71"],
+                                 "construction and architectural/engineering activities (SIC 41-43, 71)"),
     "retail_trade": (["G (45-47)"], "wholesale and retail trade (SIC 45-47)"),
     "aviation_logistics": (["52-53"], "warehousing, transport support, postal and courier activities (SIC 52-53)"),
-    "tourism_culture": (["I (55-56)", "R (90-93)"], "accommodation, food service, arts, entertainment and recreation (SIC 55-56, 90-93)"),
+    "tourism_culture": (["I (55-56)", "R (90-93)"],
+                        "accommodation, food service, arts, entertainment and recreation (SIC 55-56, 90-93)"),
     "creative_media": (["58-60"], "publishing, film, TV production and broadcasting (SIC 58-60)"),
     "digital_ict": (["61-63"], "telecommunications and information technology (SIC 61-63)"),
-    "finance_professional": (["K (64-66)", "69", "70"], "finance, insurance, legal, accounting and head offices (SIC 64-66, 69-70)"),
+    "finance_professional": (["K (64-66)", "69", "70"],
+                             "finance, insurance, legal, accounting and head offices (SIC 64-66, 69-70)"),
 }
 MIN_LQ, MIN_SHARE = 1.25, 0.02
 

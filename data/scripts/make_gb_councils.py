@@ -113,7 +113,8 @@ def main() -> None:
     mye, county_of = read_mye(args.mye)
     pop = {r["Code"]: int(r["Population"]) for r in mye}
     councils = {r["Code"]: r for r in mye if r["Geography"] in LEVELS}
-    lad_xy = {r["LAD24CD"]: (float(r["LAT"]), float(r["LONG"])) for r in csv.DictReader(args.lad.open(encoding="utf-8-sig"))}
+    lad_rows = csv.DictReader(args.lad.open(encoding="utf-8-sig"))
+    lad_xy = {r["LAD24CD"]: (float(r["LAT"]), float(r["LONG"])) for r in lad_rows}
 
     ca_of: dict[str, str] = {}
     for ca, members in COMBINED.items():

@@ -9,6 +9,7 @@ leads with prominence answers another question than "which places fit us". This 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,8 @@ def audit(bundle: Bundle, weights: dict[str, float], k: int = 10) -> dict:
     for country, key in (("GB", "uk_queries"), ("CN", "cn_queries")):
         other = "CN" if country == "GB" else "GB"
         pos = m.pos_[other]
-        lists, first = [], Counter()
+        lists: list[list[int]] = []
+        first: Counter[str] = Counter()
         n = 0
         for q in _queries(bundle, country):
             ids, contrib = m.top(q, weights, k)
@@ -45,7 +47,7 @@ def audit(bundle: Bundle, weights: dict[str, float], k: int = 10) -> dict:
                 _, blocks = reasons_with_blocks(m, q, cid, dict(zip(weights, row.tolist(), strict=True)))
                 first[blocks[0] if blocks else "none"] += 1
                 n += 1
-        report = personalisation(np.array(lists), len(m.ids_[other]))
+        report: dict[str, Any] = personalisation(np.array(lists), len(m.ids_[other]))
         report["first_reason"] = {b: round(v / n, 4) for b, v in sorted(first.items())} if n else {}
         report["first_reason_fit"] = round(sum(v for b, v in first.items() if b not in ("prominence", "none"))
                                            / max(n, 1), 4)

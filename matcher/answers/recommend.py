@@ -34,7 +34,7 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
     filters = filters or Filters()
     sensitive = filters.include_sensitive
     ids, contributions = m.top(query_id, w, k=k, filters=filters)
-    mutual = m.mutual_ranks(ids, query_id, w, sensitive) if (mutual and ids) else {}
+    mutual_of = m.mutual_ranks(ids, query_id, w, sensitive) if (mutual and ids) else {}
     sims, _ = m.similarities(query_id, sensitive)
     pos = m.pos_[m.other(query_id)]
     results = []
@@ -55,8 +55,8 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
             "caveats": caveats(m, query_id, cid, sensitive),
             "partnership": m.partnership(query_id, cid),
         }
-        if cid in mutual:
-            result["mutual_rank"] = mutual[cid]
+        if cid in mutual_of:
+            result["mutual_rank"] = mutual_of[cid]
         results.append(result)
     # Caveats about the query itself (its own sensitive sectors, its data gaps) are said once, here.
     return {"query": bundle.resolver.describe(query_id), "weights": w, "results": results,

@@ -9,6 +9,7 @@ an `AnswerModel` without them (matcher.artifact.store).
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -50,6 +51,22 @@ class Scorer:
     `sides_`/`sides_sensitive_` (kernel.Side per country), `pairs_`, `scale_params_`, `live_` (candidates
     that can sign, per country), `levels_`/`parents_` (per country, in candidate order), `partners_` (id ->
     ids it is partnered with) and `partnership_map_` ((uk, cn) -> the earliest partnership)."""
+
+    # What a subclass provides (AnswerModel's fields, PartnerMatcher's fitted state): declared for the checker.
+    records_: dict[str, dict]
+    ids_: dict[str, list[str]]
+    pos_: dict[str, dict[str, int]]
+    sides_: dict[str, kernel.Side]
+    sides_sensitive_: dict[str, kernel.Side]
+    pairs_: PairFeatures
+    scale_params_: ScaleParams
+    live_: dict[str, np.ndarray]
+    levels_: dict[str, np.ndarray]
+    parents_: dict[str, np.ndarray]
+    partners_: Mapping[str, Collection[str]]
+    partnership_map_: dict[tuple[str, str], dict]
+    priors_: dict[str, Prior | None]
+    attributes: Callable[[str], np.ndarray]
 
     def country_of(self, locality_id: str) -> str:
         return self.records_[locality_id]["country"]
@@ -203,7 +220,7 @@ class Scorer:
         prior = self.priors_.get(country)
         if prior is None:
             return 0.0
-        attrs = np.array(self.attributes(country)[self.pos_[country][cand]], dtype=float)
+        attrs = np.array(self.attributes(country)[self.pos_[country][cand]], dtype=np.float64)
         j = PRIOR_FEATURES.index("partners_held")
         attrs[j] = np.log1p(max(np.expm1(attrs[j]) - 1, 0.0))
         qc = self.country_of(query)

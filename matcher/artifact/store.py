@@ -107,7 +107,7 @@ def dump(model: AnswerModel, resolver: Resolver, fitted_weights: dict | None) ->
         arrays[f"live.{c}"] = model.live_[c]
     arrays["tag_idf"] = model.tag_idf_
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez_compressed(buf, allow_pickle=False, **arrays)
     p = model.pairs_
     sp = model.scale_params_
     tables = {

@@ -88,6 +88,13 @@ class PartnerMatcher(BaseEstimator, Scorer):
     what is learned from history (`learn`: the scale prior, the prominence prior and default weights).
     """
 
+    # Fitted state whose type its first assignment does not tell the type checker.
+    partners_: dict[str, set[str]]
+    _attr_cache: dict
+    _cube_cache: dict
+    _base_cache: OrderedDict
+    prominence_choice_: list[dict]
+
     def __init__(self, saturation_at: int = 3, prior_l2: float = 0.1, weights_l2: float = 0.1,
                  learn_weights: bool = True, industry_idf: bool = True, prior_offset: bool = True,
                  hub_strength: float = 2.0, hub_k: int = 50, reciprocity: float = 1.0, reciprocity_top: int = 30,

@@ -321,7 +321,7 @@ def paired(model: dict[str, np.ndarray], other: dict[str, np.ndarray], groups: n
     """Model minus `other` on the same pairs (recall@k and MRR): the mean difference, its 95% bootstrap
     interval over query groups, and the verdict it supports."""
     diffs = {f"{key}_delta": model[key] - other[key] for key in ("recall_at_k", "mrr")}
-    out = _summarise(diffs, groups, rng, n_missing)
+    out: dict = dict(_summarise(diffs, groups, rng, n_missing))
     for key in diffs:
         out[f"{key}_verdict"] = verdict(out[f"{key}_ci"])
     return out
@@ -434,8 +434,8 @@ def choose(full: PartnerMatcher, train: pd.DataFrame, k: int = 10) -> tuple[dict
         for v in values:
             trial({**current, name: v})
         current = dict(best()["params"])
-    chosen = best() if tried else {"params": defaults, "meets_limits": None, "mrr": float("nan")}
-    free = max(tried.values(), key=lambda r: r["mrr"]) if tried else chosen  # ignoring the limits
+    chosen: dict = best() if tried else {"params": defaults, "meets_limits": None, "mrr": float("nan")}
+    free: dict = max(tried.values(), key=lambda r: r["mrr"]) if tried else chosen  # ignoring the limits
     return chosen["params"], {**record, "split_year": cut, "n_train": int(len(inner)), "n_val": int(len(val)),
                               "n_fits": len(fits), "tried": list(tried.values()), "chosen": chosen["params"],
                               "limits_met": chosen["meets_limits"],
@@ -561,7 +561,9 @@ def _run(full: PartnerMatcher, plans: list[_Plan], universe: pd.DataFrame, prese
         by_bucket.setdefault(p.bucket, []).append(i)
     outcomes: list[Outcome | None] = [None] * len(plans)
     rev: list[tuple[str, int, int, int] | None] = [None] * len(plans)
-    main, sets, ref, ref_sets, ref_key = "model", {}, None, {}, (-1, -math.inf)
+    main, ref, ref_key = "model", None, (-1, -math.inf)
+    sets: dict[str, dict[str, float]] = {}
+    ref_sets: dict[str, dict[str, float]] = {}
     choices, fold_records = {}, []
     for n, (b, idx) in enumerate(by_bucket.items()):
         common = universe.loc[sorted(set.intersection(*(set(plans[i].train.index) for i in idx)))]

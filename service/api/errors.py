@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,13 +14,39 @@ from features.resolve import AmbiguousLocality, UnknownLocality
 from matcher.config import WeightError
 
 log = logging.getLogger("service")
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 409: "Ambiguous", 413: "Body too large",
-          415: "Unsupported media type", 422: "Invalid input", 500: "Internal error"}
+TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+          409: "Conflict", 413: "Body too large", 415: "Unsupported media type", 422: "Invalid input",
+          429: "Too many requests", 500: "Internal error", 503: "Unavailable"}
 
 
-def problem(status: int, detail: str, **extra) -> JSONResponse:
+def problem(status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+class Problem(Exception):
+    """Raised anywhere a request is handled: becomes problem+json with this status, detail, headers and extra
+    members (e.g. `field`, `suggestions`)."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any):
+        super().__init__(detail)
+        self.status, self.detail, self.headers, self.extra = status, detail, headers, extra
+
+    def response(self) -> JSONResponse:
+        return problem(self.status, self.detail, self.headers, **self.extra)
+
+
+def as_problem(exc: BaseException) -> Problem | None:
+    """The problem a known error means (the same for the in-process path and the answer workers), or None."""
+    if isinstance(exc, Problem):
+        return exc
+    if isinstance(exc, UnknownLocality):
+        return Problem(404, str(exc), suggestions=exc.suggestions)
+    if isinstance(exc, AmbiguousLocality):
+        return Problem(409, str(exc), candidates=exc.candidates)
+    if isinstance(exc, WeightError):
+        return Problem(422, str(exc), field=exc.field)
+    return None
 
 
 def _is_json(content_type: str) -> bool:
@@ -41,17 +68,14 @@ def _error(e: dict) -> dict:
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
     @app.exception_handler(UnknownLocality)
-    async def unknown(_: Request, exc: UnknownLocality):
-        return problem(404, str(exc), suggestions=exc.suggestions)
-
     @app.exception_handler(AmbiguousLocality)
-    async def ambiguous(_: Request, exc: AmbiguousLocality):
-        return problem(409, str(exc), candidates=exc.candidates)
-
     @app.exception_handler(WeightError)
-    async def bad_weight(_: Request, exc: WeightError):
-        return problem(422, str(exc), field=exc.field)
+    async def known(_: Request, exc: Exception) -> JSONResponse:
+        found = as_problem(exc)
+        assert found is not None
+        return found.response()
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from matcher.answers.recommend import weights_for
@@ -13,7 +13,9 @@ from matcher.artifact.model import Filters
 from matcher.config import presets
 from service.api.deps import MatcherDep, SettingsDep, StoreDep
 from service.api.errors import problem
-from service.api.schemas.analysts import Diff, DiffRequest, Preset, Profile, ProfileIn
+from service.api.schemas.analysts import Diff, DiffRequest, Preset, Profile, ProfileIn, ProfilePage
+from service.api.security import AnalystDep, HeavyDep
+from service.profiles import ProfileLimit
 
 router = APIRouter(tags=["analysts"])
 PROFILE = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -30,10 +32,13 @@ def list_presets(bundle: MatcherDep):
     return out
 
 
-@router.get("/profiles", response_model=list[Profile])
-def list_profiles(store: StoreDep):
-    """Every saved weight profile, by name (the page's "load a saved weighting" list)."""
-    return store.all()
+@router.get("/profiles", response_model=ProfilePage)
+def list_profiles(store: StoreDep, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                  offset: Annotated[int, Query(ge=0)] = 0):
+    """Saved weight profiles by name, a page at a time (the page's "load a saved weighting" list): `total` in
+    all, `limit` of them from `offset`."""
+    total, items = store.page(limit, offset)
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
 
 
 @router.get("/profiles/{name}", response_model=Profile)
@@ -43,19 +48,24 @@ def get_profile(store: StoreDep, name: PROFILE):
 
 
 @router.put("/profiles/{name}", response_model=Profile)
-def put_profile(bundle: MatcherDep, store: StoreDep, name: PROFILE, body: ProfileIn):
+def put_profile(bundle: MatcherDep, store: StoreDep, _: AnalystDep, name: PROFILE, body: ProfileIn):
+    """Save a weighting under a name (an analyst's bearer token required; at most MATCHER_MAX_PROFILES)."""
     weights = weights_for(bundle, None, body.weights)
-    return store.put(name, weights, body.description)
+    try:
+        return store.put(name, weights, body.description)
+    except ProfileLimit as exc:
+        return problem(409, str(exc))
 
 
 @router.delete("/profiles/{name}", status_code=204)
-def delete_profile(store: StoreDep, name: PROFILE):
+def delete_profile(store: StoreDep, _: AnalystDep, name: PROFILE):
+    """Delete a saved weighting (an analyst's bearer token required)."""
     if not store.delete(name):
         return problem(404, f"no saved profile '{name}'")
     return Response(status_code=204)
 
 
-@router.post("/rankings/diff", response_model=Diff)
+@router.post("/rankings/diff", response_model=Diff, dependencies=[HeavyDep])
 def diff(bundle: MatcherDep, body: DiffRequest):
     """How the top-k changes between two weightings: moved up, moved down, entered, left (with
     `exclude_partners`, of the list that leaves existing partners out, as the page shows it)."""

@@ -10,12 +10,13 @@ from service import card as cards
 from service.api.deps import MatcherDep, NameQuery, PresetQuery, StoreDep, resolve_pair
 from service.api.routes.recommendations import WeightsQuery, query_weights, resolve_weights
 from service.api.schemas.explain import Card
+from service.api.security import HeavyDep
 from service.page import weighting_label
 
 router = APIRouter(tags=["recommendations"])
 
 
-@router.get("/explain", response_model=Card)
+@router.get("/explain", response_model=Card, dependencies=[HeavyDep])
 def explain(bundle: MatcherDep, store: StoreDep, a: NameQuery, b: NameQuery, preset: PresetQuery = None,
             profile: PresetQuery = None, weights: WeightsQuery = None):
     """The assessment card for any UK–China pair, in the six sections of a council partner-city policy, under

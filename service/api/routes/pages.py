@@ -15,7 +15,7 @@ from features.resolve import AmbiguousLocality, UnknownLocality
 from matcher.config import WeightError
 from service import assess
 from service import card as cards
-from service.api.deps import MatcherDep, StoreDep
+from service.api.deps import MatcherDep, SettingsDep, StoreDep
 from service.api.routes.recommendations import query_weights, resolve_weights
 from service.page import EMBED_JS, render_card, render_error, render_index, state_query, weighting_label
 
@@ -23,8 +23,8 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(bundle: MatcherDep):
-    return render_index(bundle)
+def index(bundle: MatcherDep, settings: SettingsDep):
+    return render_index(bundle, writes_enabled=bool(settings.analyst_tokens))
 
 
 def _error(status: int, title: str, detail: str, options: list[dict] | None = None) -> HTMLResponse:
@@ -52,7 +52,7 @@ def card_or_error(bundle, store, params: dict[str, str]) -> HTMLResponse:
             # Offer only places that make a UK–China pair with the other half, when that one is clear.
             other = _country_or_none(bundle, b if key == "a" else a)
             unknown = isinstance(exc, UnknownLocality)
-            found = exc.suggestions if unknown else exc.candidates
+            found = exc.suggestions if isinstance(exc, UnknownLocality) else exc.candidates
             options = [{"href": _link_with(params, key, c["id"]), "text": _label(c)} for c in found
                        if other is None or c["country"] != other]
             return _error(404 if unknown else 409, "No such place" if unknown else "Which place?",
@@ -72,7 +72,7 @@ def card_or_error(bundle, store, params: dict[str, str]) -> HTMLResponse:
     if profile:
         label = f"Saved profile '{profile}'" + (f" ({label})" if overrides else "")
     card = cards.card(bundle, ids["a"], ids["b"], w, label, assess.overall_ranks(bundle, ids["a"], w))
-    back = "/?" + state_query(ids["a"], preset, overrides, params.get("exclude_partners") == "true",
+    back = "/?" + state_query(ids["a"], preset, overrides, params.get("exclude_partners") == "true", None,
                               **{key: params[key] for key in ("profile", "mode", "candidates") if params.get(key)})
     return HTMLResponse(render_card(card, back))
 

@@ -10,7 +10,7 @@ import csv
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
@@ -21,6 +21,7 @@ from matcher.config import WeightError, parse_weight_string
 from service import assess
 from service.api.deps import AnswersDep, ComputeDep, MatcherDep, NameQuery, PresetQuery, StoreDep
 from service.api.schemas.recommendations import CompareRequest, RecommendationRequest, Recommendations, Review
+from service.api.security import HeavyDep, limit
 from service.cache import AnswerCache
 from service.compute import Compute
 from service.profiles import ProfileStore
@@ -60,12 +61,13 @@ def resolve_request(bundle: Bundle, store: ProfileStore | None, req: Recommendat
     return bundle, qid, req.k, w, filters
 
 
-async def _answer(bundle: Bundle, store: ProfileStore, answers: AnswerCache, compute: Compute,
+async def _answer(request: Request, bundle: Bundle, store: ProfileStore, answers: AnswerCache, compute: Compute,
                   req: RecommendationRequest) -> Response:
     """The JSON answer, from the cache when the same resolved request was answered before.
 
-    A hit is answered on the event loop (no hop). A miss is computed off the loop (service/compute.py); a saved
-    profile is read in the thread pool (SQLAlchemy is synchronous)."""
+    A hit is answered on the event loop (no hop) and is not rate-limited. A miss takes a token from the client's
+    heavy-request bucket and is computed off the loop (service/compute.py); a saved profile is read in the
+    thread pool (SQLAlchemy is synchronous)."""
     if req.profile:
         resolved = await run_in_threadpool(resolve_request, bundle, store, req)
     else:
@@ -74,6 +76,7 @@ async def _answer(bundle: Bundle, store: ProfileStore, answers: AnswerCache, com
     key = (qid, k, tuple(w.items()), filters)
     body = answers.get(key)
     if body is None:
+        limit(request, "heavy")
         body = await compute.answer(qid, k, w, filters)
         answers.put(key, body)
     return Response(body, media_type="application/json")
@@ -99,17 +102,17 @@ QueryDep = Annotated[RecommendationRequest, Depends(recommendation_query)]
 
 
 @router.get("/recommendations", response_model=Recommendations)
-async def get_recommendations(bundle: MatcherDep, store: StoreDep, answers: AnswersDep, compute: ComputeDep,
-                              req: QueryDep):
+async def get_recommendations(request: Request, bundle: MatcherDep, store: StoreDep, answers: AnswersDep,
+                              compute: ComputeDep, req: QueryDep):
     """Ranked counterparts in the other country, with contributions, reasons and caveats."""
-    return await _answer(bundle, store, answers, compute, req)
+    return await _answer(request, bundle, store, answers, compute, req)
 
 
 @router.post("/recommendations", response_model=Recommendations)
-async def post_recommendations(bundle: MatcherDep, store: StoreDep, answers: AnswersDep, compute: ComputeDep,
-                               body: RecommendationRequest):
+async def post_recommendations(request: Request, bundle: MatcherDep, store: StoreDep, answers: AnswersDep,
+                               compute: ComputeDep, body: RecommendationRequest):
     """As GET, with custom `weights` (merged over the preset) and filters."""
-    return await _answer(bundle, store, answers, compute, body)
+    return await _answer(request, bundle, store, answers, compute, body)
 
 
 def _cell(text: str) -> str:
@@ -117,7 +120,7 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@router.get("/recommendations.csv", response_class=PlainTextResponse)
+@router.get("/recommendations.csv", response_class=PlainTextResponse, dependencies=[HeavyDep])
 def recommendations_csv(bundle: MatcherDep, store: StoreDep, req: QueryDep):
     """The ranked list as CSV (for the page's download button): the same parameters and filters as GET JSON."""
     payload = recommend(*resolve_request(bundle, store, req))
@@ -135,7 +138,7 @@ def recommendations_csv(bundle: MatcherDep, store: StoreDep, req: QueryDep):
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.post("/compare", response_model=Recommendations)
+@router.post("/compare", response_model=Recommendations, dependencies=[HeavyDep])
 def compare(bundle: MatcherDep, body: CompareRequest):
     """Rank a given list of candidates (approaches a council has received) for a locality; each result says
     where it stands in the full ranking (`overall_rank` of `n_candidates`) and in its own (`mutual_rank`)."""
@@ -145,7 +148,7 @@ def compare(bundle: MatcherDep, body: CompareRequest):
     return assess.compare(bundle, qid, ids, weights_for(bundle, body.preset, body.weights))
 
 
-@router.get("/review", response_model=Review)
+@router.get("/review", response_model=Review, dependencies=[HeavyDep])
 def review(bundle: MatcherDep, store: StoreDep, locality: NameQuery, preset: PresetQuery = None,
            profile: PresetQuery = None, weights: WeightsQuery = None):
     """Every existing partner of a locality in the other country: kind, year, status and its evidence,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher_client.models import Diff, Move, Preset, Profile
+from matcher_client.models import Diff, Move, Preset, Profile, ProfilePage
 from service.api.schemas.recommendations import Weights
 
-__all__ = ["Diff", "DiffRequest", "Move", "Preset", "Profile", "ProfileIn", "Weighting"]
+__all__ = ["Diff", "DiffRequest", "Move", "Preset", "Profile", "ProfileIn", "ProfilePage", "Weighting"]
 
 
 class Weighting(BaseModel):
