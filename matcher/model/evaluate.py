@@ -715,7 +715,7 @@ def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, spl
         undated = _undated(allp, plans, {"holdout_rows_without_year": int(test["year_signed"].isna().sum()),
                                   "holdout_rows_without_year_rule": "scored as of today by a model of every "
                                   "other pair (not time-consistent: nothing dates them)"})
-        sliced = "each pair's year"
+        sliced: str | int = "each pair's year"
     else:
         split_year = split_year or default_split_year(allp)
         dated = allp.dropna(subset=["year_signed"])
