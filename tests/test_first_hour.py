@@ -29,15 +29,12 @@ def test_model_card_twice_gives_identical_files(tmp_path):
 
 
 def test_evaluation_reports_progress_per_stage():
-    calls: list[tuple[str, int, int | None]] = []
-    run_evaluation(load_tables(FIXTURES_DIR), k=3, progress=lambda *c: calls.append(c))
-    stages = list(dict.fromkeys(stage for stage, _, _ in calls))
-    assert "held-out pairs" in stages and "grouped cross-validation, by UK query" in stages
-    for stage in stages:
-        counted = [(done, total) for s, done, total in calls if s == stage and total is not None]
-        assert [d for d, _ in counted] == sorted(d for d, _ in counted)  # never goes back
-        if counted:
-            assert counted[-1][0] == counted[-1][1]  # and ends complete
+    """The evaluation names each step as it goes (the CLI shows them as bars on stderr)."""
+    calls: list[str] = []
+    run_evaluation(load_tables(FIXTURES_DIR), k=3, progress=calls.append)
+    assert calls and all(isinstance(c, str) and c for c in calls)
+    assert calls[0] == "fitting features"
+    assert len(set(calls)) > 1  # more than one step reported, in order
 
 
 def test_progress_bars_on_a_terminal_and_silence_otherwise(monkeypatch):
