@@ -25,10 +25,8 @@ env = Environment(loader=PackageLoader("service", "templates"), autoescape=selec
 
 
 def preset_weights(bundle: Bundle) -> dict[str, dict[str, float]]:
-    out = {name: weights_for(bundle, name) for name in presets()}  # "balanced" = the learned default
-    if bundle.fitted_weights:
-        out["fitted"] = dict(bundle.fitted_weights)
-    return out
+    # "balanced" is the learned default; "fitted" (the same weights under another name) is not offered.
+    return {name: weights_for(bundle, name) for name in presets()}
 
 
 def weighting_label(preset: str | None, overrides: dict[str, float] | None, base: dict[str, float]) -> str:
@@ -74,6 +72,17 @@ def render_index(bundle: Bundle) -> str:
 
 def render_card(card: dict, back: str = "/") -> str:
     return env.get_template("card.html").render(card=card, back=back, labels={b.name: b.label_en for b in blocks()})
+
+
+def render_place(bundle: Bundle, profile: dict) -> str:
+    m = bundle.model
+    return env.get_template("place.html").render(
+        p=profile, kinds=KINDS, sector_labels={k: str(v.get("label_en", k)) for k, v in m.sector_info_.items()},
+        tag_labels={k: str(v.get("label_en", k)) for k, v in m.tag_info_.items()})
+
+
+def render_methodology(context: dict) -> str:
+    return env.get_template("methodology.html").render(c=context)
 
 
 def render_error(title: str, detail: str, options: list[dict] | None = None) -> str:
