@@ -101,5 +101,7 @@ def render_error(title: str, detail: str, options: list[dict] | None = None) -> 
     return env.get_template("error.html").render(title=title, detail=detail, options=options or [])
 
 
-# Served as /embed.js; plain ES5 so any page can include it.
-EMBED_JS = (Path(__file__).parent / "static" / "embed.js").read_text(encoding="utf-8")
+# Served as /embed.js; plain ES5 so any page can include it. The preset labels are written in, so the box can name
+# its weighting without a second request.
+EMBED_JS = (Path(__file__).parent / "static" / "embed.js").read_text(encoding="utf-8").replace(
+    "__PRESET_LABELS__", htmlsafe_json_dumps({n: preset_label(n) for n in presets()}, ensure_ascii=False))
