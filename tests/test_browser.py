@@ -829,3 +829,13 @@ def test_embed_names_weighting_links_the_list_and_offers_suggestions(page, site,
     assert "No place called" in second.locator(".pm-error").text_content()
     second.locator(".pm-suggestion").first.click()
     second.locator("li").first.wait_for()
+
+
+def test_phone_results_scroll_into_view(phone, real, real_bundle):
+    """After "Find partners" on a phone the results, below the first screen, are brought into view."""
+    phone.goto(real + "/")
+    phone.fill("#q", real_bundle.resolver.resolve("Sheffield"))
+    phone.tap("#go")
+    phone.wait_for_selector("#results .result")
+    phone.wait_for_function("Math.abs(document.getElementById('out').getBoundingClientRect().top) < 40")
+    assert phone.get_attribute("#query-profile", "href").startswith("/place?id=")
