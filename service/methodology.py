@@ -13,7 +13,7 @@ from matcher.answers.recommend import weights_for
 from matcher.artifact.store import Bundle
 from matcher.config import blocks, presets
 from service.downloads import build_id
-from service.geo import CN_SOURCE, _gb_outlines
+from service.geo import POINTS_SOURCE, outlines
 from service.place import GROUP, LABELS
 
 METRICS = {"recall_at_k": "recall@{k}", "mrr": "mean reciprocal rank", "ndcg_at_k": "nDCG@{k}",
@@ -106,6 +106,6 @@ def context(bundle: Bundle, models_dir: Path) -> dict:
         "evaluation": evaluation_words(models_dir),
         "coverage": coverage(bundle), "sources": sources(bundle),
         "n_partnerships": len(bundle.model.partnerships_),
-        "map_sources": [_gb_outlines()["source"], CN_SOURCE],
+        "map_sources": [outlines("GB")["source"], outlines("CN")["source"], POINTS_SOURCE],
         "build": build_id(bundle),
     }
