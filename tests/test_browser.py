@@ -194,7 +194,7 @@ def set_sliders(page, weights: dict[str, float]) -> None:
                               str(value))
 
 
-NOT_FIT = re.compile(r"Prominence, not fit")
+NOT_FIT = re.compile(r"Prominence, not fit|Capacity to engage \(not fit\)")
 SIZE = re.compile(r"(Population |A size gap )")
 
 

@@ -43,7 +43,7 @@
     return p;
   }
   // The strongest reason about fit: by the answer's reason_blocks when it has them, else by the wording.
-  var NOT_FIT = /^Prominence, not fit/, SIZE = /^(Population |A size gap )/;
+  var NOT_FIT = /^(Prominence, not fit|Capacity to engage \(not fit\))/, SIZE = /^(Population |A size gap )/;
   function strongest(r) {
     var blocks = r.reason_blocks && r.reason_blocks.length === r.reasons.length ? r.reason_blocks : null, i, size = null;
     for (i = 0; i < r.reasons.length; i++) {
