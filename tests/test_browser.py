@@ -370,6 +370,7 @@ def test_derby_compares_three_approaches_and_prints_the_brief(page, real, real_b
     full = real_bundle.model.top(derby, weights_for(real_bundle, None), k=expected["n_candidates"])[0]
     assert [x["overall_rank"] for x in expected["results"]] == [full.index(i) + 1 for i in ids]
     assert "mode=compare" in page.url and "candidates=" in page.url
+    page.wait_for_selector("#above-box")  # the places ranked above, fetched after the table
     page.screenshot(path=str(shots / "screenshot-compare.png"), full_page=True)
 
     # The printed brief: controls gone, the comparison and its heading on one page.
