@@ -689,19 +689,33 @@ def test_methodology_is_one_click_away(page, real, real_bundle):
     assert {"type", "title", "status", "detail", "errors"} <= set(bad.json())
 
 
+def _first_weighting_with(bundle, answer_of, word: str) -> tuple[str | None, str]:
+    """The first weighting (the served default, then the industry preset) under which the model's own answer
+    carries a fit reason containing `word`, and that reason: the test then checks the display, not the data."""
+    for preset in (None, "industry_trade"):
+        for t in fit_reasons(answer_of(weights_for(bundle, preset))):
+            if word in t:
+                return preset, t
+    raise AssertionError(f"no '{word}' reason in the model's answer under the default or industry weighting")
+
+
 def test_printed_brief_and_review_keep_a_fit_reason(page, real, real_bundle):
     """Sheffield's review keeps the steel reason on Anshan, Derby's brief keeps Hefei's automotive reason, on paper
-    (print media). Each reason is first checked in the model's own answer, so this tests the display."""
+    (print media). Each reason is first found in the model's own answer for the same weighting (the default, or
+    the industry preset when the default's contribution is too small to be a reason), so this tests the display."""
     r = real_bundle.resolver
     sheffield, anshan = r.resolve("Sheffield"), r.resolve("Anshan", country="CN")
-    review = assess.review(real_bundle, sheffield, weights_for(real_bundle, None))
-    steel = next(t for p in review["partners"] if p["locality"]["id"] == anshan for t in fit_reasons(p) if "steel" in t)
+
+    def anshan_in_review(w):
+        return next(p for p in assess.review(real_bundle, sheffield, w)["partners"] if p["locality"]["id"] == anshan)
+    preset, steel = _first_weighting_with(real_bundle, anshan_in_review, "steel")
     page.set_viewport_size(LAPTOP)
-    page.goto(real + f"/?locality={sheffield}&mode=review")
+    page.goto(real + f"/?locality={sheffield}&mode=review" + (f"&preset={preset}" if preset else ""))
     page.wait_for_selector(f".cmp[data-id='{anshan}'] .reasons li")
     page.emulate_media(media="print")
     shown = [li.text_content() for li in page.locator(f".cmp[data-id='{anshan}'] .reasons li").all() if li.is_visible()]
     assert steel in shown
+    review = assess.review(real_bundle, sheffield, weights_for(real_bundle, preset))
     for p in review["partners"]:  # at least one fit reason per partner, where there is one
         if fit_reasons(p):
             assert page.locator(f".cmp[data-id='{p['locality']['id']}'] .reasons li").first.is_visible()
@@ -709,10 +723,13 @@ def test_printed_brief_and_review_keep_a_fit_reason(page, real, real_bundle):
 
     derby, hefei = r.resolve("Derby"), r.resolve("Hefei", country="CN")
     approaches = [r.resolve(n, country="CN") for n in ("Xi'an", "Hefei", "Zhejiang")]
-    compared = assess.compare(real_bundle, derby, tuple(approaches), weights_for(real_bundle, None))
-    auto = next(t for x in compared["results"] if x["locality"]["id"] == hefei for t in fit_reasons(x)
-                if "automotive" in t)
-    page.goto(real + f"/?locality={derby}&mode=compare&candidates={','.join(approaches)}")
+
+    def hefei_in_compare(w):
+        return next(x for x in assess.compare(real_bundle, derby, tuple(approaches), w)["results"]
+                    if x["locality"]["id"] == hefei)
+    preset, auto = _first_weighting_with(real_bundle, hefei_in_compare, "automotive")
+    page.goto(real + f"/?locality={derby}&mode=compare&candidates={','.join(approaches)}"
+              + (f"&preset={preset}" if preset else ""))
     page.wait_for_selector(f".cmp[data-id='{hefei}'] .reasons li")
     page.emulate_media(media="print")
     shown = [li.text_content() for li in page.locator(f".cmp[data-id='{hefei}'] .reasons li").all() if li.is_visible()]
