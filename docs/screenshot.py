@@ -1,4 +1,5 @@
-"""Regenerate the README's screenshots from the shipped model: `.venv/bin/python docs/screenshot.py`.
+"""Regenerate the README's page, map, card and place screenshots from the shipped model:
+`.venv/bin/python docs/screenshot.py`.
 
 Needs Debian's chromium (/usr/bin/chromium) and a built model (`matcher build`).
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import sync_playwright
 
-from matcher.model.build import load_bundle
+from matcher.artifact.store import load_bundle
 from matcher.paths import MODELS_DIR
 from service.app import create_app
 from service.core.config import Settings
@@ -45,12 +46,17 @@ def main(query: str = "Sheffield") -> None:
         page.click("#go")
         page.wait_for_selector("#results .result")
         page.screenshot(path=str(HERE / "screenshot-page.png"))
+        page.wait_for_selector("svg#map .marker")
+        page.locator("figure.map").screenshot(path=str(HERE / "screenshot-map.png"))
         page.click("#results .result:first-child a.card-link")
         page.wait_for_selector("section h2")
         page.screenshot(path=str(HERE / "screenshot-card.png"), full_page=True)
+        page.goto(base + "/place?id=" + page.url.split("a=")[1].split("&")[0])
+        page.wait_for_selector("#figures-table")
+        page.screenshot(path=str(HERE / "screenshot-place.png"))
         browser.close()
     server.should_exit = True
-    print("wrote", HERE / "screenshot-page.png", HERE / "screenshot-card.png")
+    print("wrote", *(HERE / f"screenshot-{n}.png" for n in ("page", "map", "card", "place")))
 
 
 if __name__ == "__main__":

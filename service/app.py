@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from matcher.artifact.store import Bundle, load_bundle
-from service.api import errors
+from service.api import errors, openapi
 from service.api.main import api_router, root_routers
 from service.api.middleware import CORS, BodyLimit
 from service.api.security import RateLimiter
@@ -50,6 +50,7 @@ def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -
     app.state.write_limiter = RateLimiter(settings.write_rate, settings.write_burst)
     app.state.heavy_limiter = RateLimiter(settings.heavy_rate, settings.heavy_burst)
     errors.install(app)
+    openapi.install(app)
     app.include_router(api_router)
     for router in root_routers:
         app.include_router(router)

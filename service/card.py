@@ -167,7 +167,11 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: s
     rank = ranks.get(b) if ranks else None
     res = travel.resources(m, a, b)
     res_items, res_src = travel.sentences(res) if res else ([], [])
+    # Prominence is not fit: the card shows it as its own figure, "capacity to engage", never as a fit reason.
+    capacity = {"contribution": contrib.get("prominence", 0.0),
+                "reasons": [r.text for r in REASONERS["prominence"](m, a, b)] if "prominence" in REASONERS else []}
     return {
+        "capacity": capacity,
         "a": bundle.resolver.describe(a), "b": bundle.resolver.describe(b), "score": ex["score"],
         "contributions": contrib, "reasons": ex["reasons"], "reason_blocks": ex["reason_blocks"],
         "fit": ex["fit"], "prominence": ex["prominence"], "caveats": ex["caveats"],

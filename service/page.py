@@ -24,11 +24,18 @@ from matcher.config import blocks, presets
 env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html"]))
 
 
+# The page's and the card's block colours (Okabe-Ito, told apart by most colour-blind readers; prominence grey).
+BLOCK_COLORS = {"industry": "#0072B2", "scale": "#E69F00", "education": "#009E73", "student_links": "#CC79A7",
+                "priorities": "#56B4E9", "connectivity": "#D55E00", "complementarity": "#F0E442",
+                "prominence": "#6B6B6B"}
+CAPACITY = ("Not fit: how much this place draws UK–China partners whatever the match (size, capital status, flights, "
+            "universities, partners already), learned from past partnerships. Shown apart from the fit reasons; the "
+            "Prominence slider sets how much it counts in the score.")
+
+
 def preset_weights(bundle: Bundle) -> dict[str, dict[str, float]]:
-    out = {name: weights_for(bundle, name) for name in presets()}  # "balanced" = the learned default
-    if bundle.fitted_weights:
-        out["fitted"] = dict(bundle.fitted_weights)
-    return out
+    # "balanced" is the learned default; "fitted" (the same weights under another name) is not offered.
+    return {name: weights_for(bundle, name) for name in presets()}
 
 
 def weighting_label(preset: str | None, overrides: dict[str, float] | None, base: dict[str, float]) -> str:
@@ -65,7 +72,8 @@ def render_index(bundle: Bundle, writes_enabled: bool = False) -> str:
     named = preset_weights(bundle)
     choices = [{"name": n, "label": preset_label(n)} for n in named]
     data = {"blocks": spec, "presets": named, "defaults": defaults, "levels": LEVELS, "kinds": KINDS,
-            "terms": TERMS, "preset_labels": {c["name"]: c["label"] for c in choices}}
+            "terms": {**TERMS, "capacity": CAPACITY}, "preset_labels": {c["name"]: c["label"] for c in choices},
+            "preset_descriptions": {n: p.description for n, p in presets().items()}, "colors": BLOCK_COLORS}
     # JSON inside <script> is not autoescaped: htmlsafe_json_dumps writes < > & ' as \u003c etc., so a
     # label containing "</script>" cannot close the script element.
     return env.get_template("index.html").render(blocks=spec, presets=choices, terms=TERMS,
@@ -74,7 +82,19 @@ def render_index(bundle: Bundle, writes_enabled: bool = False) -> str:
 
 
 def render_card(card: dict, back: str = "/") -> str:
-    return env.get_template("card.html").render(card=card, back=back, labels={b.name: b.label_en for b in blocks()})
+    return env.get_template("card.html").render(card=card, back=back, labels={b.name: b.label_en for b in blocks()},
+                                                colors=BLOCK_COLORS)
+
+
+def render_place(bundle: Bundle, profile: dict) -> str:
+    m = bundle.model
+    return env.get_template("place.html").render(
+        p=profile, kinds=KINDS, sector_labels={k: str(v.get("label_en", k)) for k, v in m.sector_info_.items()},
+        tag_labels={k: str(v.get("label_en", k)) for k, v in m.tag_info_.items()})
+
+
+def render_methodology(context: dict) -> str:
+    return env.get_template("methodology.html").render(c=context)
 
 
 def render_error(title: str, detail: str, options: list[dict] | None = None) -> str:
@@ -82,5 +102,7 @@ def render_error(title: str, detail: str, options: list[dict] | None = None) -> 
     return env.get_template("error.html").render(title=title, detail=detail, options=options or [])
 
 
-# Served as /embed.js; plain ES5 so any page can include it.
-EMBED_JS = (Path(__file__).parent / "static" / "embed.js").read_text(encoding="utf-8")
+# Served as /embed.js; plain ES5 so any page can include it. The preset labels are written in, so the box can name
+# its weighting without a second request.
+EMBED_JS = (Path(__file__).parent / "static" / "embed.js").read_text(encoding="utf-8").replace(
+    "__PRESET_LABELS__", htmlsafe_json_dumps({n: preset_label(n) for n in presets()}, ensure_ascii=False))

@@ -6,8 +6,6 @@ partnership table, never from a hard-coded ranking: the ranking model changes wh
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 import pandas as pd
@@ -19,6 +17,7 @@ from matcher.config import default_weights
 from service import assess
 from service.app import create_app
 from service.core.config import Settings
+from service.downloads import read_rows
 
 TOKEN = "analyst-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -110,13 +109,19 @@ def test_unknown_query_parameters_are_named(client, path, params, bad):
 def test_csv_is_the_list_with_the_same_parameters(client, bundle):
     params = {"locality": Q, "k": 10, "preset": "education_students", "weights": "scale=0", "exclude_partners": "true"}
     listed = client.get("/v1/recommendations", params=params).json()["results"]
-    rows = list(csv.DictReader(io.StringIO(client.get("/v1/recommendations.csv", params=params).text)))
+    r = client.get("/v1/recommendations.csv", params=params)
+    # UTF-8 with a BOM (Excel reads the Chinese names) and a header block naming weighting, date and build.
+    assert r.content.startswith(b"\xef\xbb\xbf# ")
+    head = [line for line in r.text.lstrip("\ufeff").splitlines() if line.startswith("#")]
+    assert any(h.startswith("# Weighting: ") for h in head) and any(h.startswith("# Date: ") for h in head)
+    assert any(h.startswith("# Build: ") for h in head)
+    rows = read_rows(r.text)
     assert [r["id"] for r in rows] == [r["locality"]["id"] for r in listed]
     p = bundle.estimator.partnerships_
     partners = set(p.loc[p["uk_id"] == Q, "cn_id"])
     assert partners and not partners & {r["id"] for r in rows}
-    with_partners = list(csv.DictReader(io.StringIO(client.get(
-        "/v1/recommendations.csv", params={**params, "exclude_partners": "false", "k": 100}).text)))
+    with_partners = read_rows(client.get(
+        "/v1/recommendations.csv", params={**params, "exclude_partners": "false", "k": 100}).text)
     assert partners <= {r["id"] for r in with_partners}
 
 

@@ -6,8 +6,6 @@ Every request goes through the real app (create_app + TestClient, which re-raise
 
 from __future__ import annotations
 
-import csv as csv_module
-import io
 import json
 import re
 import shutil
@@ -23,6 +21,7 @@ from matcher.model.build import fit_bundle
 from matcher.paths import FIXTURES_DIR
 from service.app import create_app
 from service.core.config import Settings
+from service.downloads import read_rows
 
 TOKEN = "analyst-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -335,9 +334,9 @@ def test_html_in_names_is_plain_data_in_json_and_csv(hostile):
     assert csv.headers["content-disposition"] == 'attachment; filename="partners-E08000901.csv"'
     assert XSS_CN in csv.text
     # A name a spreadsheet would run as a formula is prefixed with ' in the CSV (and only there).
-    rows = list(csv_module.reader(io.StringIO(csv.text)))
-    dalian = next(row for row in rows if row[1] == "210200")
-    assert dalian[2] == "'" + FORMULA
+    rows = read_rows(csv.text)
+    dalian = next(row for row in rows if row["id"] == "210200")
+    assert dalian["name"] == "'" + FORMULA
     assert next(x for x in r.json()["results"] if x["locality"]["id"] == "210200")["locality"]["name"] == FORMULA
     # An unknown name is echoed in the detail, inside JSON, never as HTML.
     r = hostile.get("/v1/recommendations", params={"locality": "<b>nowhere</b>"})

@@ -32,6 +32,7 @@ from matcher.model.build import fit_bundle
 from service import assess
 from service.app import create_app
 from service.core.config import Settings
+from service.downloads import read_rows
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
@@ -109,9 +110,11 @@ def site(hostile_bundle, tmp_path_factory):
     api_port = free_port()
     api = f"http://127.0.0.1:{api_port}"
     html = EXAMPLE.read_text(encoding="utf-8")
-    html = re.sub(r'src="[^"]*/embed\.js"', f'src="{api}/embed.js"', html)
-    html = re.sub(r'data-locality="[^"]*"', 'data-locality="E08000901"', html)
-    html = re.sub(r'data-k="[^"]*"', 'data-k="10"', html)  # every fixture CN locality, the hostile one too
+    # The example takes its server from one variable, MATCHER: point it at this test's API.
+    html, n = re.subn(r"var MATCHER = '[^']*';", f"var MATCHER = '{api}';", html)
+    assert n == 1, "docs/embed-example.html sets its server in one variable, MATCHER"
+    html = re.sub(r"'data-locality', '[^']*'", "'data-locality', 'E08000901'", html)
+    html = re.sub(r"'data-k', '[^']*'", "'data-k', '10'", html)  # every fixture CN locality, the hostile one too
     allowed_srv, allowed_port = serve_static(html)
     refused_srv, refused_port = serve_static(html)
     allowed = f"http://127.0.0.1:{allowed_port}"
@@ -189,6 +192,24 @@ def set_sliders(page, weights: dict[str, float]) -> None:
     for block, value in weights.items():
         page.eval_on_selector(f"#w-{block}", "(s, v) => { s.value = v; s.dispatchEvent(new Event('change')); }",
                               str(value))
+
+
+NOT_FIT = re.compile(r"Prominence, not fit|Capacity to engage \(not fit\)")
+SIZE = re.compile(r"(Population |A size gap )")
+
+
+def fit_reasons(result: dict) -> list[str]:
+    """The answer's reasons about fit, in its order: by `reason_blocks` when it has them, else by the wording."""
+    blocks = result.get("reason_blocks")
+    if blocks and len(blocks) == len(result["reasons"]):
+        return [t for t, b in zip(result["reasons"], blocks, strict=True) if b != "prominence"]
+    return [t for t in result["reasons"] if not NOT_FIT.match(t)]
+
+
+def lead_fit(result: dict) -> str:
+    """What the page and the embed lead with: the first fit reason that is not the size sentence, else that."""
+    fit = fit_reasons(result)
+    return next((t for t in fit if not SIZE.match(t)), fit[0] if fit else result["reasons"][0])
 
 
 def no_horizontal_scroll(page) -> None:
@@ -282,14 +303,14 @@ def test_embed_marks_existing_partners(page, site, hostile_bundle):
     for pid in partners:
         status = hostile_bundle.model.partnership("E08000901", pid)["status"]
         assert status in page.text_content(f".pm-embed li[data-id='{pid}'] .pm-partner")
-    # Each line's reason is the answer's first reason about fit (a size or prominence sentence only if alone).
+    # Each line's reason is the answer's first reason about fit (a size sentence only when there is no other; a
+    # prominence sentence only when there is nothing else).
     from matcher.answers.recommend import recommend
 
     answer = recommend(hostile_bundle, "E08000901", k=10, weights=weights_for(hostile_bundle, None))
     for r in answer["results"]:
-        fit = [x for x in r["reasons"] if not re.match(r"Population |Prominence, not fit", x)] or r["reasons"]
-        if fit:
-            assert page.text_content(f".pm-embed li[data-id='{r['locality']['id']}'] .pm-reason") == fit[0]
+        if r["reasons"]:
+            assert page.text_content(f".pm-embed li[data-id='{r['locality']['id']}'] .pm-reason") == lead_fit(r)
     # The box fits its container: never wider than the page's text column.
     box = page.eval_on_selector(".pm-embed", "e => [e.getBoundingClientRect().width, e.parentElement.clientWidth]")
     assert box[0] <= box[1] + 1
@@ -349,6 +370,7 @@ def test_derby_compares_three_approaches_and_prints_the_brief(page, real, real_b
     full = real_bundle.model.top(derby, weights_for(real_bundle, None), k=expected["n_candidates"])[0]
     assert [x["overall_rank"] for x in expected["results"]] == [full.index(i) + 1 for i in ids]
     assert "mode=compare" in page.url and "candidates=" in page.url
+    page.wait_for_selector("#above-box")  # the places ranked above, fetched after the table
     page.screenshot(path=str(shots / "screenshot-compare.png"), full_page=True)
 
     # The printed brief: controls gone, the comparison and its heading on one page.
@@ -464,7 +486,7 @@ def test_weight_change_shows_what_changed(page, real, real_bundle):
     # (the list is drawn in the same task that sets the link, so it is the new one here)
     shown = result_ids(page)
     csv_text = page.evaluate("async () => (await fetch(document.getElementById('csv').href)).text()")
-    assert [line.split(",")[1] for line in csv_text.strip().splitlines()[1:]] == shown
+    assert [row["id"] for row in read_rows(csv_text)] == shown
     partners_shown = set(shown) & set(real_bundle.estimator.partnerships_["cn_id"][
         real_bundle.estimator.partnerships_["uk_id"] == liverpool])
     assert not partners_shown
@@ -578,3 +600,264 @@ def test_api_docs_render_offline(page, site):
     page.wait_for_selector(".api-content h1", timeout=15000)
     assert "Partner-city matchmaker" in page.text_content(".api-content h1")
     assert all(kind == "image" for kind, _ in outside), outside
+
+
+# ---- issue 19: why at a glance (map, profile, fit first, method, downloads, accessibility, embed) -----------
+
+def map_markers(page) -> list[tuple[str, str]]:
+    """(data-id, title) of every numbered marker on the list's map."""
+    return page.eval_on_selector_all("svg#map[role=img] .marker",
+                                     "ms => ms.map(m => [m.dataset.id, m.querySelector('title').textContent])")
+
+
+@pytest.mark.parametrize("name", ["Sheffield", "Chengdu"])
+def test_every_list_has_a_map(phone, real, real_bundle, name):
+    """The map: an inline SVG picture named in words, one marker per result with the place's name in its title,
+    the query on its own small map, existing partners ringed; it fits a 390px phone. Both directions."""
+    from matcher.answers.recommend import recommend
+
+    qid = real_bundle.resolver.resolve(name, country="GB" if name == "Sheffield" else "CN")
+    answer = recommend(real_bundle, qid, k=10, weights=weights_for(real_bundle, None))
+    phone.goto(real + f"/?locality={qid}")
+    phone.wait_for_function("document.querySelectorAll('svg#map .marker').length > 0", timeout=20000)
+    label = phone.get_attribute("svg#map", "aria-label")
+    assert label and name in label
+    markers = dict(map_markers(phone))
+    assert list(markers) == [r["locality"]["id"] for r in reversed(answer["results"])]  # #1 drawn last, on top
+    for r in answer["results"]:
+        title = markers[r["locality"]["id"]]
+        assert title.startswith(f"{r['rank']}. ") and (r["locality"].get("qualified") or r["locality"]["name"]) in title
+        assert title.endswith("existing partner") == bool(r["partnership"])
+    assert name in phone.text_content("svg#map .query-marker title")
+    no_horizontal_scroll(phone)
+    box = phone.eval_on_selector("svg#map", "e => e.getBoundingClientRect().toJSON()")
+    assert box["right"] <= PHONE["width"]
+    # A text alternative lists the same places; a marker opens the card.
+    assert phone.locator("figure.map details li").count() == len(answer["results"])
+    first = answer["results"][0]["locality"]["id"]
+    with phone.expect_navigation():
+        phone.eval_on_selector(f"svg#map .marker[data-id='{first}']", "m => m.dispatchEvent(new MouseEvent('click'))")
+    assert "/card?" in phone.url and f"b={first}" in phone.url
+
+
+def test_place_profile_against_peer_medians(page, real, real_bundle):
+    sheffield = real_bundle.resolver.resolve("Sheffield")
+    prof = page.request.get(real + f"/v1/localities/{sheffield}/profile").json()
+    rec = real_bundle.model.records_[sheffield]
+    assert prof["figures"], "Sheffield has sourced figures"
+    for f in prof["figures"]:
+        assert f["source"] and isinstance(f["year"], int)
+        peers = [float(r[f["indicator"]]) for r in real_bundle.model.records_.values()
+                 if r["country"] == rec["country"] and r["tier"] == rec["tier"] and not r.get("abolished")
+                 and r.get(f["indicator"]) is not None]
+        import statistics
+
+        assert f["median"] == pytest.approx(statistics.median(peers)) and f["median_n"] == len(peers)
+    assert {p["partner"]["id"] for p in prof["partnerships"]} == {
+        r["cn_id"] for r in real_bundle.model.partnerships_ if r["uk_id"] == sheffield}
+    for key in ("sectors", "priorities", "universities", "links"):
+        assert key in prof
+    page.goto(real + f"/place?id={sheffield}")
+    assert "Sheffield" in page.text_content("main h1")
+    shown = page.eval_on_selector_all("#figures-table tr[data-indicator]", "rs => rs.map(r => r.dataset.indicator)")
+    assert shown == [f["indicator"] for f in prof["figures"]]
+    csv_bytes = page.request.get(real + page.get_attribute("#profile-csv", "href")).body()
+    assert csv_bytes.startswith(b"\xef\xbb\xbf# Profile of Sheffield")
+    assert "# Build: " in csv_bytes.decode("utf-8") and "# Date: " in csv_bytes.decode("utf-8")
+
+
+def test_methodology_is_one_click_away(page, real, real_bundle):
+    sheffield = real_bundle.resolver.resolve("Sheffield")
+    for path in ("/", f"/card?a={sheffield}&b=510100", f"/place?id={sheffield}"):
+        page.goto(real + path)
+        with page.expect_navigation():
+            page.click("a[href='/methodology']")
+        assert page.url.endswith("/methodology")
+        assert page.locator("main h1").count() == 1
+    from matcher.config import blocks
+
+    for b in blocks():
+        assert page.locator(f"#block-{b.name}").count() == 1
+    schema = page.request.get(real + "/openapi.json").json()
+    ev = schema["paths"]["/v1/evaluation"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    ref = schema["components"]["schemas"][ev["$ref"].rsplit("/", 1)[1]]
+    assert ref["type"] == "object" and {"model", "baselines", "n_pairs", "protocol"} <= set(ref["properties"])
+    # The documented error is the problem+json the service answers; preset lists its values.
+    get = schema["paths"]["/v1/recommendations"]["get"]
+    assert "application/problem+json" in get["responses"]["422"]["content"]
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    preset = next(p for p in get["parameters"] if p["name"] == "preset")
+    assert "balanced" in preset["schema"]["enum"] and "fitted" not in preset["schema"]["enum"]
+    bad = page.request.get(real + "/v1/recommendations?locality=Sheffield&k=1000")
+    assert bad.status == 422 and bad.headers["content-type"] == "application/problem+json"
+    assert {"type", "title", "status", "detail", "errors"} <= set(bad.json())
+
+
+def _first_weighting_with(bundle, answer_of, word: str) -> tuple[str | None, str]:
+    """The first weighting (the served default, then the industry preset) under which the model's own answer
+    carries a fit reason containing `word`, and that reason: the test then checks the display, not the data."""
+    for preset in (None, "industry_trade"):
+        for t in fit_reasons(answer_of(weights_for(bundle, preset))):
+            if word in t:
+                return preset, t
+    raise AssertionError(f"no '{word}' reason in the model's answer under the default or industry weighting")
+
+
+def test_printed_brief_and_review_keep_a_fit_reason(page, real, real_bundle):
+    """Sheffield's review keeps the steel reason on Anshan, Derby's brief keeps Hefei's automotive reason, on paper
+    (print media). Each reason is first found in the model's own answer for the same weighting (the default, or
+    the industry preset when the default's contribution is too small to be a reason), so this tests the display."""
+    r = real_bundle.resolver
+    sheffield, anshan = r.resolve("Sheffield"), r.resolve("Anshan", country="CN")
+
+    def anshan_in_review(w):
+        return next(p for p in assess.review(real_bundle, sheffield, w)["partners"] if p["locality"]["id"] == anshan)
+    preset, steel = _first_weighting_with(real_bundle, anshan_in_review, "steel")
+    page.set_viewport_size(LAPTOP)
+    page.goto(real + f"/?locality={sheffield}&mode=review" + (f"&preset={preset}" if preset else ""))
+    page.wait_for_selector(f".cmp[data-id='{anshan}'] .reasons li")
+    page.emulate_media(media="print")
+    shown = [li.text_content() for li in page.locator(f".cmp[data-id='{anshan}'] .reasons li").all() if li.is_visible()]
+    assert steel in shown
+    review = assess.review(real_bundle, sheffield, weights_for(real_bundle, preset))
+    for p in review["partners"]:  # at least one fit reason per partner, where there is one
+        if fit_reasons(p):
+            assert page.locator(f".cmp[data-id='{p['locality']['id']}'] .reasons li").first.is_visible()
+    page.emulate_media(media="screen")
+
+    derby, hefei = r.resolve("Derby"), r.resolve("Hefei", country="CN")
+    approaches = [r.resolve(n, country="CN") for n in ("Xi'an", "Hefei", "Zhejiang")]
+
+    def hefei_in_compare(w):
+        return next(x for x in assess.compare(real_bundle, derby, tuple(approaches), w)["results"]
+                    if x["locality"]["id"] == hefei)
+    preset, auto = _first_weighting_with(real_bundle, hefei_in_compare, "automotive")
+    page.goto(real + f"/?locality={derby}&mode=compare&candidates={','.join(approaches)}"
+              + (f"&preset={preset}" if preset else ""))
+    page.wait_for_selector(f".cmp[data-id='{hefei}'] .reasons li")
+    page.emulate_media(media="print")
+    shown = [li.text_content() for li in page.locator(f".cmp[data-id='{hefei}'] .reasons li").all() if li.is_visible()]
+    assert auto in shown
+    # Prominence is its own figure, never a reason line.
+    lines = page.eval_on_selector_all(".reasons li", "ls => ls.map(l => l.textContent)")
+    assert lines and not any(NOT_FIT.match(t) for t in lines)
+    assert page.locator(f".cmp[data-id='{hefei}'] .capacity").is_visible()
+    pdf = page.pdf(format="A4", print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)) == 1, "the brief still fits on one A4 page"
+    page.emulate_media(media="screen")
+
+
+def test_compare_names_the_places_ranked_above(page, real, real_bundle):
+    r = real_bundle.resolver
+    derby = r.resolve("Derby")
+    approaches = [r.resolve(n, country="CN") for n in ("Xi'an", "Hefei", "Zhejiang")]
+    w = weights_for(real_bundle, None)
+    compared = assess.compare(real_bundle, derby, tuple(approaches), w)
+    best = min(x["overall_rank"] for x in compared["results"])
+    full = real_bundle.model.top(derby, w, k=best - 1)[0]
+    expected = [i for i in full if i not in approaches][:5]
+    page.goto(real + f"/?locality={derby}&mode=compare&candidates={','.join(approaches)}")
+    page.wait_for_selector("#above-box li")
+    assert page.eval_on_selector_all("#above-box li", "ls => ls.map(l => l.dataset.id)") == expected
+    assert "Ranked above your three" in page.text_content("#above-box")
+
+
+def test_what_changed_is_against_a_fixed_baseline(page, real, real_bundle):
+    sheffield = real_bundle.resolver.resolve("Sheffield")
+    base = weights_for(real_bundle, None)
+    page.goto(real + f"/?locality={sheffield}")
+    wait_for_ids(page, "#results .result", order(real_bundle, sheffield, None))
+    first, second = {"education": 6.0}, {"education": 6.0, "student_links": 0.0}
+    set_sliders(page, first)
+    wait_for_ids(page, "#results .result", order(real_bundle, sheffield, {**base, **first}))
+    set_sliders(page, {"student_links": 0.0})
+    after = order(real_bundle, sheffield, {**base, **second})
+    wait_for_ids(page, "#results .result", after)
+    before = order(real_bundle, sheffield, None)
+    page.wait_for_function("([exp]) => [...document.querySelectorAll('#diff .diff-entered li, #diff .diff-left li')]"
+                           ".map(l => l.dataset.id).sort().join() === exp",
+                           arg=[",".join(sorted(set(after) ^ set(before)))], timeout=15000)
+    assert "baseline" in page.text_content("#diff strong")
+    page.click("#reset-baseline")
+    assert "Baseline:" in page.text_content("#diff")
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from the npm registry (.ci/run installs it into .ci/node; installed here if missing), read once and
+    injected into each page: no CDN."""
+    root = Path(__file__).resolve().parents[1] / ".ci" / "node"
+    path = root / "node_modules" / "axe-core" / "axe.min.js"
+    if not path.exists() and shutil.which("npm"):
+        import subprocess
+
+        subprocess.run(["npm", "install", "--prefix", str(root), "--no-save", "--no-audit", "--no-fund",
+                        f"axe-core@{AXE_VERSION}"], check=False, capture_output=True, timeout=300)
+    if not path.exists():
+        pytest.skip("axe-core is not installed (.ci/run installs it with npm)")
+    return path.read_text(encoding="utf-8")
+
+
+AXE_VERSION = "4.10.2"
+
+
+@pytest.mark.parametrize("width", [LAPTOP["width"], PHONE["width"]])
+def test_no_serious_accessibility_violations(browser, real, real_bundle, axe_source, width):
+    sheffield = real_bundle.resolver.resolve("Sheffield")
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    page = ctx.new_page()
+    found = {}
+    for path, ready in ((f"/?locality={sheffield}", "svg#map .marker"), (f"/card?a={sheffield}&b=510100", "main h1"),
+                        (f"/place?id={sheffield}", "main h1"), ("/methodology", "main h1")):
+        page.goto(real + path)
+        page.wait_for_selector(ready, timeout=20000)
+        page.add_script_tag(content=axe_source)
+        bad = page.evaluate("async () => (await axe.run(document)).violations"
+                            ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+                            ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))")
+        if bad:
+            found[path] = bad
+        assert page.locator("main").count() == 1, f"{path} has one main landmark"
+    ctx.close()
+    assert not found, found
+
+
+def test_terms_have_distinct_names_and_targets_are_24px(page, real, real_bundle):
+    page.goto(real + f"/?locality={real_bundle.resolver.resolve('Sheffield')}")
+    page.wait_for_selector("#results .result button.term")
+    names = page.eval_on_selector_all("#results button.term", "bs => bs.map(b => b.getAttribute('aria-label'))")
+    assert len(names) == len(set(names))
+    sizes = page.eval_on_selector_all("button.term, .chip button",
+                                      "bs => bs.map(b => { const r = b.getBoundingClientRect();"
+                                      " return Math.min(r.width, r.height); })")
+    assert sizes and min(sizes) >= 24
+    zh = page.eval_on_selector_all("#results .zh", "es => es.map(e => e.lang)")
+    assert zh and set(zh) == {"zh"}
+
+
+def test_embed_names_weighting_links_the_list_and_offers_suggestions(page, site, hostile_bundle):
+    page.goto(site["allowed"] + "/")
+    page.wait_for_selector(".pm-embed li")
+    from matcher.answers.labels import preset_label
+
+    assert page.text_content(".pm-weighting") == "Weighting: " + preset_label("balanced")
+    full = page.get_attribute(".pm-full", "href")
+    assert full.startswith(site["api"] + "/?") and "locality=E08000901" in full
+    # An unknown place: said in words, with the places it may mean as buttons that load their list.
+    page.evaluate("""(api) => { const s = document.createElement('script'); s.src = api + '/embed.js';
+        s.setAttribute('data-locality', 'Steelto'); document.body.appendChild(s); }""", site["api"])
+    page.wait_for_selector(".pm-embed >> nth=1 >> .pm-suggestion")
+    second = page.locator(".pm-embed").nth(1)
+    assert "No place called" in second.locator(".pm-error").text_content()
+    second.locator(".pm-suggestion").first.click()
+    second.locator("li").first.wait_for()
+
+
+def test_phone_results_scroll_into_view(phone, real, real_bundle):
+    """After "Find partners" on a phone the results, below the first screen, are brought into view."""
+    phone.goto(real + "/")
+    phone.fill("#q", real_bundle.resolver.resolve("Sheffield"))
+    phone.tap("#go")
+    phone.wait_for_selector("#results .result")
+    phone.wait_for_function("Math.abs(document.getElementById('out').getBoundingClientRect().top) < 40")
+    assert phone.get_attribute("#query-profile", "href").startswith("/place?id=")

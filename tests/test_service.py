@@ -1,13 +1,12 @@
 """API: every endpoint, every error shape (problem+json), contributions add up, no cross-request leakage."""
 
-import csv
-import io
 
 import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.core.config import Settings
+from service.downloads import read_rows
 
 TOKEN = "analyst-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -189,7 +188,7 @@ def test_answer_cache_off_gives_the_same_answers(bundle, tmp_path, client):
 
 def _csv_ids(r) -> list[str]:
     assert r.status_code == 200, r.text
-    return [row["id"] for row in csv.DictReader(io.StringIO(r.text))]
+    return [row["id"] for row in read_rows(r.text)]
 
 
 @pytest.mark.parametrize("extra", [

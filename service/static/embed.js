@@ -1,58 +1,127 @@
 // The how-to library's embed: a compact list of suggested partners, every node built with textContent.
 // <script src="https://HOST/embed.js" data-locality="E08000019" data-k="5" data-preset="" data-weights=""></script>
-// It fills the width of whatever holds it. Each line: name (English and Chinese), score, a marker for an
-// existing partner, the strongest reason about fit (not the size or prominence sentence when another exists), the most
-// important caveat, and a link to the full card carrying the same weighting.
+// It fills the width of whatever holds it. It names its weighting; each line: name (English and Chinese), score,
+// a marker for an existing partner, the strongest reason about fit (the answer's first reason whose block is not
+// prominence; a size sentence only when there is no other), the most important caveat, and a link to the full card
+// carrying the same weighting. Below the list, a link to the full list on HOST. An unknown or ambiguous place is
+// said in words, with the places it may mean as buttons.
 (function () {
   var me = document.currentScript;
   if (!me) return;
+  // Every sentence the box writes, in one place (a Chinese interface replaces this object).
+  var S = {
+    title: 'Suggested partners for ',
+    weighting: 'Weighting: ',
+    custom: ', adjusted: ',
+    score: ' · score ',
+    partner: '★ Existing partner: ',
+    since: ' since ',
+    fullList: 'See the full list, with reasons and a map',
+    unavailable: 'Recommendations unavailable (this site may not be allowed to embed them).',
+    unknown: function (q) { return 'No place called “' + q + '” is known to the matchmaker.'; },
+    ambiguous: function (q) { return '“' + q + '” could be several places.'; },
+    didYouMean: 'Did you mean:',
+    which: 'Which one?',
+    invalid: 'These embed settings cannot be used: ',
+    error: 'The matchmaker could not answer: ',
+    country: {GB: 'UK', CN: 'China'}
+  };
+  var PRESETS = __PRESET_LABELS__;  // preset name -> its label, written in by the server
   var base = new URL(me.src).origin;
-  var state = new URLSearchParams();
-  state.set('locality', me.getAttribute('data-locality') || '');
-  state.set('k', me.getAttribute('data-k') || '5');
-  ['preset', 'weights'].forEach(function (key) { var v = me.getAttribute('data-' + key); if (v) state.set(key, v); });
+  var preset = me.getAttribute('data-preset') || '', weights = me.getAttribute('data-weights') || '';
+  var k = me.getAttribute('data-k') || '5';
   var box = document.createElement('div');
   box.className = 'pm-embed';
   box.style.cssText = 'font:14px/1.4 system-ui,sans-serif;border:1px solid #ccd;border-radius:6px;padding:8px 12px;' +
-    'width:100%;max-width:100%;box-sizing:border-box;overflow-wrap:anywhere';
+    'width:100%;max-width:100%;box-sizing:border-box;overflow-wrap:break-word';
   me.parentNode.insertBefore(box, me.nextSibling);
   function el(tag, text, css, cls) { var e = document.createElement(tag); if (text) e.textContent = text; if (css) e.style.cssText = css; if (cls) e.className = cls; return e; }
-  // The strongest reason about fit: a size or prominence sentence only when there is nothing else.
-  var NOT_FIT = /^(Population |Prominence, not fit)/;
-  function strongest(reasons) {
-    for (var i = 0; i < reasons.length; i++) if (!NOT_FIT.test(reasons[i])) return reasons[i];
-    return reasons[0];
+  function zh(text) { var s = el('span', ' ' + text); s.lang = 'zh'; return s; }
+  function state(locality) {
+    var p = new URLSearchParams(); p.set('locality', locality); p.set('k', k);
+    if (preset) p.set('preset', preset); if (weights) p.set('weights', weights);
+    return p;
+  }
+  // The strongest reason about fit: by the answer's reason_blocks when it has them, else by the wording.
+  var NOT_FIT = /^(Prominence, not fit|Capacity to engage \(not fit\))/, SIZE = /^(Population |A size gap )/;
+  function strongest(r) {
+    var blocks = r.reason_blocks && r.reason_blocks.length === r.reasons.length ? r.reason_blocks : null, i, size = null;
+    for (i = 0; i < r.reasons.length; i++) {
+      var b = blocks ? blocks[i] : (NOT_FIT.test(r.reasons[i]) ? 'prominence' : 'fit');
+      if (b === 'prominence') continue;
+      if (SIZE.test(r.reasons[i])) { if (size === null) size = r.reasons[i]; continue; }
+      return r.reasons[i];
+    }
+    return size !== null ? size : r.reasons[0];
   }
   function cardLink(q, id) {
-    var p = new URLSearchParams(state); p.delete('locality'); p.delete('k'); p.set('a', q); p.set('b', id);
+    var p = state(q); p.delete('locality'); p.delete('k'); p.set('a', q); p.set('b', id);
     return base + '/card?' + p.toString();
   }
-  fetch(base + '/v1/recommendations?' + state.toString())
-    .then(function (r) { return r.json().then(function (d) { return {ok: r.ok, d: d}; }); })
-    .then(function (res) {
-      if (!res.ok) { box.appendChild(el('p', 'Recommendations unavailable: ' + (res.d.detail || 'error'))); return; }
-      var d = res.d;
-      box.appendChild(el('strong', 'Suggested partners for ' + d.query.name + (d.query.name_zh ? ' ' + d.query.name_zh : '')));
-      var ol = el('ol', null, 'padding-left:20px;margin:6px 0');
-      d.results.forEach(function (r) {
-        var li = el('li', null, 'margin-bottom:6px');
-        li.setAttribute('data-id', r.locality.id);
-        var a = el('a', (r.locality.qualified || r.locality.name) + (r.locality.name_zh ? ' ' + r.locality.name_zh : ''));
-        a.href = cardLink(d.query.id, r.locality.id);
-        a.target = '_blank'; a.rel = 'noopener';
-        li.appendChild(a);
-        li.appendChild(el('span', ' · score ' + r.score.toFixed(2), 'color:#666'));
-        if (r.partnership) {
-          var p = r.partnership;
-          li.appendChild(el('div', '★ Existing partner: ' + p.kind.replace(/_/g, ' ') + (p.year_signed ? ' since ' + p.year_signed : '') +
-            ' (' + p.status + ')', 'color:#6b21a8;font-size:12px;font-weight:600', 'pm-partner'));
-        }
-        if (r.reasons.length) li.appendChild(el('div', strongest(r.reasons), 'color:#333;font-size:12px', 'pm-reason'));
-        var caveats = r.caveats.filter(function (c) { return !/^Already partnered/.test(c); });
-        if (caveats.length) li.appendChild(el('div', '⚠ ' + caveats[0], 'color:#9a3412;font-size:12px', 'pm-caveat'));
-        ol.appendChild(li);
-      });
-      box.appendChild(ol);
-    })
-    .catch(function () { box.appendChild(el('p', 'Recommendations unavailable (this site may not be allowed to embed them).')); });
+  function weightingWords() {
+    return S.weighting + (PRESETS[preset || 'balanced'] || preset) + (weights ? S.custom + weights.replace(/,/g, ', ') : '');
+  }
+  function choices(d, list) {
+    var p = el('p', null, 'margin:4px 0', 'pm-choices');
+    list.forEach(function (s) {
+      var b = el('button', (s.qualified || s.name) + (s.name_zh ? ' ' + s.name_zh : '') + ' (' + (S.country[s.country] || s.country) + ')',
+        'margin:4px 6px 0 0;padding:4px 10px;min-height:28px;font:inherit;cursor:pointer', 'pm-suggestion');
+      b.type = 'button';
+      b.onclick = function () { load(s.id); };
+      p.appendChild(b);
+    });
+    return p;
+  }
+  function showError(status, d, asked) {
+    if (status === 404 && d.suggestions) {
+      box.appendChild(el('p', S.unknown(asked), 'margin:4px 0', 'pm-error'));
+      if (d.suggestions.length) { box.appendChild(el('span', S.didYouMean)); box.appendChild(choices(d, d.suggestions)); }
+    } else if (status === 409 && d.candidates) {
+      box.appendChild(el('p', S.ambiguous(asked) + ' ' + S.which, 'margin:4px 0', 'pm-error'));
+      box.appendChild(choices(d, d.candidates));
+    } else if (status === 422) {
+      box.appendChild(el('p', S.invalid + (d.detail || ''), 'margin:4px 0', 'pm-error'));
+    } else {
+      box.appendChild(el('p', S.error + (d.detail || status), 'margin:4px 0', 'pm-error'));
+    }
+  }
+  function load(locality) {
+    box.replaceChildren();
+    fetch(base + '/v1/recommendations?' + state(locality).toString())
+      .then(function (r) { return r.json().then(function (d) { return {ok: r.ok, status: r.status, d: d}; }); })
+      .then(function (res) {
+        if (!res.ok) { showError(res.status, res.d, locality); return; }
+        var d = res.d;
+        var head = el('strong', S.title + d.query.name); if (d.query.name_zh) head.appendChild(zh(d.query.name_zh));
+        box.appendChild(head);
+        box.appendChild(el('div', weightingWords(), 'color:#555;font-size:12px', 'pm-weighting'));
+        var ol = el('ol', null, 'padding-left:20px;margin:6px 0');
+        d.results.forEach(function (r) {
+          var li = el('li', null, 'margin-bottom:6px');
+          li.setAttribute('data-id', r.locality.id);
+          var a = el('a', r.locality.qualified || r.locality.name);
+          if (r.locality.name_zh) a.appendChild(zh(r.locality.name_zh));
+          a.href = cardLink(d.query.id, r.locality.id);
+          a.target = '_blank'; a.rel = 'noopener';
+          li.appendChild(a);
+          li.appendChild(el('span', S.score + r.score.toFixed(2), 'color:#555'));
+          if (r.partnership) {
+            var p = r.partnership;
+            li.appendChild(el('div', S.partner + p.kind.replace(/_/g, ' ') + (p.year_signed ? S.since + p.year_signed : '') +
+              ' (' + p.status + ')', 'color:#6b21a8;font-size:12px;font-weight:600', 'pm-partner'));
+          }
+          if (r.reasons.length) li.appendChild(el('div', strongest(r), 'color:#333;font-size:12px', 'pm-reason'));
+          var caveats = r.caveats.filter(function (c) { return !/^Already partnered/.test(c); });
+          if (caveats.length) li.appendChild(el('div', '⚠ ' + caveats[0], 'color:#9a3412;font-size:12px', 'pm-caveat'));
+          ol.appendChild(li);
+        });
+        box.appendChild(ol);
+        var full = state(d.query.id); full.delete('k');
+        var more = el('a', S.fullList, 'display:inline-block;min-height:24px;padding:2px 0', 'pm-full');
+        more.href = base + '/?' + full.toString(); more.target = '_blank'; more.rel = 'noopener';
+        box.appendChild(more);
+      })
+      .catch(function () { box.replaceChildren(el('p', S.unavailable)); });
+  }
+  load(me.getAttribute('data-locality') || '');
 })();

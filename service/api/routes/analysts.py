@@ -13,7 +13,7 @@ from matcher.artifact.model import Filters
 from matcher.config import presets
 from service.api.deps import MatcherDep, SettingsDep, StoreDep
 from service.api.errors import problem
-from service.api.schemas.analysts import Diff, DiffRequest, Preset, Profile, ProfileIn, ProfilePage
+from service.api.schemas.analysts import Diff, DiffRequest, Evaluation, Preset, Profile, ProfileIn, ProfilePage
 from service.api.security import AnalystDep, HeavyDep
 from service.profiles import ProfileLimit
 
@@ -23,13 +23,11 @@ PROFILE = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9
 
 @router.get("/presets", response_model=list[Preset])
 def list_presets(bundle: MatcherDep):
-    # "balanced" is the served default: the weighting learned from partnership history.
-    out = [{"name": p.name, "description": p.description, "weights": weights_for(bundle, p.name)}
-           for p in presets().values()]
-    if bundle.fitted_weights:
-        out.append({"name": "fitted", "description": "Learned from partnership history at build time.",
-                    "weights": bundle.fitted_weights})
-    return out
+    # "balanced" is the served default: the weighting learned from partnership history. The "fitted" preset
+    # it used to be listed beside carried the very same weights under a second name, so it is no longer
+    # listed (`preset=fitted` is still accepted, for old links).
+    return [{"name": p.name, "description": p.description, "weights": weights_for(bundle, p.name)}
+            for p in presets().values()]
 
 
 @router.get("/profiles", response_model=ProfilePage)
@@ -86,9 +84,9 @@ def diff(bundle: MatcherDep, body: DiffRequest):
     return {"query": bundle.resolver.describe(qid), **out}
 
 
-@router.get("/evaluation")
+@router.get("/evaluation", response_model=Evaluation)
 def evaluation(settings: SettingsDep):
-    """The latest evaluation table (written by `matcher model-card`)."""
+    """The latest evaluation table (written by `matcher model-card`); /methodology says it in words."""
     path = settings.models_dir / "evaluation.json"
     if not path.exists():
         return problem(404, "no evaluation yet: run `matcher model-card`")

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import PlainTextResponse
 
 from features.resolve import fold
 from service import card as cards
 from service.api.deps import MatcherDep
 from service.api.schemas.localities import Locality
+from service.downloads import csv_response
+from service.place import place_profile, profile_rows
 
 router = APIRouter(prefix="/localities", tags=["localities"])
 
@@ -41,3 +44,21 @@ def search_localities(bundle: MatcherDep, q: Annotated[str, Query(max_length=200
 def get_locality(bundle: MatcherDep, locality_id: Annotated[str, Path(max_length=200)]) -> dict:
     """A locality's profile: every figure with its source and year, sectors, priorities, partnerships."""
     return cards.profile(bundle, bundle.resolver.resolve(locality_id))
+
+
+@router.get("/{locality_id}/profile")
+def get_locality_profile(bundle: MatcherDep, locality_id: Annotated[str, Path(max_length=200)]) -> dict:
+    """A place's profile against its peers: every figure with `source` and `year` and, beside each, the median
+    of the places of the same country and tier (`median`, over `median_n` places); its sectors, priorities,
+    universities, links (campuses, flights, missions) and partnerships. As CSV: `/profile.csv`."""
+    return place_profile(bundle, bundle.resolver.resolve(locality_id))
+
+
+@router.get("/{locality_id}/profile.csv", response_class=PlainTextResponse)
+def get_locality_profile_csv(bundle: MatcherDep, locality_id: Annotated[str, Path(max_length=200)]):
+    """The profile as CSV (UTF-8 with BOM, a `#` header block naming date and build)."""
+    i = bundle.resolver.resolve(locality_id)
+    prof = place_profile(bundle, i)
+    return csv_response(bundle, profile_rows(prof), f"profile-{i}.csv",
+                        f"Profile of {prof['locality']['name']} ({i}) against the medians of {prof['peer_group']}",
+                        None)

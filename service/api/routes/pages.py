@@ -6,6 +6,7 @@ saying what is wrong, with links to what the person may have meant, never raw JS
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -13,11 +14,22 @@ from fastapi.responses import HTMLResponse, Response
 
 from features.resolve import AmbiguousLocality, UnknownLocality
 from matcher.config import WeightError
-from service import assess
+from service import assess, methodology
 from service import card as cards
 from service.api.deps import MatcherDep, SettingsDep, StoreDep
 from service.api.routes.recommendations import query_weights, resolve_weights
-from service.page import EMBED_JS, render_card, render_error, render_index, state_query, weighting_label
+from service.geo import map_data
+from service.page import (
+    EMBED_JS,
+    render_card,
+    render_error,
+    render_index,
+    render_methodology,
+    render_place,
+    state_query,
+    weighting_label,
+)
+from service.place import place_profile
 
 router = APIRouter(include_in_schema=False)
 
@@ -105,3 +117,34 @@ def card_page(bundle: MatcherDep, store: StoreDep, a: str = "", b: str = "", pre
 @router.get("/embed.js")
 def embed_js():
     return Response(EMBED_JS, media_type="application/javascript")
+
+
+@router.get("/place", response_class=HTMLResponse)
+def place_page(bundle: MatcherDep, id: str = ""):
+    """A place's profile against the medians of its country and tier (JSON twin: /v1/localities/{id}/profile)."""
+    if not id.strip() or len(id) > 200:
+        return _error(400, "Which place?", "The link needs id=… (an ONS or GB/T 2260 code, or a name), for example "
+                      "/place?id=E08000019.")
+    try:
+        i = bundle.resolver.resolve(id.strip())
+    except (UnknownLocality, AmbiguousLocality) as exc:
+        found = exc.suggestions if isinstance(exc, UnknownLocality) else exc.candidates
+        return _error(404 if isinstance(exc, UnknownLocality) else 409, "No such place" if isinstance(
+            exc, UnknownLocality) else "Which place?", str(exc),
+            [{"href": "/place?" + urlencode({"id": c["id"]}), "text": _label(c)} for c in found])
+    return HTMLResponse(render_place(bundle, place_profile(bundle, i)))
+
+
+@router.get("/methodology", response_class=HTMLResponse)
+def methodology_page(bundle: MatcherDep, settings: SettingsDep):
+    """What each block measures, how the weights are learned, the evaluation in words, coverage and sources."""
+    return render_methodology(methodology.context(bundle, settings.models_dir))
+
+
+@router.get("/map/{country}.json")
+def map_json(bundle: MatcherDep, country: str):
+    """The page's map of one country: outlines (UK) or background points (China), every locality's position."""
+    if country not in ("GB", "CN"):
+        return _error(404, "No such map", "Maps: /map/GB.json, /map/CN.json.")
+    return Response(json.dumps(map_data(bundle, country), ensure_ascii=False, separators=(",", ":")),
+                    media_type="application/json", headers={"Cache-Control": "public, max-age=3600"})

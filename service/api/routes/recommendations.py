@@ -6,8 +6,6 @@ GET routes take the page's state parameters: `locality`, `k`, `preset`, `weights
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,6 +22,7 @@ from service.api.schemas.recommendations import CompareRequest, RecommendationRe
 from service.api.security import HeavyDep, limit
 from service.cache import AnswerCache
 from service.compute import Compute
+from service.downloads import csv_response
 from service.profiles import ProfileStore
 
 router = APIRouter(tags=["recommendations"])
@@ -115,27 +114,87 @@ async def post_recommendations(request: Request, bundle: MatcherDep, store: Stor
     return await _answer(request, bundle, store, answers, compute, body)
 
 
-def _cell(text: str) -> str:
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) is prefixed with ' (OWASP CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def weighting_words(bundle: Bundle, store: ProfileStore | None, preset: str | None, overrides: dict[str, float],
+                    profile: str | None, weights: dict[str, float]) -> str:
+    """The weighting a download names: the preset or profile in words, then every weight."""
+    from service.page import weighting_label  # the page's own words for it
+
+    label = weighting_label(preset, overrides, resolve_weights(bundle, store, preset, None, profile))
+    if profile:
+        label = f"saved profile '{profile}'" + (f" ({label})" if overrides else "")
+    return label + " (" + ", ".join(f"{b}={v:g}" for b, v in weights.items()) + ")"
+
+
+def _reasons_cells(r: dict) -> list[str]:
+    """Reasons as the answer orders them, and the block each rests on when the answer says."""
+    return [" | ".join(r["reasons"]), " | ".join(r.get("reason_blocks") or [])]
+
+
+def _fit_cells(r: dict) -> list[str]:
+    return ["" if r.get("fit") is None else f"{r['fit']:.4f}",
+            "" if r.get("prominence") is None else f"{r['prominence']:.4f}"]
 
 
 @router.get("/recommendations.csv", response_class=PlainTextResponse, dependencies=[HeavyDep])
 def recommendations_csv(bundle: MatcherDep, store: StoreDep, req: QueryDep):
-    """The ranked list as CSV (for the page's download button): the same parameters and filters as GET JSON."""
+    """The ranked list as CSV (for the page's download button): the same parameters and filters as GET JSON.
+    UTF-8 with BOM; a `#` header block names the weighting, the date and the build."""
     payload = recommend(*resolve_request(bundle, store, req))
-    buf = io.StringIO()
     blocks_ = list(payload["weights"])
-    w = csv.writer(buf)
-    w.writerow(["rank", "id", "name", "name_zh", "level", "score", *blocks_, "reasons", "caveats"])
+    rows: list[list] = [["rank", "id", "name", "name_zh", "level", "score", "fit", "prominence", *blocks_,
+                         "reasons", "reason_blocks", "caveats"]]
     for r in payload["results"]:
         loc = r["locality"]
-        w.writerow([r["rank"], loc["id"], _cell(loc["name"]), _cell(loc["name_zh"] or ""), loc["level"],
-                     f"{r['score']:.4f}", *(f"{r['contributions'][b]:.4f}" for b in blocks_),
-                     _cell(" | ".join(r["reasons"])), _cell(" | ".join(r["caveats"]))])
-    name = f"partners-{payload['query']['id']}.csv"
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        rows.append([r["rank"], loc["id"], loc["name"], loc["name_zh"] or "", loc["level"], f"{r['score']:.4f}",
+                     *_fit_cells(r), *(f"{r['contributions'][b]:.4f}" for b in blocks_), *_reasons_cells(r),
+                     " | ".join(r["caveats"])])
+    q = payload["query"]
+    words = weighting_words(bundle, store, req.preset, req.weights, req.profile, payload["weights"])
+    return csv_response(bundle, rows, f"partners-{q['id']}.csv",
+                        f"Suggested partners for {q['name']} ({q['id']}), top {req.k}"
+                        + (", existing partners left out" if req.exclude_partners else ""), words)
+
+
+CandidatesQuery = Annotated[str, Query(min_length=1, max_length=2000, description="Comma-separated ids (or names) "
+                                       "of the places that approached the locality", examples=["610100,340100"])]
+
+
+def _compare_get(bundle: Bundle, locality: str, candidates: str, preset: str | None, weights: str | None) -> tuple:
+    overrides = query_weights(weights)
+    w = weights_for(bundle, preset, overrides)
+    names = [c.strip() for c in candidates.split(",") if c.strip()][:50]
+    qid = bundle.resolver.resolve(locality)
+    other = assess.other_country(bundle, qid)
+    ids = tuple(dict.fromkeys(bundle.resolver.resolve(c, country=other) for c in names))
+    if not ids:
+        raise WeightError("candidates", "name at least one candidate")
+    return assess.compare(bundle, qid, ids, w), overrides
+
+
+@router.get("/compare", response_model=Recommendations)
+def compare_get(bundle: MatcherDep, locality: NameQuery, candidates: CandidatesQuery, preset: PresetQuery = None,
+                weights: WeightsQuery = None):
+    """As POST /v1/compare, from a link (the page's "Download JSON" of a comparison)."""
+    return _compare_get(bundle, locality, candidates, preset, weights)[0]
+
+
+@router.get("/compare.csv", response_class=PlainTextResponse)
+def compare_csv(bundle: MatcherDep, locality: NameQuery, candidates: CandidatesQuery, preset: PresetQuery = None,
+                weights: WeightsQuery = None):
+    """The comparison as CSV: each approach's score, overall and mutual rank, contributions, reasons, caveats."""
+    payload, overrides = _compare_get(bundle, locality, candidates, preset, weights)
+    blocks_ = list(payload["weights"])
+    rows: list[list] = [["id", "name", "name_zh", "score", "fit", "prominence", "overall_rank", "n_candidates",
+                         "mutual_rank", *blocks_, "reasons", "reason_blocks", "caveats"]]
+    for r in payload["results"]:
+        loc = r["locality"]
+        rows.append([loc["id"], loc["name"], loc["name_zh"] or "", f"{r['score']:.4f}", *_fit_cells(r),
+                     r.get("overall_rank") or "", payload["n_candidates"], r.get("mutual_rank") or "",
+                     *(f"{r['contributions'][b]:.4f}" for b in blocks_), *_reasons_cells(r),
+                     " | ".join(r["caveats"])])
+    q = payload["query"]
+    return csv_response(bundle, rows, f"compare-{q['id']}.csv", f"Approaches received by {q['name']} ({q['id']})",
+                        weighting_words(bundle, None, preset, overrides, None, payload["weights"]))
 
 
 @router.post("/compare", response_model=Recommendations, dependencies=[HeavyDep])
@@ -155,3 +214,27 @@ def review(bundle: MatcherDep, store: StoreDep, locality: NameQuery, preset: Pre
     today's fit, overall and mutual rank, and a summary of those facts for a committee."""
     qid = bundle.resolver.resolve(locality)
     return assess.review(bundle, qid, resolve_weights(bundle, store, preset, query_weights(weights), profile))
+
+
+@router.get("/review.csv", response_class=PlainTextResponse)
+def review_csv(bundle: MatcherDep, store: StoreDep, locality: NameQuery, preset: PresetQuery = None,
+               profile: PresetQuery = None, weights: WeightsQuery = None):
+    """The review as CSV: each partner's kind, year, status and evidence, today's fit, ranks and summary."""
+    qid = bundle.resolver.resolve(locality)
+    overrides = query_weights(weights)
+    w = resolve_weights(bundle, store, preset, overrides, profile)
+    payload = assess.review(bundle, qid, w)
+    blocks_ = list(payload["weights"])
+    rows: list[list] = [["id", "name", "name_zh", "kind", "year_signed", "status", "status_year", "score",
+                         "overall_rank", "n_candidates", "mutual_rank", *blocks_, "reasons", "reason_blocks",
+                         "caveats", "summary", "source", "status_source"]]
+    for r in payload["partners"]:
+        loc = r["locality"]
+        rows.append([loc["id"], loc["name"], loc["name_zh"] or "", r["kind"], r["year_signed"] or "", r["status"],
+                     r["status_year"] or "", f"{r['score']:.4f}", r["overall_rank"] or "", payload["n_candidates"],
+                     r["mutual_rank"] or "", *(f"{r['contributions'][b]:.4f}" for b in blocks_),
+                     *_reasons_cells(r), " | ".join(r["caveats"]), r["summary"], r["source"],
+                     r["status_source"] or ""])
+    q = payload["query"]
+    return csv_response(bundle, rows, f"review-{q['id']}.csv", f"Review of {q['name']}'s partnerships ({q['id']})",
+                        weighting_words(bundle, store, preset, overrides, profile, w))
