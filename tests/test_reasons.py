@@ -158,7 +158,9 @@ def _check_every_query(bundle, direction) -> int:
                 tiers = [0 if b in explain.SPECIFIC else 1 if b != "prominence" else 2 for b in blocks]
                 assert tiers == sorted(tiers), blocks
                 for r in rs:
-                    assert contrib[r.block] > explain.MIN_SHOWN, f"{name}: reason for a block that did not count"
+                    assert r.block in explain.shown_blocks(contrib), f"{name}: reason for a block that did not count"
+                    positive = sum(v for v in contrib.values() if v > 0)
+                    assert contrib[r.block] >= explain.MIN_SHARE * positive > 0
                     check_reason(bundle, q, cid, r, sims_all.loc[cid])
                     checked += 1
                 # A block that contributed and has a reason to give is never silently dropped.

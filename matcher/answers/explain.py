@@ -20,7 +20,16 @@ from matcher.model.scale import ScaleAssessment, assess
 STRENGTH_WORD = {3: "a defining", 2: "a major", 1: "a notable"}
 CENTRE = 0.75        # education percentile (within country and tier) from which a place is a "centre"
 STRONG = 2 / 3       # sector strength (major or defining) that can serve a partner's priority
-MIN_SHOWN = 1e-3     # contributions below this are too small to be a reason
+# A block is a reason when its contribution is at least this share of what the pair's positive contributions add
+# up to. Relative, because the reciprocity factor scales every block of a pair alike: a pair far down the other
+# side's list has small contributions, but which blocks carry it does not change.
+MIN_SHARE = 0.02
+
+
+def shown_blocks(contributions: dict[str, float]) -> set[str]:
+    """The blocks whose contribution is large enough to be a reason (MIN_SHARE of the positive total)."""
+    positive = sum(v for v in contributions.values() if v > 0)
+    return {b for b, v in contributions.items() if v > 0 and v >= MIN_SHARE * positive}
 STATUS_WORDS = {"active": "active", "unknown": "status not known", "dormant": "dormant",
                 "terminated": "ended", "relinquished": "relinquished", "expired": "expired", "lapsed": "lapsed"}
 KIND_WORDS = {"sister_city": "sister-city agreement", "friendship": "friendship agreement",
@@ -348,8 +357,9 @@ def reason_objects(m: AnswerModel, a: str, b: str, contributions: dict[str, floa
         return tier, -contributions[block], block
 
     out: list[Reason] = []
+    shown = shown_blocks(contributions)
     for block in sorted(contributions, key=rank):
-        if contributions[block] > MIN_SHOWN:
+        if block in shown:
             out.extend(_memo(m, (block, a, b, sensitive), lambda blk=block: tuple(REASONERS[blk](m, a, b, sensitive))))
     return out
 
