@@ -384,11 +384,22 @@ def available_choices(est: PartnerMatcher) -> tuple[dict[str, tuple], list[str]]
     return {n: v for n, v in CHOICES.items() if n in have}, [n for n in CHOICES if n not in have]
 
 
+def _model_personalisation(snap: PartnerMatcher, w: dict[str, float]) -> tuple[dict, dict | None]:
+    """Personalisation of the served lists under `w`: UK queries, and Chinese ones where the estimator measures
+    them itself (PartnerMatcher.personalisation, both directions)."""
+    if hasattr(snap, "personalisation"):
+        both = snap.personalisation(_full(w))
+        return both["uk_queries"], both["cn_queries"]
+    scores, _ = _methods(snap, uk_queries(snap), {"model": w}, None)
+    return personalisation(scores["model"], snap.live_["CN"]), None
+
+
 def choose(full: PartnerMatcher, train: pd.DataFrame, k: int = 10) -> tuple[dict, dict]:
     """Method choices (estimator parameters) made on `train` alone: a model learned on its earlier 75% (by
     year) ranks its latest 25% from a snapshot at the cut. Parameters are searched one at a time over
     `CHOICES` (in declared order, each from the best so far). The choice has the best inner MRR among the
-    settings whose top 10s over the snapshot's UK queries meet `LIMITS`; when none meets them, the best
+    settings whose top 10s over the snapshot's UK queries (and Chinese ones, where the estimator measures them)
+    meet `LIMITS`; when none meets them, the best
     inner MRR, flagged `limits_met: false`. Returns the parameters and a record of what was tried."""
     grid, skipped = available_choices(full)
     if skipped:
@@ -418,9 +429,9 @@ def choose(full: PartnerMatcher, train: pd.DataFrame, k: int = 10) -> tuple[dict
             w = _weights(m)
             cases = _cases(val, inner, snap, lambda r: cut)
             mrr = float(np.mean([1.0 / _model_rank(snap, c, w) for c in cases])) if cases else 0.0
-            scores, _ = _methods(snap, uk_queries(snap), {"model": w}, None)
-            p = personalisation(scores["model"], snap.live_["CN"])
-            tried[key] = {"params": dict(params), "mrr": mrr, **p, "meets_limits": within_limits(p, LIMIT)}
+            p, rev = _model_personalisation(snap, w)
+            meets = within_limits(p, LIMIT) and (rev is None or within_limits(rev, LIMIT))
+            tried[key] = {"params": dict(params), "mrr": mrr, **p, "reverse": rev, "meets_limits": meets}
         return tried[key]
 
     def best() -> dict:

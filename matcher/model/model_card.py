@@ -72,11 +72,11 @@ def _losses(rep: dict, k: int) -> list[str]:
             if v is not None and v == v and v < 0:
                 sure = "the interval excludes 0" if hi < 0 else "the interval includes 0"
                 out.append(f"{where}behind {b} on {label} by {-v:.3f} ([{lo:+.2f}, {hi:+.2f}]: {sure})")
-    p = rep["model"].get("personalisation")
-    if p:
-        over = [f"{key} {p[key]:.2f} > {lim}" for key, lim in LIMITS.items() if p[key] > lim]
+    for key, where in (("personalisation", "UK queries"), ("personalisation_reverse", "Chinese queries")):
+        p = rep["model"].get(key)
+        over = [f"{m} {p[m]:.2f} > {lim}" for m, lim in LIMITS.items() if p[m] > lim] if p else []
         if over:
-            out.append("personalisation outside the limits (" + ", ".join(over) + ")")
+            out.append(f"personalisation outside the limits for {where} (" + ", ".join(over) + ")")
     for fit, floor in (("size_matched_fit", 0.80), ("prominence_matched_fit", 0.70)):
         v = rep["model"].get(fit)
         if v is not None and v == v and v < floor:
