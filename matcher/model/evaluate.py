@@ -430,14 +430,27 @@ def choose(full: PartnerMatcher, train: pd.DataFrame, k: int = 10) -> tuple[dict
             cases = _cases(val, inner, snap, lambda r: cut)
             mrr = float(np.mean([1.0 / _model_rank(snap, c, w) for c in cases])) if cases else 0.0
             p, rev = _model_personalisation(snap, w)
-            meets = within_limits(p, LIMIT) and (rev is None or within_limits(rev, LIMIT))
+            # With the estimator's margin below the limits: the choice is measured on an earlier snapshot than
+            # the one it will serve, whose lists are a little less personal.
+            limit = min(LIMIT, float(getattr(full, "personal_limit", LIMIT)))
+            meets = within_limits(p, limit) and (rev is None or within_limits(rev, limit))
             tried[key] = {"params": dict(params), "mrr": mrr, **p, "reverse": rev, "meets_limits": meets}
         return tried[key]
+
+    def excess(r: dict) -> float:
+        """How far a trial's lists are over the limits, in either direction (0 when within them)."""
+        limit = min(LIMIT, float(getattr(full, "personal_limit", LIMIT)))
+        parts = [r] + ([r["reverse"]] if r.get("reverse") else [])
+        return max(max(p["mean_jaccard"], p["max_share"]) - limit for p in parts)
 
     def best() -> dict:
         recs = list(tried.values())
         ok = [r for r in recs if r["meets_limits"]]
-        return max(ok or recs, key=lambda r: r["mrr"])  # first of equals: the earlier tried
+        if ok:
+            return max(ok, key=lambda r: r["mrr"])  # first of equals: the earlier tried
+        # None is personal enough: the one closest to the limits (then the better MRR), never the one that
+        # predicts history best by giving everyone the same places.
+        return min(recs, key=lambda r: (round(excess(r), 3), -r["mrr"]))
 
     current = dict(defaults)
     order = [n for n in grid if n not in SERVING_CHOICES] + [n for n in grid if n in SERVING_CHOICES]
