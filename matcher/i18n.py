@@ -194,11 +194,10 @@ def wan(n: float) -> str:
     return f"{n:,.0f}"
 
 
-def render(m: Msg | str, lang: str = DEFAULT, markup: bool = False) -> str:
-    """A message in a language; with `markup`, HTML with quoted evidence marked with its `lang`."""
-    if isinstance(m, str):
-        return html.escape(m, quote=False) if markup else m
-    return _Formatter(check_lang(lang), markup).render(m)
+def render(m: Msg | Local | Quote | Join | str, lang: str = DEFAULT, markup: bool = False) -> str:
+    """A message (or a word, a quote, a list) in a language; with `markup`, HTML with quoted evidence marked
+    with its `lang`."""
+    return _Formatter(check_lang(lang), markup).value(m)
 
 
 def keys_with_fields(lang: str) -> dict[str, set[str]]:

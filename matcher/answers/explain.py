@@ -46,7 +46,9 @@ class Reason:
     msg: Msg | None = None
 
     def render(self, lang: str = DEFAULT, markup: bool = False) -> str:
-        return render(self.msg if self.msg is not None else self.text, lang, markup)
+        if (lang == DEFAULT and not markup) or self.msg is None:
+            return self.text if not markup else render(self.text, lang, markup)
+        return render(self.msg, lang, markup)
 
 
 def _reason(block: str, message: Msg, facts: dict) -> Reason:
@@ -441,7 +443,8 @@ def _estimates(m: AnswerModel, x: str) -> list[Msg]:
 
 def caveats(m: AnswerModel, a: str, b: str, sensitive: bool = False, lang: str = DEFAULT) -> list[str]:
     """What a committee should know before acting on the pair (the query's own caveats: query_caveats)."""
-    return [render(c, lang) for c in caveat_messages(m, a, b, sensitive)]
+    return list(_memo(m, ("caveat_texts", a, b, sensitive, lang),
+                      lambda: tuple(render(c, lang) for c in caveat_messages(m, a, b, sensitive))))
 
 
 def caveat_messages(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> tuple[Msg, ...]:
