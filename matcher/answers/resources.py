@@ -185,10 +185,10 @@ def support(travel: dict, records: dict, uk_id: str, cn_id: str, names: dict, la
         kind = "embassy" if m["kind"] == "embassy" else "consulate"
         who = "british" if sending == "GB" else "chinese"
         local = _local_names(records)
-        host = local.get(m["host_id"], Local(m["host_id"]))
+        host_name = local.get(m["host_id"], Local(m["host_id"]))
         inside = km < 1 or _within(records, place, m["host_id"])
-        where = msg("resources.mission_in", host=host) if inside else \
-            msg("resources.mission_near", host=host, km=km, place=local.get(place, Local(place)))
+        where = msg("resources.mission_in", host=host_name) if inside else \
+            msg("resources.mission_near", host=host_name, km=km, place=local.get(place, Local(place)))
         out.append({"kind": f"{who}_{m['kind']}", "host_id": m["host_id"],
                     "host": names.get(m["host_id"], m["host_id"]),
                     "distance_km": round(0.0 if inside else km, 1), "in_place": inside,
