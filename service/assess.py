@@ -13,6 +13,7 @@ from matcher.answers.labels import kind_label
 from matcher.answers.recommend import recommend
 from matcher.artifact.model import Filters
 from matcher.artifact.store import Bundle
+from matcher.i18n import DEFAULT, Local, Quote, msg, render, word
 
 COUNTRY = {"GB": "UK", "CN": "Chinese"}
 
@@ -29,9 +30,10 @@ def overall_ranks(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict[s
     return {c: r for r, c in enumerate(ids, start=1)}
 
 
-def compare(bundle: Bundle, qid: str, candidates: tuple[str, ...], weights: dict[str, float]) -> dict:
+def compare(bundle: Bundle, qid: str, candidates: tuple[str, ...], weights: dict[str, float],
+            lang: str = DEFAULT) -> dict:
     """recommend() restricted to the candidates, each with its overall rank."""
-    payload = recommend(bundle, qid, k=len(candidates), weights=weights, filters=Filters(only=candidates))
+    payload = recommend(bundle, qid, k=len(candidates), weights=weights, filters=Filters(only=candidates), lang=lang)
     ranks = overall_ranks(bundle, qid, weights)
     for r in payload["results"]:
         r["overall_rank"] = ranks.get(r["locality"]["id"])
@@ -56,36 +58,43 @@ def _partner_rows(bundle: Bundle, qid: str) -> list[dict]:
     return out
 
 
-def changes_since(bundle: Bundle, qid: str, pid: str, year_signed: int | None) -> list[str]:
+def _name(d: dict) -> Local:
+    return Local(str(d["name"]), d.get("name_zh") or None)
+
+
+def changes_since(bundle: Bundle, qid: str, pid: str, year_signed: int | None, lang: str = DEFAULT) -> list[str]:
     """Plants and clusters of either place that closed after the partnership was signed (all closures when the
     year is not recorded), from the closed industry rows, when the model keeps them."""
     rows = [r for r in bundle.model.closed_industry_ if r["id"] in (qid, pid)
             and (not year_signed or r["until"] >= year_signed)]
-    names = {x: bundle.resolver.describe(x)["name"] for x in (qid, pid)}
-    return [f"{names[r['id']]}: {r['evidence']} (closed {int(r['until'])})"
+    names = {x: _name(bundle.resolver.describe(x)) for x in (qid, pid)}
+    return [render(msg("review.closed", place=names[r["id"]], evidence=Quote(str(r["evidence"])),
+                       year=int(r["until"])), lang)
             for r in sorted(rows, key=lambda r: r["until"])]
 
 
 def summary(query: dict, partner: dict, row: dict, score: float, rank: int | None, n: int,
-            mutual: int | None, n_mutual: int) -> str:
-    country = COUNTRY[partner["country"]]
+            mutual: int | None, n_mutual: int, lang: str = DEFAULT) -> str:
     """The facts in one paragraph a committee report can quote."""
-    since = f"signed {row['year_signed']}" if row["year_signed"] else "year of signing not recorded"
-    status = "status not recorded" if row["status"] == "unknown" else f"recorded as {row['status']}" + (
-        f" in {row['status_year']}" if row["status_year"] else "")
-    parts = [f"{kind_label(row['kind']).capitalize()} with {partner['name']}, {since}, {status}."]
-    where = f"#{rank} of {n} {country} candidates" if rank else "outside the ranked candidates"
-    parts.append(f"Today's fit {score:.3f} (scored as if this partnership did not exist): {where} for {query['name']}.")
+    country = msg(f"review.country_{partner['country']}")
+    since = msg("review.signed", year=row["year_signed"]) if row["year_signed"] else msg("review.not_signed")
+    status = msg("review.status_unknown") if row["status"] == "unknown" else msg(
+        "review.status", status=Local(row["status"], word("status", row["status"], "zh")),
+        year=msg("review.in_year", year=row["status_year"]) if row["status_year"] else "")
+    kind = Local(kind_label(row["kind"]).capitalize(), kind_label(row["kind"], "zh"))
+    parts = [msg("review.partnership", kind=kind, partner=_name(partner), since=since, status=status)]
+    where = msg("review.rank", rank=rank, n=n, country=country) if rank else msg("review.unranked")
+    parts.append(msg("review.fit", score=score, where=where, query=_name(query)))
     if mutual:
-        parts.append(f"{query['name']} is #{mutual} of {n_mutual} in {partner['name']}'s own list.")
+        parts.append(msg("review.mutual", query=_name(query), mutual=mutual, n=n_mutual, partner=_name(partner)))
     if row["note"]:
-        parts.append(f"Recorded: {row['note'].rstrip('.')}.")
+        parts.append(msg("review.note", note=Quote(row["note"].rstrip("."))))
     if row.get("changes"):
-        parts.append("Since signing: " + "; ".join(row["changes"]) + ".")
-    return " ".join(parts)
+        parts.append(msg("review.changes", changes="; ".join(row["changes"])))
+    return str(word("review", "sentence_sep", lang)).join(render(p, lang) for p in parts)
 
 
-def review(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict:
+def review(bundle: Bundle, qid: str, weights: dict[str, float], lang: str = DEFAULT) -> dict:
     m = bundle.model
     rows = _partner_rows(bundle, qid)
     partners = list(dict.fromkeys(r["partner"] for r in rows))
@@ -96,8 +105,8 @@ def review(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict:
     out = []
     for row in rows:
         pid = row["partner"]
-        row["changes"] = changes_since(bundle, qid, pid, row["year_signed"])
-        ex = explain_pair(m, qid, pid, weights)
+        row["changes"] = changes_since(bundle, qid, pid, row["year_signed"], lang)
+        ex = explain_pair(m, qid, pid, weights, lang=lang)
         partner = bundle.resolver.describe(pid)
         out.append({
             "locality": partner, "kind": row["kind"], "year_signed": row["year_signed"], "status": row["status"],
@@ -108,9 +117,9 @@ def review(bundle: Bundle, qid: str, weights: dict[str, float]) -> dict:
             "caveats": ex["caveats"],
             "overall_rank": ranks.get(pid), "mutual_rank": mutual.get(pid),
             "summary": summary(query, partner, row, ex["score"], ranks.get(pid), len(ranks), mutual.get(pid),
-                               n_mutual),
+                               n_mutual, lang),
         })
     out.sort(key=lambda x: (x["overall_rank"] or 10**9, x["locality"]["id"]))
     return {"query": query, "weights": dict(weights), "n_candidates": len(ranks),
-            "query_caveats": query_caveats(m, qid),
+            "query_caveats": query_caveats(m, qid, lang),
             "candidates_country": COUNTRY[other_country(bundle, qid)], "partners": out}

@@ -4,21 +4,15 @@
 from __future__ import annotations
 
 from matcher.answers import resources as travel
-from matcher.answers.explain import explain_pair, scale_assessment
+from matcher.answers.explain import REASONERS, explain_pair, scale_assessment
 from matcher.answers.labels import kind_label, level_label
 from matcher.artifact.store import Bundle
 from matcher.config import blocks
+from matcher.i18n import DEFAULT, Local, Quote, msg, render, table
 
-# What a block suggests the partnership could be for. Scale is not a purpose: it says whether the sizes fit,
-# and the card says that separately, from the figures.
-PURPOSE = {
-    "industry": "industrial and trade collaboration in shared sectors",
-    "education": "university and research collaboration",
-    "student_links": "building on existing student and institutional flows",
-    "priorities": "policy exchange on shared priorities",
-    "connectivity": "using existing direct connections and diplomatic presence",
-    "complementarity": "matching one side's strengths to the other's priorities",
-}
+# What a block suggests the partnership could be for (catalog table `purpose`). Scale is not a purpose: it says
+# whether the sizes fit, and the card says that separately, from the figures.
+PURPOSE = table("purpose")
 
 
 def figures(bundle: Bundle, i: str) -> list[dict]:
@@ -83,17 +77,22 @@ def profile(bundle: Bundle, i: str) -> dict:
     }
 
 
-def _fig_line(bundle: Bundle, i: str) -> tuple[list[str], list[str]]:
+def _name(d: dict) -> Local:
+    return Local(str(d["name"]), d.get("name_zh") or None)
+
+
+def _fig_line(bundle: Bundle, i: str, lang: str = DEFAULT) -> tuple[list[str], list[str]]:
     items, sources = [], []
     who = bundle.resolver.describe(i)
     # UK output is GVA in pounds, Chinese output GDP in yuan (data/README.md: definitions that differ).
-    local = "GVA, £ million" if who["country"] == "GB" else "GDP, ¥ million"
-    label = {"population": "population", "gdp_local_m": local, "gdp_gbp_m": "output, £ million"}
+    label = {"population": "card.population", "gdp_local_m": f"card.gdp_local_{who['country']}",
+             "gdp_gbp_m": "card.gdp_gbp"}
     for f in figures(bundle, i):
         if f["indicator"] in label:
-            est = " (converted at the HMRC yearly average rate)" if f["indicator"] == "gdp_gbp_m" else \
-                " (estimate)" if f["estimate"] else ""
-            items.append(f"{who['name']}: {label[f['indicator']]} {f['value']:,.0f} ({f['year']}){est}")
+            est = msg("card.converted") if f["indicator"] == "gdp_gbp_m" else msg("card.estimate") if f["estimate"] \
+                else ""
+            items.append(render(msg("card.figure", place=_name(who), label=msg(label[f["indicator"]]),
+                                    value=f["value"], year=f["year"], estimate=est), lang))
             sources.append(str(f["source"]))
     return items, sources
 
@@ -101,75 +100,77 @@ def _fig_line(bundle: Bundle, i: str) -> tuple[list[str], list[str]]:
 CLEAR_PURPOSE = 0.25  # a block's similarity from which it suggests a purpose
 
 
-def purpose(bundle: Bundle, a: str, b: str, ex: dict, rank: int | None, n: int) -> list[str]:
+def purpose(bundle: Bundle, a: str, b: str, ex: dict, rank: int | None, n: int, lang: str = DEFAULT) -> list[str]:
     """Resources and purpose: what the data suggest the partnership could be for, and whether the sizes and
     the overall standing support it. Never 'comparable standing' for a pair the figures call a stretch."""
     contrib, sims, score = ex["contributions"], ex["similarities"], ex["score"]
-    labels = {blk.name: blk.label_en for blk in blocks()}
-    names = {x: bundle.resolver.describe(x)["name"] for x in (a, b)}
-    name_a, name_b = names[a], names[b]
+    labels = {blk.name: Local(blk.label_en, blk.label_zh) for blk in blocks()}
+    name_a, name_b = (_name(bundle.resolver.describe(x)) for x in (a, b))
     out = []
-    where = f"#{rank} of {n} candidates for {name_a}" if rank else f"not among {name_a}'s ranked candidates"
-    out.append(f"Overall fit {score:.3f}, {where} with this weighting.")
+    where = msg("card.ranked", rank=rank, n=n, place=name_a) if rank else msg("card.unranked", place=name_a)
+    out.append(msg("card.overall", score=score, where=where))
     useful = [t for t in sorted(PURPOSE, key=lambda k: -contrib.get(k, 0.0))
               if contrib.get(t, 0.0) > 0 and sims.get(t, 0.0) >= CLEAR_PURPOSE][:2]
     for t in useful:
-        out.append(f"Suggested purpose: {PURPOSE[t]} ({labels[t]} contributes {contrib[t]:.3f} of {score:.3f}).")
+        out.append(msg("card.suggested", purpose=msg(f"purpose.{t}"), block=labels[t], part=contrib[t], score=score))
     if not useful:
-        out.append(f"No clear purpose in the data: no block other than scale reaches a similarity of "
-                   f"{CLEAR_PURPOSE} for this pair.")
+        out.append(msg("card.no_purpose", threshold=CLEAR_PURPOSE))
     # The scale sentence comes from the same assessment as the scale block, its reason and its caveat.
     s = scale_assessment(bundle.model, a, b)
-    if s.reason:
-        out.append(f"Sizes are usual for a partnership of this kind: {s.size_text}; {s.usual_text}.")
-    elif s.caveat:
-        out.append(f"Sizes are a stretch for a partnership of this kind. {s.caveat}.")
+    if s.reason_msg:
+        out.append(msg("card.sizes_usual", size=s.size_msg, usual=s.usual_msg))
+    elif s.caveat_msg:
+        out.append(msg("card.sizes_stretch", caveat=s.caveat_msg))
     else:
-        out.append(f"Sizes are neither a reason nor a warning here (scale similarity {sims.get('scale', 0.0):.2f}).")
+        out.append(msg("card.sizes_neither", similarity=sims.get("scale", 0.0)))
     n_b = bundle.model.partner_counts_.get(b, 0)
-    out.append(f"{name_b} has {n_b} active {'partnership' if n_b == 1 else 'partnerships'} with the other country.")
-    return out
+    out.append(msg("card.partners_one" if n_b == 1 else "card.partners_many", place=name_b, n=n_b))
+    return [render(x, lang) for x in out]
 
 
 def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: str | None = None,
-         ranks: dict[str, int] | None = None) -> dict:
+         ranks: dict[str, int] | None = None, lang: str = DEFAULT) -> dict:
     """The six-section card for a pair under `weights` (the list's weights, so the card's score is the list's);
     `weighting` names them for the reader, `ranks` (a's overall ranking) places b in it."""
     m = bundle.model
-    ex = explain_pair(m, a, b, weights)
+    ex = explain_pair(m, a, b, weights, lang=lang)
     contrib = ex["contributions"]
     overview, ov_src = [], []
     for x in (a, b):
         d = bundle.resolver.describe(x)
-        overview.append(f"{d['name']}{' ' + d['name_zh'] if d['name_zh'] else ''}: {level_label(d['level'])} "
-                        f"({d['country']}, {d['id']})")
-        items, src = _fig_line(bundle, x)
+        overview.append(render(msg("card.place", name=d["name"], name_zh=f" {d['name_zh']}" if d["name_zh"] else "",
+                                   level=level_label(d["level"], lang), country=d["country"], id=d["id"]), lang))
+        items, src = _fig_line(bundle, x, lang)
         overview += items
         ov_src += src
     fit_blocks = ("industry", "priorities", "complementarity", "scale", "education")
-    from matcher.answers.explain import REASONERS
-
-    strategic = [r.text for blk in fit_blocks if contrib[blk] > 0 for r in REASONERS[blk](m, a, b)]
+    strategic = [r.render(lang) for blk in fit_blocks if contrib[blk] > 0 for r in REASONERS[blk](m, a, b)]
     prof, prof_src = [], []
     for x in (a, b):
         for s in sectors(bundle, x)[:5]:
-            label = str(m.sector_info_.get(s["sector"], {}).get("label_en", s["sector"].replace("_", " "))).lower()
-            prof.append(f"{bundle.resolver.describe(x)['name']}: {label} "
-                        f"(strength {s['strength']}/3): {s['evidence']} ({s['year']})")
+            info = m.sector_info_.get(s["sector"], {})
+            label = Local(str(info.get("label_en", s["sector"].replace("_", " "))).lower(), info.get("label_zh"))
+            prof.append(render(msg("card.sector", place=_name(bundle.resolver.describe(x)), sector=label,
+                                   strength=s["strength"], evidence=Quote(str(s["evidence"])), year=s["year"]), lang))
             prof_src.append(s["source"])
-    connections = [r.text for blk in ("student_links", "connectivity") for r in REASONERS[blk](m, a, b)]
+    connections = [r.render(lang) for blk in ("student_links", "connectivity") for r in REASONERS[blk](m, a, b)]
     if ex["partnership"]:
         p = ex["partnership"]
-        connections.insert(0, f"Existing {kind_label(p['kind'])} ({p['year_signed'] or 'year unknown'}), "
-                              f"status {p['status']}. The score measures fit as if this partnership did not exist: "
-                              "it is not counted in Connections (live partnerships between related places and "
-                              "routes between the two places' own airports), nor in the partner's prominence.")
+        year = msg("card.year", year=p["year_signed"]) if p["year_signed"] else msg("card.year_unknown")
+        connections.insert(0, render(msg("card.existing", kind=kind_label(p["kind"], lang), year=year,
+                                         status=Local(str(p["status"]), table("status", "zh").get(str(p["status"])))),
+                                     lang))
     rank = ranks.get(b) if ranks else None
-    res = travel.resources(m, a, b)
-    res_items, res_src = travel.sentences(res) if res else ([], [])
+    res = travel.resources(m, a, b, lang)
+    res_items, res_src = travel.sentences(res, lang) if res else ([], [])
     # Prominence is not fit: the card shows it as its own figure, "capacity to engage", never as a fit reason.
     capacity = {"contribution": contrib.get("prominence", 0.0),
-                "reasons": [r.text for r in REASONERS["prominence"](m, a, b)] if "prominence" in REASONERS else []}
+                "reasons": [r.render(lang) for r in REASONERS["prominence"](m, a, b)] if "prominence" in REASONERS
+                else []}
+
+    def title(key: str) -> str:
+        return render(msg(f"card.title_{key}"), lang)
+
     return {
         "capacity": capacity,
         "a": bundle.resolver.describe(a), "b": bundle.resolver.describe(b), "score": ex["score"],
@@ -178,12 +179,12 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: s
         "weights": dict(weights), "weighting": weighting, "partnership": ex["partnership"],
         "overall_rank": rank, "n_candidates": len(ranks) if ranks else None, "resources": res,
         "sections": [
-            {"title": "Location overview", "items": overview, "sources": sorted(set(ov_src))},
-            {"title": "Strategic fit", "items": strategic, "sources": []},
-            {"title": "Profile", "items": prof, "sources": sorted(set(prof_src))},
-            {"title": "Due diligence considerations", "items": ex["caveats"], "sources": []},
-            {"title": "Connections", "items": connections, "sources": []},
-            {"title": "Resources and purpose", "items": purpose(bundle, a, b, ex, rank, len(ranks or {})) + res_items,
+            {"title": title("overview"), "items": overview, "sources": sorted(set(ov_src))},
+            {"title": title("strategic"), "items": strategic, "sources": []},
+            {"title": title("profile"), "items": prof, "sources": sorted(set(prof_src))},
+            {"title": title("due_diligence"), "items": ex["caveats"], "sources": []},
+            {"title": title("connections"), "items": connections, "sources": []},
+            {"title": title("resources"), "items": purpose(bundle, a, b, ex, rank, len(ranks or {}), lang) + res_items,
              "sources": list(dict.fromkeys(res_src))},
         ],
     }

@@ -61,12 +61,14 @@ _BUNDLE: Bundle | None = None  # set just before forking: a worker reads the mod
 _REQUEST = struct.Struct("!II")    # request id, frame length
 _REPLY = struct.Struct("!IIB")     # request id, frame length, 1 = answer bytes / 0 = error as JSON
 INTERNAL = "internal error; it has been logged"
-Args = tuple[str, int, dict[str, float], Filters]
+Args = tuple[str, int, dict[str, float], Filters, str]  # query, k, weights, filters, lang
 
 
-def answer_bytes(bundle: Bundle, query: str, k: int, weights: dict[str, float], filters: Filters) -> bytes:
-    """The JSON body of a recommendation answer, validated against the response model."""
-    return Recommendations.model_validate(recommend(bundle, query, k, weights, filters)).model_dump_json().encode()
+def answer_bytes(bundle: Bundle, query: str, k: int, weights: dict[str, float], filters: Filters,
+                 lang: str = "en") -> bytes:
+    """The JSON body of a recommendation answer in `lang`, validated against the response model."""
+    answer = recommend(bundle, query, k, weights, filters, lang=lang)
+    return Recommendations.model_validate(answer).model_dump_json().encode()
 
 
 def error_data(exc: Exception) -> dict[str, Any]:
@@ -274,13 +276,14 @@ class Compute:
     def worker_pids(self) -> list[int]:
         return [w.process.pid for w in self._workers if not w.dead and w.process.pid is not None]
 
-    async def answer(self, query: str, k: int, weights: dict[str, float], filters: Filters) -> bytes:
+    async def answer(self, query: str, k: int, weights: dict[str, float], filters: Filters,
+                     lang: str = "en") -> bytes:
         """The answer's JSON bytes, or a Problem: the error it meant, or 503 (busy, too slow, worker lost)."""
         if self.in_flight >= self.max_in_flight:
             raise unavailable(f"busy: {self.in_flight} answers are already being computed; retry in a moment")
         self.in_flight += 1
         try:
-            return await self._answer((query, k, weights, filters))
+            return await self._answer((query, k, weights, filters, lang))
         finally:
             self.in_flight -= 1
 

@@ -14,60 +14,78 @@ import numpy as np
 
 from matcher.artifact.model import AnswerModel
 from matcher.config import block_names, check_weights
+from matcher.i18n import DEFAULT, Join, Local, Msg, Quote, msg, render, table
 from matcher.model.ranker import PRIOR_FEATURES
 from matcher.model.scale import ScaleAssessment, assess
 
-STRENGTH_WORD = {3: "a defining", 2: "a major", 1: "a notable"}
 CENTRE = 0.75        # education percentile (within country and tier) from which a place is a "centre"
 STRONG = 2 / 3       # sector strength (major or defining) that can serve a partner's priority
 # A block is a reason when its contribution is at least this share of what the pair's positive contributions add
 # up to. Relative, because the reciprocity factor scales every block of a pair alike: a pair far down the other
 # side's list has small contributions, but which blocks carry it does not change.
 MIN_SHARE = 0.02
+STATUS_WORDS = table("status")           # English words; every language's are in its catalog
+KIND_WORDS = table("kinds_agreement")
+GROUP_WORDS = table("groups")            # "GB_city": "UK councils", ...; "other" for any other kind
 
 
 def shown_blocks(contributions: dict[str, float]) -> set[str]:
     """The blocks whose contribution is large enough to be a reason (MIN_SHARE of the positive total)."""
     positive = sum(v for v in contributions.values() if v > 0)
     return {b for b, v in contributions.items() if v > 0 and v >= MIN_SHARE * positive}
-STATUS_WORDS = {"active": "active", "unknown": "status not known", "dormant": "dormant",
-                "terminated": "ended", "relinquished": "relinquished", "expired": "expired", "lapsed": "lapsed"}
-KIND_WORDS = {"sister_city": "sister-city agreement", "friendship": "friendship agreement",
-              "economic_partnership": "economic partnership", "mou": "memorandum of understanding"}
-GROUP_WORDS = {("GB", "city"): "UK councils", ("GB", "region"): "UK nations, regions and counties",
-               ("CN", "city"): "Chinese prefecture-level cities", ("CN", "region"): "Chinese provinces",
-               ("CN", "county"): "Chinese county-level cities and districts"}
 
 
 @dataclass(frozen=True)
 class Reason:
+    """A reason: its block, its English text, the facts it rests on, and the catalog message it was rendered
+    from (`msg`; any language: `Reason.render(lang)`)."""
+
     block: str
     text: str
     facts: dict = field(default_factory=dict)
+    msg: Msg | None = None
+
+    def render(self, lang: str = DEFAULT, markup: bool = False) -> str:
+        if (lang == DEFAULT and not markup) or self.msg is None:
+            return self.text if not markup else render(self.text, lang, markup)
+        return render(self.msg, lang, markup)
+
+
+def _reason(block: str, message: Msg, facts: dict) -> Reason:
+    return Reason(block, render(message), facts, message)
 
 
 def _short(m: AnswerModel, i: str) -> str:
     return str(m.records_[i]["name"])
 
 
-def _sector_label(m: AnswerModel, s: str) -> str:
-    return str(m.sector_info_[s]["label_en"]).lower()
+def _name(m: AnswerModel, i: str) -> Local:
+    """A place's name in each language: its Chinese name where it has one, else the English."""
+    row = m.records_[i]
+    zh = row.get("name_zh")
+    return Local(str(row["name"]), zh if isinstance(zh, str) and zh else None)
 
 
-def _tag_label(m: AnswerModel, t: str) -> str:
-    return str(m.tag_info_[t]["label_en"]).lower()
+def _sector_label(m: AnswerModel, s: str) -> Local:
+    info = m.sector_info_[s]
+    return Local(str(info["label_en"]).lower(), info.get("label_zh") or None)
 
 
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _tag_label(m: AnswerModel, t: str) -> Local:
+    info = m.tag_info_[t]
+    return Local(str(info["label_en"]).lower(), info.get("label_zh") or None)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def _join(items: list) -> Join:
+    return Join(items)
 
 
-def _year(y) -> str:
-    return "" if y is None else f" ({int(y)})"
+def _plural(n: int, key: str) -> Msg:
+    return msg(f"{key}_one" if n == 1 else f"{key}_many", n=n)
+
+
+def _year(y) -> Msg | str:
+    return "" if y is None else msg("words.year_in_brackets", year=int(y))
 
 
 def _pair_key(m: AnswerModel, a: str, b: str) -> tuple[str, str]:
@@ -79,9 +97,9 @@ def _evidence(m: AnswerModel, i: str, sector: str) -> str | None:
     return None if row is None else str(row["evidence"])
 
 
-def _parent_name(m: AnswerModel, i: str) -> str | None:
+def _parent_name(m: AnswerModel, i: str) -> Local | None:
     p = m.records_[i]["parent_id"]
-    return _short(m, p) if isinstance(p, str) and p in m.records_ else None
+    return _name(m, p) if isinstance(p, str) and p in m.records_ else None
 
 
 def scored_sectors(m: AnswerModel, sensitive: bool) -> set[str]:
@@ -116,36 +134,50 @@ def industry_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) ->
     out = []
     for _, s in shared[:3]:
         level = min(sa[s], sb[s])
-        word = STRENGTH_WORD[int(round(level * 3))] if all(m.feature_rows_[x]["industry__imputed"] == 0
-                                                           for x in (a, b)) else "an"
-        ev = [f"{_short(m, x)}: {e}" for x in (a, b) if (e := _evidence(m, x, s))]
+        word = msg(f"strength.{int(round(level * 3))}") if all(m.feature_rows_[x]["industry__imputed"] == 0
+                                                               for x in (a, b)) else msg("strength.imputed")
+        ev = [_evidence_item(m, x, e) for x in (a, b) if (e := _evidence(m, x, s))]
         inherited = [x for x in (a, b) if m.feature_rows_[x]["industry__imputed"] == 1]
-        via = "".join(f" [inferred for {_short(m, x)} from {_parent_name(m, x) or 'its parent area'}]"
-                      for x in inherited)
-        note = f" ({'; '.join(ev)})" if ev else ""
-        out.append(Reason("industry", f"Both have {_sector_label(m, s)} as {word} industry{note}{via}",
-                          {"sector": s, "strength": {a: sa[s], b: sb[s]}, "inherited": inherited}))
+        via = Join([msg("reason.inferred", place=_name(m, x), parent=_parent_name(m, x) or msg("words.its_parent"))
+                    for x in inherited], "concat")
+        out.append(_reason("industry", msg("reason.industry", sector=_sector_label(m, s), strength=word,
+                                           note=_note(ev), via=via),
+                           {"sector": s, "strength": {a: sa[s], b: sb[s]}, "inherited": inherited}))
     return out
+
+
+def _evidence_item(m: AnswerModel, x: str, evidence: str) -> Msg:
+    return msg("reason.evidence_item", place=_name(m, x), evidence=Quote(evidence))
+
+
+def _note(items: list[Msg]) -> Msg | str:
+    """' (A: evidence; B: evidence)' after a reason, or nothing."""
+    return msg("reason.evidence_note", items=Join(items, "list")) if items else ""
 
 
 def scale_assessment(m: AnswerModel, a: str, b: str) -> ScaleAssessment:
     gb, cn = _pair_key(m, a, b)
     fg, fc = m.feature_rows_[gb], m.feature_rows_[cn]
     return assess(m.scale_params_, fg["scale__log_population"], fc["scale__log_population"],
-                  int(fg["scale__tier"]), int(fc["scale__tier"]), _short(m, gb), _short(m, cn))
+                  int(fg["scale__tier"]), int(fc["scale__tier"]), _name(m, gb), _name(m, cn))
 
 
 def scale_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
     s = scale_assessment(m, a, b)
-    return [Reason("scale", s.reason, {"kernel": s.kernel, "ratio": s.ratio, "typical": s.typical_ratio})] \
-        if s.reason else []
+    return [_reason("scale", s.reason_msg, {"kernel": s.kernel, "ratio": s.ratio, "typical": s.typical_ratio})] \
+        if s.reason_msg else []
 
 
-def _education_gap(m: AnswerModel, x: str, group: str) -> str:
+def _education_gap(m: AnswerModel, x: str, group: Msg) -> Msg:
     """How a missing education figure was scored (features.blocks.EducationBlock says why)."""
     if m.feature_rows_[x]["education__strength"] == 0:
-        return "counted as none (no institution recorded in the lists used)"
-    return f"counted at the median of {group}"
+        return msg("education.counted_none")
+    return msg("education.counted_median", group=group)
+
+
+def _group(row: dict) -> Msg:
+    key = f"{row['country']}_{row['tier']}"
+    return msg(f"groups.{key}" if key in GROUP_WORDS else "groups.other")
 
 
 def education_ranks(m: AnswerModel) -> dict[str, tuple[int, int]]:
@@ -168,29 +200,24 @@ def education_ranks(m: AnswerModel) -> dict[str, tuple[int, int]]:
     return _memo(m, ("education_ranks",), compute)
 
 
-def _education_phrase(m: AnswerModel, x: str) -> str:
+def _education_phrase(m: AnswerModel, x: str) -> Msg:
     row, f = m.records_[x], m.feature_rows_[x]
-    group = GROUP_WORDS.get((row["country"], row["tier"]), "places of its kind")
+    group = _group(row)
     if f["education__imputed"]:
-        return f"{_short(m, x)}: no sourced figure, {_education_gap(m, x, group)}"
-    bits = []
+        return msg("education.no_figure", place=_name(m, x), gap=_education_gap(m, x, group))
+    bits: list[Msg] = []
     if row["hei_count"] is not None:
-        bits.append(_plural(int(row["hei_count"]), "higher-education institution") + _year(row["hei_count__year"]))
+        bits.append(msg("education.hei", count=_plural(int(row["hei_count"]), "education.institutions"),
+                        year=_year(row["hei_count__year"])))
     if row["students_from_china"] is not None:
-        bits.append(f"{int(row['students_from_china']):,} students from China"
-                    + _year(row["students_from_china__year"]))
+        bits.append(msg("education.students", n=int(row["students_from_china"]),
+                        year=_year(row["students_from_china__year"])))
     if row.get("born_in_china") is not None:
-        census = _year(row["born_in_china__year"])
-        bits.append(f"{int(row['born_in_china']):,} residents born in China (census{census}, students counted at "
-                    "term-time address)")
+        bits.append(msg("education.born", n=int(row["born_in_china"]), year=_year(row["born_in_china__year"])))
     rank, n = education_ranks(m)[x]
-    return f"{_short(m, x)}: {', '.join(bits) or 'sourced student figures'}, {_ordinal(rank)} of the {n} {group} " \
-           "with a sourced figure"
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    return msg("education.phrase", place=_name(m, x),
+               figures=Join(bits, "comma") if bits else msg("education.sourced_figures"),
+               rank=rank, n=n, group=group)
 
 
 def is_centre(m: AnswerModel, x: str) -> bool:
@@ -207,11 +234,10 @@ def education_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -
     sourced = [x for x in (a, b) if x in ranks]
     if not sourced:
         return []
-    detail = "; ".join(_education_phrase(m, x) for x in (a, b))
+    detail = Join([_education_phrase(m, x) for x in (a, b)], "list")
     if len(strong) == 2:
-        return [Reason("education", f"Both are higher-education centres, in the top quarter of their groups "
-                       f"({detail})", facts)]
-    return [Reason("education", f"Universities: {detail}", facts)]
+        return [_reason("education", msg("reason.education_centres", detail=detail), facts)]
+    return [_reason("education", msg("reason.education", detail=detail), facts)]
 
 
 def student_link_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
@@ -220,9 +246,9 @@ def student_link_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False
         return []
     facts = {"uk_id": link.uk_id, "cn_id": link.cn_id, "direct": link.direct}
     if link.direct:
-        return [Reason("student_links", f"Institutional link: {link.text}", facts)]
-    return [Reason("student_links", f"Institutional link through related places: {link.text}, which joins "
-                   f"{_short(m, link.uk_id)} and {_short(m, link.cn_id)} (counted at reduced weight)", facts)]
+        return [_reason("student_links", msg("reason.link", link=Quote(link.text)), facts)]
+    return [_reason("student_links", msg("reason.link_related", link=Quote(link.text), uk=_name(m, link.uk_id),
+                                         cn=_name(m, link.cn_id)), facts)]
 
 
 def priority_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
@@ -230,12 +256,10 @@ def priority_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) ->
     shared = sorted((t for t in m.tags_of_[a] if t in m.tags_of_[b]), key=lambda t: (-idf[t], t))
     out = []
     for t in shared[:3]:
-        ev = []
-        for x in (a, b):
-            if (row := m.priority_evidence_map_.get((x, t))) is not None:
-                ev.append(f"{_short(m, x)}: {row['evidence']}")
-        out.append(Reason("priorities", f"Both list {_tag_label(m, t)} as a priority"
-                          + (f" ({'; '.join(ev)})" if ev else ""), {"tag": t, "idf": idf[t]}))
+        ev = [_evidence_item(m, x, str(row["evidence"])) for x in (a, b)
+              if (row := m.priority_evidence_map_.get((x, t))) is not None]
+        out.append(_reason("priorities", msg("reason.priority", tag=_tag_label(m, t), note=_note(ev)),
+                           {"tag": t, "idf": idf[t]}))
     return out
 
 
@@ -246,15 +270,36 @@ def connectivity_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False
     out = []
     if (tie := m.pairs_.ties_note.get(key)):
         p = m.partnership(tie[0], tie[1]) or {}
-        status = STATUS_WORDS.get(str(p.get("status")), "status not known")
-        out.append(Reason("connectivity", f"Related places are already partnered: {_short(m, tie[0])} – "
-                          f"{_short(m, tie[1])} ({KIND_WORDS.get(tie[2], tie[2])}{_year(p.get('year_signed'))}, "
-                          f"{status})", {"part": "ties", "uk_id": tie[0], "cn_id": tie[1], "status": p.get("status")}))
+        out.append(_reason("connectivity", msg("reason.tie", uk=_name(m, tie[0]), cn=_name(m, tie[1]),
+                                               kind=_kind(tie[2]), year=_year(p.get("year_signed")),
+                                               status=_status(p.get("status"), "unknown")),
+                           {"part": "ties", "uk_id": tie[0], "cn_id": tie[1], "status": p.get("status")}))
     if (note := m.pairs_.flight_note.get(key)):
         operating = note.endswith("operating")
-        what = "Direct flight between their own airports" if operating else "A route between their own airports"
-        out.append(Reason("connectivity", f"{what}: {note}", {"part": "flight", "operating": operating}))
+        route, _, status = note.rpartition(", ")
+        out.append(_reason("connectivity", msg("reason.flight_operating" if operating else "reason.flight_route",
+                                               route=Quote(route), status=_flight_status(status)),
+                           {"part": "flight", "operating": operating}))
     return out
+
+
+def _kind(kind: str) -> Msg | str:
+    return msg(f"kinds_agreement.{kind}") if kind in KIND_WORDS else kind
+
+
+def _status(status: object, fallback: str | None = None) -> Msg | str:
+    """A partnership status in words; an unrecorded one as `fallback`'s words, or as it is."""
+    key = str(status)
+    if key in STATUS_WORDS:
+        return msg(f"status.{key}")
+    return msg(f"status.{fallback}") if fallback else key
+
+
+def _flight_status(status: str) -> Msg | str:
+    return msg(f"flight_status.{status}") if status in FLIGHT_STATUSES else status
+
+
+FLIGHT_STATUSES = ("operating", "suspended", "ended", "planned", "announced", "seasonal")
 
 
 def complementarity_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
@@ -266,36 +311,36 @@ def complementarity_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = Fa
             strong = [s for s in m.related_.get(t, []) if s in allowed and m.sectors_of_[x].get(s, 0) >= STRONG]
             if strong:
                 labels = _join([_sector_label(m, s) for s in strong[:2]])
-                noun = "industry" if len(strong[:2]) == 1 else "industries"
-                out.append(Reason("complementarity", f"{_short(m, x)}'s {labels} {noun} can serve "
-                                  f"{_short(m, y)}'s {_tag_label(m, t)} priority",
-                                  {"strong": x, "needs": y, "tag": t, "sectors": strong[:2]}))
+                key = "reason.complement_one" if len(strong[:2]) == 1 else "reason.complement_many"
+                out.append(_reason("complementarity", msg(key, strong=_name(m, x), sectors=labels, needs=_name(m, y),
+                                                          tag=_tag_label(m, t)),
+                                   {"strong": x, "needs": y, "tag": t, "sectors": strong[:2]}))
                 break
     return out
 
 
-def _mission_words(m: AnswerModel, x: str) -> str:
+def _mission_words(m: AnswerModel, x: str) -> Msg:
     """The mission the prior counts: the place's own, or one in the area containing it (or a part of it)."""
     host = m.pairs_.mission_host.get(x)
     if host is None or host == x:
-        return "a diplomatic mission of the other country"
-    where = "the wider area" if host in m.ancestors_[x] else "a part of it"
-    return f"a diplomatic mission of the other country in {where} ({_short(m, host)})"
+        return msg("prominence.mission")
+    where = msg("prominence.wider_area") if host in m.ancestors_[x] else msg("prominence.part_of_it")
+    return msg("prominence.mission_in", where=where, host=_name(m, host))
 
 
 PROMINENCE_WORDS = {
-    "capital": lambda m, x: "a provincial capital",
-    "log_population": lambda m, x:
-        f"a large population ({10 ** m.feature_rows_[x]['scale__log_population'] / 1e6:.1f} million)",
-    "log_gdp": lambda m, x: "a large economy",
-    "education": lambda m, x: "universities ranked in the top half of its group",
+    "capital": lambda m, x: msg("prominence.capital"),
+    "log_population": lambda m, x: msg("prominence.population",
+                                       population=10 ** m.feature_rows_[x]["scale__log_population"]),
+    "log_gdp": lambda m, x: msg("prominence.economy"),
+    "education": lambda m, x: msg("prominence.universities"),
     "hosts_mission": lambda m, x: _mission_words(m, x),
-    "direct_flight": lambda m, x: "a direct flight to the other country",
-    "partners_held": lambda m, x:
-        f"{_plural(int(m.n_partners_.get(x, 0)), 'partnership')} with the other country already",
-    "region_level": lambda m, x: "region-level standing",
-    "foreign_partners": lambda m, x:
-        f"{_plural(int(m.records_[x]['foreign_partners'] or 0), 'twin city')} in other countries (undated list)",
+    "direct_flight": lambda m, x: msg("prominence.direct_flight"),
+    "partners_held": lambda m, x: msg("prominence.partners_held",
+                                      partners=_plural(int(m.n_partners_.get(x, 0)), "prominence.partnerships")),
+    "region_level": lambda m, x: msg("prominence.region_level"),
+    "foreign_partners": lambda m, x: msg("prominence.foreign_partners", partners=_plural(
+        int(m.records_[x]["foreign_partners"] or 0), "prominence.twin_cities")),
 }
 # An attribute is named only where its figure is sourced: an imputed GDP is no evidence of "a large economy".
 MISSING_FLAG = {"log_population": "population_missing", "log_gdp": "gdp_missing", "education": "education_missing"}
@@ -330,8 +375,7 @@ def prominence_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) 
     if not top:
         return []
     words = _join([PROMINENCE_WORDS[k](m, cand) for k in top])
-    return [Reason("prominence", f"Capacity to engage (not fit): {_short(m, cand)} draws UK–China partnerships "
-                   f"({words})",
+    return [_reason("prominence", msg("reason.prominence", place=_name(m, cand), words=words),
                    {"attributes": top, "contributions": {k: parts[k] for k in top}, "z": {k: z[k] for k in top}})]
 
 
@@ -364,57 +408,79 @@ def reason_objects(m: AnswerModel, a: str, b: str, contributions: dict[str, floa
     return out
 
 
-def reasons(m: AnswerModel, a: str, b: str, contributions: dict[str, float], sensitive: bool = False) -> list[str]:
-    return [r.text for r in reason_objects(m, a, b, contributions, sensitive)]
+def reasons(m: AnswerModel, a: str, b: str, contributions: dict[str, float], sensitive: bool = False,
+            lang: str = DEFAULT) -> list[str]:
+    return [r.render(lang) for r in reason_objects(m, a, b, contributions, sensitive)]
 
 
 def reasons_with_blocks(m: AnswerModel, a: str, b: str, contributions: dict[str, float],
-                        sensitive: bool = False) -> tuple[list[str], list[str]]:
-    """The reasons' texts and, in the same order, the block each rests on (an answer's `reason_blocks`)."""
+                        sensitive: bool = False, lang: str = DEFAULT) -> tuple[list[str], list[str]]:
+    """The reasons' texts in `lang` and, in the same order, the block each rests on (an answer's
+    `reason_blocks`)."""
     objs = reason_objects(m, a, b, contributions, sensitive)
-    return [r.text for r in objs], [r.block for r in objs]
+    return [r.render(lang) for r in objs], [r.block for r in objs]
 
 
 # ---- caveats ----------------------------------------------------------------------------------------
-def _estimates(m: AnswerModel, x: str) -> list[str]:
+def _estimates(m: AnswerModel, x: str) -> list[Msg]:
     f, row = m.feature_rows_[x], m.records_[x]
-    group = GROUP_WORDS.get((row["country"], row["tier"]), "places of its kind")
+    group = _group(row)
+    name = _name(m, x)
     out = []
     if f["scale__population_imputed"]:
-        out.append(f"no sourced population for {_short(m, x)}: scored at the median of {group}")
+        out.append(msg("caveat.no_population", place=name, group=group))
     elif row.get("population__estimate", 0) == 1:
-        out.append(f"the population of {_short(m, x)} is an estimate (see the data notes)")
+        out.append(msg("caveat.population_estimate", place=name))
     if f["industry__imputed"]:
         parent = _parent_name(m, x)
         has_parent_mix = bool(m.sectors_of_.get(x))
-        out.append(f"no sourced industry mix for {_short(m, x)}: borrowed from {parent}, counted at "
-                   f"{f['industry__confidence']:.0%} weight"
-                   if has_parent_mix and parent else f"no sourced industry mix for {_short(m, x)}: "
-                   "industry blocks score 0 for it")
+        out.append(msg("caveat.industry_borrowed", place=name, parent=parent, share=f["industry__confidence"])
+                   if has_parent_mix and parent else msg("caveat.industry_none", place=name))
     if f["education__imputed"]:
-        out.append(f"no sourced higher-education figure for {_short(m, x)}: {_education_gap(m, x, group)}")
+        out.append(msg("caveat.no_education", place=name, gap=_education_gap(m, x, group)))
     return out
 
 
-def caveats(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[str]:
+def caveats(m: AnswerModel, a: str, b: str, sensitive: bool = False, lang: str = DEFAULT) -> list[str]:
     """What a committee should know before acting on the pair (the query's own caveats: query_caveats)."""
-    return list(_memo(m, ("caveats", a, b, sensitive), lambda: tuple(_caveats(m, a, b, sensitive))))
+    return list(_memo(m, ("caveat_texts", a, b, sensitive, lang),
+                      lambda: tuple(render(c, lang) for c in caveat_messages(m, a, b, sensitive))))
 
 
-def _caveats(m: AnswerModel, a: str, b: str, sensitive: bool) -> list[str]:
-    out: list[str] = []
+def caveat_messages(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> tuple[Msg, ...]:
+    return _memo(m, ("caveats", a, b, sensitive), lambda: tuple(_caveats(m, a, b, sensitive)))
+
+
+def _sensitive_items(m: AnswerModel, pairs: list[tuple[str, str]]) -> Join:
+    return _join([msg("caveat.sector_area", sector=_sector_label(m, sec), area=_nsi_area(area)) for sec, area in pairs])
+
+
+def _nsi_area(area: str) -> Join:
+    """The National Security and Investment Act areas a sector falls in ('energy; civil nuclear'), each a catalog
+    word (nsi.*) where the catalog has it."""
+    return Join([msg(f"nsi.{key}") if (key := part.replace(" ", "_").replace("-", "_")) in NSI_AREAS else part
+                 for part in area.split("; ")], "list")
+
+
+NSI_AREAS = ("advanced_materials", "advanced_robotics", "artificial_intelligence", "civil_nuclear", "communications",
+             "computing_hardware", "critical_suppliers_to_government", "cryptographic_authentication",
+             "data_infrastructure", "defence", "energy", "military_and_dual_use", "quantum_technologies",
+             "satellite_and_space_technologies", "suppliers_to_the_emergency_services", "synthetic_biology",
+             "transport")
+
+
+def _caveats(m: AnswerModel, a: str, b: str, sensitive: bool) -> list[Msg]:
+    out: list[Msg] = []
     if (p := m.partnership(a, b)):
-        since = f", signed {p['year_signed']}" if p["year_signed"] else ""
-        status = STATUS_WORDS.get(p["status"], str(p["status"]))
-        out.append(f"Already partnered: {KIND_WORDS.get(p['kind'], p['kind'])}{since} ({status})")
+        since = msg("caveat.signed", year=p["year_signed"]) if p["year_signed"] else ""
+        out.append(msg("caveat.partnered", kind=_kind(p["kind"]), since=since, status=_status(p["status"])))
     n, unknown = m.partner_counts_.get(b, 0), m.partner_counts_unknown_.get(b, 0)
     if n >= m.saturation_at:
-        more = f", and {unknown} more of unknown status" if unknown else ""
-        out.append(f"{_short(m, b)} already has {n} active partnerships with the other country{more}: "
-                   "expect competition for its attention")
+        more = msg("caveat.more_unknown", n=unknown) if unknown else ""
+        out.append(msg("caveat.saturated", place=_name(m, b), n=n, more=more))
     s = scale_assessment(m, a, b)
-    if s.caveat:
-        out.append(s.caveat)
+    if s.caveat_msg:
+        out.append(s.caveat_msg)
     # Every NSI Act area both places are strong in gets a per-pair due-diligence caveat. The core areas
     # (defence, military/dual-use, space, computing, AI, communications) are left out of the fit score by
     # default; the others (transport, energy, materials, robotics, ...) count towards it, and say so.
@@ -424,41 +490,33 @@ def _caveats(m: AnswerModel, a: str, b: str, sensitive: bool) -> list[str]:
     shared_core = [(sec, area) for sec, area in shared if sec in core]
     shared_other = [(sec, area) for sec, area in shared if sec not in core]
     if shared_core:
-        items = _join([f"{_sector_label(m, sec)} ({area})" for sec, area in shared_core[:3]])
-        out.append(f"Due diligence: both places have {items} industry, in the National Security and "
-                   "Investment Act's core sensitive areas; take advice before cooperating in these sectors"
-                   + ("" if sensitive else "; they are left out of the fit score"))
+        out.append(msg("caveat.dd_core", items=_sensitive_items(m, shared_core[:3]),
+                       unscored="" if sensitive else msg("caveat.dd_unscored")))
     if shared_other:
-        items = _join([f"{_sector_label(m, sec)} ({area})" for sec, area in shared_other[:3]])
-        out.append(f"Due diligence: both places have {items} industry, in areas the National Security and "
-                   "Investment Act lists; cooperation there needs the usual checks (these shared sectors count "
-                   "towards the fit score)")
+        out.append(msg("caveat.dd_other", items=_sensitive_items(m, shared_other[:3])))
     own = [(sec, area) for sec, area in m.sensitive_sectors_[b] if sec not in mine and sec in core]
     if own:
-        out.append(f"Due diligence: {_short(m, b)} has major {_join([_sector_label(m, s) for s, _ in own[:3]])} "
-                   "industry, in the National Security and Investment Act's sensitive areas")
+        out.append(msg("caveat.dd_own", place=_name(m, b), sectors=_join([_sector_label(m, s) for s, _ in own[:3]])))
     est = _estimates(m, b)
     if est:
-        out.append("Data gap: " + "; ".join(est))
+        out.append(msg("caveat.data_gap", items=Join(est, "list")))
     return out
 
 
-def query_caveats(m: AnswerModel, q: str) -> list[str]:
+def query_caveats(m: AnswerModel, q: str, lang: str = DEFAULT) -> list[str]:
     """Said once per answer, not on every result: the query's own sensitive sectors and data gaps."""
     out = []
     if m.sensitive_sectors_[q]:
-        items = _join([f"{_sector_label(m, s)} ({area})" for s, area in m.sensitive_sectors_[q][:4]])
-        out.append(f"{_short(m, q)} has major industry in the National Security and Investment Act's sensitive "
-                   f"areas: {items}. Shared interests there need due diligence; the core areas (defence, "
-                   "aerospace, electronics, digital) do not raise fit scores unless included on purpose")
+        out.append(msg("caveat.query_sensitive", place=_name(m, q),
+                       items=_sensitive_items(m, m.sensitive_sectors_[q][:4])))
     est = _estimates(m, q)
     if est:
-        out.append("Data gap: " + "; ".join(est))
-    return out
+        out.append(msg("caveat.data_gap", items=Join(est, "list")))
+    return [render(c, lang) for c in out]
 
 
 def explain_pair(m: AnswerModel, a: str, b: str, weights: dict[str, float] | None = None,
-                 sensitive: bool = False) -> dict:
+                 sensitive: bool = False, lang: str = DEFAULT) -> dict:
     """Score, contributions, reasons and caveats for any GB–CN pair, ranked or not: the numbers `a`'s list
     gives `b`, reciprocity included. An existing partnership between them is scored as if it did not exist:
     its own tie is never counted (features.pairs.build_ties) and `b`'s prominence is worked out without it."""
@@ -473,7 +531,7 @@ def explain_pair(m: AnswerModel, a: str, b: str, weights: dict[str, float] | Non
         at_b["prominence"] = without
         by_block["prominence"] = float(factor[col] * without * w["prominence"] / sum(w.values()))
     contrib = {blk: by_block[blk] for blk in block_names()}
-    texts, blocks = reasons_with_blocks(m, a, b, contrib, sensitive)
+    texts, blocks = reasons_with_blocks(m, a, b, contrib, sensitive, lang)
     return {
         "score": float(np.sum(list(contrib.values()))),
         "fit": float(sum(v for k, v in contrib.items() if k != "prominence")),
@@ -483,7 +541,7 @@ def explain_pair(m: AnswerModel, a: str, b: str, weights: dict[str, float] | Non
         "similarities": at_b,
         "reasons": texts,
         "reason_blocks": blocks,
-        "caveats": caveats(m, a, b, sensitive),
+        "caveats": caveats(m, a, b, sensitive, lang),
         "partnership": m.partnership(a, b),
         "scored_without_partnership": without is not None,
     }

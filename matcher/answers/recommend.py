@@ -6,6 +6,7 @@ from matcher.answers.explain import caveats, query_caveats, reasons_with_blocks
 from matcher.artifact.model import Filters
 from matcher.artifact.store import Bundle
 from matcher.config import WeightError, check_weights, default_weights, presets
+from matcher.i18n import DEFAULT
 
 
 def weights_for(bundle: Bundle, preset: str | None = None,
@@ -28,7 +29,8 @@ def weights_for(bundle: Bundle, preset: str | None = None,
 
 
 def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, float] | None = None,
-              filters: Filters | None = None, mutual: bool = True) -> dict:
+              filters: Filters | None = None, mutual: bool = True, lang: str = DEFAULT) -> dict:
+    """The ranked answer; reasons and caveats in `lang` (a catalog in matcher/messages)."""
     m = bundle.model
     w = check_weights(weights or {})  # complete and in block order: contributions are labelled by it
     filters = filters or Filters()
@@ -40,7 +42,7 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
     results = []
     for n, (cid, row) in enumerate(zip(ids, contributions, strict=True), start=1):
         contrib = dict(zip(w, row.tolist(), strict=True))
-        texts, blocks = reasons_with_blocks(m, query_id, cid, contrib, sensitive)
+        texts, blocks = reasons_with_blocks(m, query_id, cid, contrib, sensitive, lang)
         result = {
             "rank": n,
             "locality": bundle.resolver.describe(cid),
@@ -52,7 +54,7 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
             "contributions": contrib,
             "reasons": texts,
             "reason_blocks": blocks,
-            "caveats": caveats(m, query_id, cid, sensitive),
+            "caveats": caveats(m, query_id, cid, sensitive, lang),
             "partnership": m.partnership(query_id, cid),
         }
         if cid in mutual_of:
@@ -60,4 +62,4 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
         results.append(result)
     # Caveats about the query itself (its own sensitive sectors, its data gaps) are said once, here.
     return {"query": bundle.resolver.describe(query_id), "weights": w, "results": results,
-            "query_caveats": query_caveats(m, query_id)}
+            "query_caveats": query_caveats(m, query_id, lang)}

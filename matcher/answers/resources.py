@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import math
 
+from matcher.i18n import DEFAULT, Local, Msg, Quote, msg, render
+
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 CRUISE_KMH = 800.0
 PER_FLIGHT_HOURS = 0.5
@@ -139,19 +141,30 @@ def _airport_label(travel: dict, iata: str, names: dict | None = None) -> str:
     return f"{a['name']} ({iata}{', ' + city if city and city not in a['name'] else ''})"
 
 
-def route_text(travel: dict, route: dict, names: dict | None = None) -> str:
+def route_message(travel: dict, route: dict, names: dict | None = None) -> Msg:
+    """The route in words (airports are named as the airports table names them, in English: proper nouns)."""
     first = route["legs"][0]
-    reported = f"last reported {first['year']}"
-    airline = f"{first['airline']}, {reported}" if first["airline"] else reported
-    text = (f"{_airport_label(travel, route['uk_airport'], names)} to "
-            f"{_airport_label(travel, route['legs'][0]['to'], names)} "
-            f"({airline})")
+    reported = msg("resources.reported", year=first["year"])
+    airline = msg("resources.airline", airline=Quote(first["airline"]), reported=reported) if first["airline"] \
+        else reported
+    text = msg("resources.flight", origin=Quote(_airport_label(travel, route["uk_airport"], names)),
+               to=Quote(_airport_label(travel, route["legs"][0]["to"], names)), airline=airline)
     if route["hub"]:
-        return f"{text}, then a connecting flight to {_airport_label(travel, route['cn_airport'], names)}"
-    return f"direct, {text}"
+        return msg("resources.route_hub", flight=text,
+                   to=Quote(_airport_label(travel, route["cn_airport"], names)))
+    return msg("resources.route_direct", flight=text)
 
 
-def support(travel: dict, records: dict, uk_id: str, cn_id: str, names: dict) -> list[dict]:
+def route_text(travel: dict, route: dict, names: dict | None = None, lang: str = DEFAULT) -> str:
+    return render(route_message(travel, route, names), lang)
+
+
+def _local_names(records: dict) -> dict[str, Local]:
+    return {i: Local(str(r["name"]), r.get("name_zh") if isinstance(r.get("name_zh"), str) else None)
+            for i, r in records.items()}
+
+
+def support(travel: dict, records: dict, uk_id: str, cn_id: str, names: dict, lang: str = DEFAULT) -> list[dict]:
     """The British mission nearest the Chinese place and the Chinese mission nearest the UK place
     (consulates.csv), each in the place or at its distance."""
     out = []
@@ -169,14 +182,18 @@ def support(travel: dict, records: dict, uk_id: str, cn_id: str, names: dict) ->
         if best is None:
             continue
         km, m = best
-        kind = "embassy" if m["kind"] == "embassy" else "consulate-general"
-        who = "British" if sending == "GB" else "Chinese"
-        host = names.get(m["host_id"], m["host_id"])
+        kind = "embassy" if m["kind"] == "embassy" else "consulate"
+        who = "british" if sending == "GB" else "chinese"
+        local = _local_names(records)
+        host_name = local.get(m["host_id"], Local(m["host_id"]))
         inside = km < 1 or _within(records, place, m["host_id"])
-        where = f"in {host}" if inside else f"in {host}, about {km:,.0f} km from {names.get(place, place)}"
-        out.append({"kind": f"{who.lower()}_{m['kind']}", "host_id": m["host_id"], "host": host,
+        where = msg("resources.mission_in", host=host_name) if inside else \
+            msg("resources.mission_near", host=host_name, km=km, place=local.get(place, Local(place)))
+        out.append({"kind": f"{who}_{m['kind']}", "host_id": m["host_id"],
+                    "host": names.get(m["host_id"], m["host_id"]),
                     "distance_km": round(0.0 if inside else km, 1), "in_place": inside,
-                    "text": f"The {who} {kind} {where}.", "year": m["year"], "source": m["source"]})
+                    "text": render(msg(f"resources.{who}_{kind}", where=where), lang), "year": m["year"],
+                    "source": m["source"]})
     return out
 
 
@@ -192,7 +209,7 @@ def _within(records: dict, place: str, host: str) -> bool:
     return False
 
 
-def visit_cost(travel: dict, uk_id: str, names: dict) -> dict | None:
+def visit_cost(travel: dict, uk_id: str, names: dict, lang: str = DEFAULT, records: dict | None = None) -> dict | None:
     """A visit cost only where a source gives one: the UK place's own estimate, else the one estimate the data
     hold, quoted as that council's, dated, never adjusted."""
     costs = travel.get("visit_costs", [])
@@ -201,18 +218,13 @@ def visit_cost(travel: dict, uk_id: str, names: dict) -> dict | None:
     if pick is None:
         return None
     who = names.get(pick["uk_id"], pick["uk_id"])
-    text = (f"{'' if own else 'For reference only: '}{who}'s {pick['year']} estimate for a {_count(pick['travellers'])}"
-            f"-person, {_count(pick['nights'])}-night visit to China was about £{pick['cost_gbp']:,.0f} "
-            f"({pick['year']} prices, not adjusted).")
-    return {**pick, "by": who, "own_estimate": bool(own), "text": text}
+    by = _local_names(records).get(pick["uk_id"], Local(who)) if records else Local(who)
+    text = msg("resources.visit_cost", reference="" if own else msg("resources.for_reference"), by=by,
+               year=pick["year"], travellers=pick["travellers"], nights=pick["nights"], cost=pick["cost_gbp"])
+    return {**pick, "by": who, "own_estimate": bool(own), "text": render(text, lang)}
 
 
-def _count(n: int) -> str:
-    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-    return words[n] if 0 <= n < len(words) else str(n)
-
-
-def resources(model, a: str, b: str) -> dict | None:
+def resources(model, a: str, b: str, lang: str = DEFAULT) -> dict | None:
     """The resources object for a pair (either order: the UK place and the Chinese place are told apart by
     their records), or None when the data cannot place both ends."""
     travel, records = getattr(model, "travel_", None) or {}, model.records_
@@ -236,13 +248,12 @@ def resources(model, a: str, b: str) -> dict | None:
                      f"travel by air, with radiative forcing: " + "; ".join(
                          f"{f['haul'].replace('_', ' ')} {f['cabin']} {f['kg_per_pkm']} kg CO2e per passenger km "
                          f"(ID {f['factor_id']})" for f in used.values()))
-    text = route_text(travel, route, names)
+    route_msg = route_message(travel, route, names)
     group_t = VISITORS * econ / 1000
-    sentence = (f"A {_count(VISITORS)}-person return visit emits about {group_t:.1f} t CO2e (economy; "
-                f"{group_t * bus / econ:.1f} t "
-                f"in business class); the nearest route is {text}, about {km:,.0f} km and {hours:.0f} hours each way.")
+    sentence = msg("resources.committee", visitors=VISITORS, economy_t=group_t, business_t=group_t * bus / econ,
+                   route=route_msg, km=km, hours=hours)
     return {
-        "route": text,
+        "route": render(route_msg, lang),
         "route_legs": [{k: leg[k] for k in ("from", "to", "km", "haul", "airline", "year", "source")}
                        for leg in route["legs"]],
         "uk_airport": route["uk_airport"], "cn_airport": route["cn_airport"], "hub": route["hub"],
@@ -255,36 +266,35 @@ def resources(model, a: str, b: str) -> dict | None:
         "co2e_kg_return_economy": round(econ, 1), "co2e_kg_return_business": round(bus, 1),
         "factor_source": factor_source,
         "time_difference_hours": TIME_DIFFERENCE_GMT, "time_difference_hours_bst": TIME_DIFFERENCE_BST,
-        "time_difference": (f"China is {TIME_DIFFERENCE_GMT} hours ahead of the UK ({TIME_DIFFERENCE_BST} hours "
-                            "while the UK is on British Summer Time, late March to late October)."),
+        "time_difference": render(msg("resources.time_difference", gmt=TIME_DIFFERENCE_GMT,
+                                      bst=TIME_DIFFERENCE_BST), lang),
         "time_source": TIME_SOURCE,
-        "support": support(travel, records, uk_id, cn_id, names),
-        "visit_cost": visit_cost(travel, uk_id, names),
-        "committee_sentence": sentence,
+        "support": support(travel, records, uk_id, cn_id, names, lang),
+        "visit_cost": visit_cost(travel, uk_id, names, lang, records),
+        "committee_sentence": render(sentence, lang),
         "method": METHOD,
     }
 
 
-def sentences(res: dict) -> tuple[list[str], list[str]]:
-    """The resources object in plain words for the card, and the sources it quotes."""
+def sentences(res: dict, lang: str = DEFAULT) -> tuple[list[str], list[str]]:
+    """The resources object in plain words for the card (in `lang`: the object's own texts are already in it),
+    and the sources it quotes."""
     legs = res["route_legs"]
+    connection = msg("resources.direct") if res["direct"] else \
+        msg("resources.one_connection", hub=Quote(res["hub_name"]))
     items = [
-        f"Getting there: {res['route']}; {res['distance_km']:,.0f} km of flights "
-        f"({'direct' if res['direct'] else 'one connection, at ' + res['hub_name']}), "
-        f"about {res['travel_hours']:.0f} hours "
-        f"each way by an indicative estimate (800 km/h, 30 minutes a flight, 2 hours a connection; no timetable read). "
-        f"The places are {res['place_distance_km']:,.0f} km apart; the UK airport is {res['uk_airport_km']:,.0f} km "
-        f"from the UK place and the Chinese airport {res['cn_airport_km']:,.0f} km from the Chinese place.",
-        f"Carbon: one return trip emits about {res['co2e_kg_return_economy']:,.0f} kg CO2e per traveller in economy "
-        f"and {res['co2e_kg_return_business']:,.0f} kg in business class (UK government conversion factors, "
-        "with radiative forcing, flights only).",
+        render(msg("resources.getting_there", route=res["route"], km=res["distance_km"], connection=connection,
+                   hours=res["travel_hours"], apart=res["place_distance_km"], uk_km=res["uk_airport_km"],
+                   cn_km=res["cn_airport_km"]), lang),
+        render(msg("resources.carbon", economy=res["co2e_kg_return_economy"],
+                   business=res["co2e_kg_return_business"]), lang),
         res["time_difference"],
     ]
-    items += [s["text"] for s in res["support"]] or ["No British or Chinese mission in the data near either place."]
+    items += [s["text"] for s in res["support"]] or [render(msg("resources.no_mission"), lang)]
     if res["visit_cost"]:
-        items.append(f"Visit cost: {res['visit_cost']['text']}")
+        items.append(render(msg("resources.visit_cost_item", text=res["visit_cost"]["text"]), lang))
     else:
-        items.append("Visit cost: no source in the data gives one.")
+        items.append(render(msg("resources.no_visit_cost"), lang))
     items.append(res["committee_sentence"])
     sources = [res["factor_source"], res["time_source"], *(leg["source"] for leg in legs if leg["year"]),
                *(s["source"] for s in res["support"])]

@@ -17,6 +17,8 @@ from functools import cached_property
 
 import numpy as np
 
+from matcher.i18n import Msg, msg, render
+
 TIER_MISMATCH = 0.5   # a region-level body with a city: possible, but usually a scale mismatch
 UK_CENTRE = 5.5       # log10 population the UK-size slope is measured from (~316k)
 GAP_FIT = 0.25        # below this kernel value the ratio is unusual enough for a caveat (|z| > 1.67)
@@ -89,25 +91,43 @@ def fit_scale(log_gb: np.ndarray, log_cn: np.ndarray, gb_tier: np.ndarray, cn_ti
 
 @dataclass(frozen=True)
 class ScaleAssessment:
-    """Everything said about one pair's scale, from one computation."""
+    """Everything said about one pair's scale, from one computation: the sentences as catalog messages (`*_msg`,
+    rendered in any language with matcher.i18n.render) and, for English readers and tests, their English text."""
 
     fit: float            # the block's similarity: kernel x tier factor, in [0, 1]
     kernel: float         # the kernel alone
     ratio: float          # CN population / GB population
     typical_ratio: float  # what partner pairs with a UK side of this size and tier typically have
     same_tier: bool
-    size_text: str        # "Nanjing has 16x the population of Sheffield"
-    usual_text: str       # what partner pairs with a UK side of this size typically have
-    reason: str | None    # same tier and not a gap: "typical" only within the middle half (kernel >= GOOD_FIT)
-    caveat: str | None    # only when the ratio is unusual (kernel < GAP_FIT) or the tiers differ
+    size_msg: Msg         # "Nanjing has 16x the population of Sheffield"
+    usual_msg: Msg        # what partner pairs with a UK side of this size typically have
+    reason_msg: Msg | None  # same tier and not a gap: "typical" only within the middle half (kernel >= GOOD_FIT)
+    caveat_msg: Msg | None  # only when the ratio is unusual (kernel < GAP_FIT) or the tiers differ
+
+    @property
+    def size_text(self) -> str:
+        return render(self.size_msg)
+
+    @property
+    def usual_text(self) -> str:
+        return render(self.usual_msg)
+
+    @property
+    def reason(self) -> str | None:
+        return None if self.reason_msg is None else render(self.reason_msg)
+
+    @property
+    def caveat(self) -> str | None:
+        return None if self.caveat_msg is None else render(self.caveat_msg)
 
 
-def _ratio_words(r: float) -> str:
-    return f"{r:.1f}x" if r < 10 else f"{r:.0f}x"
+def _ratio_words(r: float) -> Msg:
+    return msg("scale.ratio_small", r=r) if r < 10 else msg("scale.ratio_large", r=r)
 
 
 def assess(p: ScaleParams, log_gb: float, log_cn: float, gb_tier: int, cn_tier: int,
-           gb_name: str, cn_name: str) -> ScaleAssessment:
+           gb_name: object, cn_name: object) -> ScaleAssessment:
+    """The pair's scale fit and what is said about it; names are strings or i18n.Local (a name per language)."""
     mu = float(p.typical_log_ratio(log_gb, gb_tier, cn_tier))
     d = log_cn - log_gb
     kernel = float(np.exp(-0.5 * ((d - mu) / p.sigma) ** 2))
@@ -115,20 +135,20 @@ def assess(p: ScaleParams, log_gb: float, log_cn: float, gb_tier: int, cn_tier: 
     fit = kernel * (1.0 if same else TIER_MISMATCH)
     ratio, typical = 10 ** d, 10 ** mu
     bigger, smaller, times = (cn_name, gb_name, ratio) if ratio >= 1 else (gb_name, cn_name, 1 / ratio)
-    size = f"{bigger} has {_ratio_words(times)} the population of {smaller}"
-    usual = f"UK–China partner pairs with a UK side of this size typically differ by about {_ratio_words(typical)}"
+    size = msg("scale.size", bigger=bigger, smaller=smaller, times=_ratio_words(times))
+    usual = msg("scale.usual", typical=_ratio_words(typical))
     reason = caveat = None
     if same and kernel >= GOOD_FIT:
-        reason = f"A size gap like those of the middle half of real partnerships: {size}; {usual}"
+        reason = msg("scale.reason_typical", size=size, usual=usual)
     elif same and kernel >= GAP_FIT:
-        reason = f"Sizes: {size}; {usual}"
+        reason = msg("scale.reason_sizes", size=size, usual=usual)
     if kernel < GAP_FIT:
-        direction = "larger" if d > mu else "smaller"
-        caveat = f"Scale gap: {size}, a much {direction} gap than usual ({usual})"
+        direction = msg("scale.larger") if d > mu else msg("scale.smaller")
+        caveat = msg("scale.caveat_gap", size=size, direction=direction, usual=usual)
     if not same:
-        level = "a region-level body" if gb_tier else "a city or district"
-        other = "a region-level body" if cn_tier else "a city"
-        tier = f"Different tiers: {gb_name} is {level} and {cn_name} is {other}; such pairs are rarer"
-        caveat = f"{caveat}. {tier}" if caveat else tier
+        level = msg("scale.gb_region") if gb_tier else msg("scale.gb_city")
+        other = msg("scale.cn_region") if cn_tier else msg("scale.cn_city")
+        tier = msg("scale.tiers", gb=gb_name, cn=cn_name, level=level, other=other)
+        caveat = msg("scale.gap_and_tiers", gap=caveat, tiers=tier) if caveat else tier
     return ScaleAssessment(fit=fit, kernel=kernel, ratio=ratio, typical_ratio=typical, same_tier=same,
-                           size_text=size, usual_text=usual, reason=reason, caveat=caveat)
+                           size_msg=size, usual_msg=usual, reason_msg=reason, caveat_msg=caveat)

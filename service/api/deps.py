@@ -3,12 +3,13 @@ settings; and the query-parameter types several routes share."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
 from matcher.artifact.store import Bundle
+from matcher.i18n import accept_language
 from service.api.errors import problem
 from service.cache import AnswerCache
 from service.compute import Compute
@@ -45,6 +46,19 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 NameQuery = Annotated[str, Query(min_length=1, max_length=200, description="Id or name (English, pinyin, Chinese)")]
 PresetQuery = Annotated[str | None, Query(max_length=64)]
+
+
+Lang = Literal["en", "zh"]
+LangQuery = Annotated[Lang | None, Query(description="Language of reasons, caveats and words: en or zh (简体中文); "
+                                         "without it, the first of Accept-Language that has a catalog, else en")]
+
+
+async def get_lang(request: Request, lang: LangQuery = None) -> str:
+    """`?lang=`, else the request's Accept-Language, else English (an unknown `lang` is a 422 naming it)."""
+    return lang or accept_language(request.headers.get("accept-language"))
+
+
+LangDep = Annotated[str, Depends(get_lang)]
 
 
 def resolve_pair(bundle: Bundle, a: str, b: str, what: str) -> tuple[str, str] | Response:

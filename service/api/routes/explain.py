@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from service import assess
 from service import card as cards
-from service.api.deps import MatcherDep, NameQuery, PresetQuery, StoreDep, resolve_pair
+from service.api.deps import LangDep, MatcherDep, NameQuery, PresetQuery, StoreDep, resolve_pair
 from service.api.routes.recommendations import WeightsQuery, query_weights, resolve_weights
 from service.api.schemas.explain import Card
 from service.api.security import HeavyDep
@@ -17,7 +17,7 @@ router = APIRouter(tags=["recommendations"])
 
 
 @router.get("/explain", response_model=Card, dependencies=[HeavyDep])
-def explain(bundle: MatcherDep, store: StoreDep, a: NameQuery, b: NameQuery, preset: PresetQuery = None,
+def explain(bundle: MatcherDep, store: StoreDep, lang: LangDep, a: NameQuery, b: NameQuery, preset: PresetQuery = None,
             profile: PresetQuery = None, weights: WeightsQuery = None):
     """The assessment card for any UK–China pair, in the six sections of a council partner-city policy, under
     the same weighting parameters as /v1/recommendations (so its score is the list's)."""
@@ -27,4 +27,4 @@ def explain(bundle: MatcherDep, store: StoreDep, a: NameQuery, b: NameQuery, pre
     overrides = query_weights(weights)
     w = resolve_weights(bundle, store, preset, overrides, profile)
     label = weighting_label(preset, overrides, resolve_weights(bundle, store, preset, None, profile))
-    return cards.card(bundle, *pair, w, label, assess.overall_ranks(bundle, pair[0], w))
+    return cards.card(bundle, *pair, w, label, assess.overall_ranks(bundle, pair[0], w), lang)

@@ -17,7 +17,7 @@ from matcher.artifact.model import Filters
 from matcher.artifact.store import Bundle
 from matcher.config import WeightError, parse_weight_string
 from service import assess
-from service.api.deps import AnswersDep, ComputeDep, MatcherDep, NameQuery, PresetQuery, StoreDep
+from service.api.deps import AnswersDep, ComputeDep, LangDep, LangQuery, MatcherDep, NameQuery, PresetQuery, StoreDep
 from service.api.schemas.recommendations import CompareRequest, RecommendationRequest, Recommendations, Review
 from service.api.security import HeavyDep, limit
 from service.cache import AnswerCache
@@ -61,8 +61,8 @@ def resolve_request(bundle: Bundle, store: ProfileStore | None, req: Recommendat
 
 
 async def _answer(request: Request, bundle: Bundle, store: ProfileStore, answers: AnswerCache, compute: Compute,
-                  req: RecommendationRequest) -> Response:
-    """The JSON answer, from the cache when the same resolved request was answered before.
+                  req: RecommendationRequest, lang: str) -> Response:
+    """The JSON answer in `lang`, from the cache when the same resolved request was answered before.
 
     A hit is answered on the event loop (no hop) and is not rate-limited. A miss takes a token from the client's
     heavy-request bucket and is computed off the loop (service/compute.py); a saved profile is read in the
@@ -72,11 +72,11 @@ async def _answer(request: Request, bundle: Bundle, store: ProfileStore, answers
     else:
         resolved = resolve_request(bundle, None, req)
     _, qid, k, w, filters = resolved
-    key = (qid, k, tuple(w.items()), filters)
+    key = (qid, k, tuple(w.items()), filters, lang)
     body = answers.get(key)
     if body is None:
         limit(request, "heavy")
-        body = await compute.answer(qid, k, w, filters)
+        body = await compute.answer(qid, k, w, filters, lang)
         answers.put(key, body)
     return Response(body, media_type="application/json")
 
@@ -88,13 +88,13 @@ def recommendation_query(
         within: Annotated[str | None, Query(max_length=200)] = None,
         pop_ratio_min: Annotated[float | None, Query(gt=0, lt=1e6)] = None,
         pop_ratio_max: Annotated[float | None, Query(gt=0, lt=1e6)] = None,
-        include_sensitive: bool = False) -> RecommendationRequest:
+        include_sensitive: bool = False, lang: LangQuery = None) -> RecommendationRequest:
     """The GET form of a recommendation request (JSON and CSV take the same parameters as the POST body)."""
     return RecommendationRequest(locality=locality, k=k, preset=preset, profile=profile,
                                  weights=query_weights(weights),
                                  exclude_partners=exclude_partners, levels=levels, within=within,
                                  pop_ratio_min=pop_ratio_min, pop_ratio_max=pop_ratio_max,
-                                 include_sensitive=include_sensitive)
+                                 include_sensitive=include_sensitive, lang=lang)
 
 
 QueryDep = Annotated[RecommendationRequest, Depends(recommendation_query)]
@@ -102,16 +102,16 @@ QueryDep = Annotated[RecommendationRequest, Depends(recommendation_query)]
 
 @router.get("/recommendations", response_model=Recommendations)
 async def get_recommendations(request: Request, bundle: MatcherDep, store: StoreDep, answers: AnswersDep,
-                              compute: ComputeDep, req: QueryDep):
-    """Ranked counterparts in the other country, with contributions, reasons and caveats."""
-    return await _answer(request, bundle, store, answers, compute, req)
+                              compute: ComputeDep, req: QueryDep, lang: LangDep):
+    """Ranked counterparts in the other country, with contributions, reasons and caveats (in `lang`)."""
+    return await _answer(request, bundle, store, answers, compute, req, lang)
 
 
 @router.post("/recommendations", response_model=Recommendations)
 async def post_recommendations(request: Request, bundle: MatcherDep, store: StoreDep, answers: AnswersDep,
-                               compute: ComputeDep, body: RecommendationRequest):
-    """As GET, with custom `weights` (merged over the preset) and filters."""
-    return await _answer(request, bundle, store, answers, compute, body)
+                               compute: ComputeDep, body: RecommendationRequest, lang: LangDep):
+    """As GET, with custom `weights` (merged over the preset) and filters; `lang` in the body or `?lang=`."""
+    return await _answer(request, bundle, store, answers, compute, body, body.lang or lang)
 
 
 def weighting_words(bundle: Bundle, store: ProfileStore | None, preset: str | None, overrides: dict[str, float],
@@ -136,10 +136,11 @@ def _fit_cells(r: dict) -> list[str]:
 
 
 @router.get("/recommendations.csv", response_class=PlainTextResponse, dependencies=[HeavyDep])
-def recommendations_csv(bundle: MatcherDep, store: StoreDep, req: QueryDep):
+def recommendations_csv(bundle: MatcherDep, store: StoreDep, req: QueryDep, lang: LangDep):
     """The ranked list as CSV (for the page's download button): the same parameters and filters as GET JSON.
     UTF-8 with BOM; a `#` header block names the weighting, the date and the build."""
-    payload = recommend(*resolve_request(bundle, store, req))
+    _, qid, k, weights, filters = resolve_request(bundle, store, req)
+    payload = recommend(bundle, qid, k, weights, filters, lang=lang)
     blocks_ = list(payload["weights"])
     rows: list[list] = [["rank", "id", "name", "name_zh", "level", "score", "fit", "prominence", *blocks_,
                          "reasons", "reason_blocks", "caveats"]]
@@ -198,32 +199,32 @@ def compare_csv(bundle: MatcherDep, locality: NameQuery, candidates: CandidatesQ
 
 
 @router.post("/compare", response_model=Recommendations, dependencies=[HeavyDep])
-def compare(bundle: MatcherDep, body: CompareRequest):
+def compare(bundle: MatcherDep, body: CompareRequest, lang: LangDep):
     """Rank a given list of candidates (approaches a council has received) for a locality; each result says
     where it stands in the full ranking (`overall_rank` of `n_candidates`) and in its own (`mutual_rank`)."""
     qid = bundle.resolver.resolve(body.locality)
     other = assess.other_country(bundle, qid)
     ids = tuple(dict.fromkeys(bundle.resolver.resolve(c, country=other) for c in body.candidates))
-    return assess.compare(bundle, qid, ids, weights_for(bundle, body.preset, body.weights))
+    return assess.compare(bundle, qid, ids, weights_for(bundle, body.preset, body.weights), lang)
 
 
 @router.get("/review", response_model=Review, dependencies=[HeavyDep])
-def review(bundle: MatcherDep, store: StoreDep, locality: NameQuery, preset: PresetQuery = None,
+def review(bundle: MatcherDep, store: StoreDep, lang: LangDep, locality: NameQuery, preset: PresetQuery = None,
            profile: PresetQuery = None, weights: WeightsQuery = None):
     """Every existing partner of a locality in the other country: kind, year, status and its evidence,
     today's fit, overall and mutual rank, and a summary of those facts for a committee."""
     qid = bundle.resolver.resolve(locality)
-    return assess.review(bundle, qid, resolve_weights(bundle, store, preset, query_weights(weights), profile))
+    return assess.review(bundle, qid, resolve_weights(bundle, store, preset, query_weights(weights), profile), lang)
 
 
 @router.get("/review.csv", response_class=PlainTextResponse)
-def review_csv(bundle: MatcherDep, store: StoreDep, locality: NameQuery, preset: PresetQuery = None,
+def review_csv(bundle: MatcherDep, store: StoreDep, lang: LangDep, locality: NameQuery, preset: PresetQuery = None,
                profile: PresetQuery = None, weights: WeightsQuery = None):
     """The review as CSV: each partner's kind, year, status and evidence, today's fit, ranks and summary."""
     qid = bundle.resolver.resolve(locality)
     overrides = query_weights(weights)
     w = resolve_weights(bundle, store, preset, overrides, profile)
-    payload = assess.review(bundle, qid, w)
+    payload = assess.review(bundle, qid, w, lang)
     blocks_ = list(payload["weights"])
     rows: list[list] = [["id", "name", "name_zh", "kind", "year_signed", "status", "status_year", "score",
                          "overall_rank", "n_candidates", "mutual_rank", *blocks_, "reasons", "reason_blocks",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +30,8 @@ class RecommendationRequest(BaseModel):
     pop_ratio_max: float | None = Field(default=None, gt=0, lt=1e6)
     include_sensitive: bool = Field(default=False, description="Let shared sectors in NSI Act core areas "
                                     "(defence, AI, communications, ...) count towards industry fit; off by default")
+    lang: Literal["en", "zh"] | None = Field(default=None, description="Language of reasons and caveats (en, zh); "
+                                             "without it, from Accept-Language")
 
 
 class CompareRequest(BaseModel):

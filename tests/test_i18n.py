@@ -1,0 +1,163 @@
+"""Message catalogs (matcher/messages/<lang>.toml): one key set, the same facts in every language, Chinese
+wording in the Chinese catalog, English output unchanged, and `lang` on the JSON API."""
+
+import re
+
+import pytest
+
+from matcher.answers.explain import caveat_messages, query_caveats, reason_objects
+from matcher.answers.recommend import weights_for
+from matcher.i18n import (
+    LANGS,
+    Join,
+    Local,
+    Quote,
+    UnknownLanguage,
+    accept_language,
+    catalog,
+    check_lang,
+    keys_with_fields,
+    msg,
+    render,
+    wan,
+)
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+# Latin words a Chinese sentence may keep: units and the names of figures as their publishers abbreviate them.
+LATIN_OK = {"CO2e", "GVA", "GDP", "x"}
+
+
+def test_every_language_has_every_key_with_the_same_facts():
+    en = keys_with_fields("en")
+    for lang in LANGS:
+        other = keys_with_fields(lang)
+        assert set(other) == set(en), f"{lang}: missing {set(en) - set(other)}, extra {set(other) - set(en)}"
+        for k, fields in en.items():
+            assert other[k] == fields, f"{lang} {k}: fields {other[k]} != {fields}"
+        assert len(catalog(lang)["numbers.words"]) == len(catalog("en")["numbers.words"])
+
+
+def test_chinese_templates_are_chinese():
+    """Every Chinese template's own words are Chinese: no English word left once its {fields} are taken out."""
+    left = {}
+    for k, v in catalog("zh").items():
+        if not isinstance(v, str):
+            continue
+        words = set(re.findall(r"[A-Za-z][A-Za-z0-9]+", re.sub(r"\{[^}]*\}", "", v))) - LATIN_OK
+        if words:
+            left[k] = words
+    assert not left, left
+
+
+def test_unknown_language_is_refused():
+    assert check_lang(None) == "en" and check_lang("zh") == "zh"
+    with pytest.raises(UnknownLanguage):
+        check_lang("fr")
+
+
+@pytest.mark.parametrize(("header", "lang"), [
+    (None, "en"), ("", "en"), ("zh-CN,zh;q=0.9,en;q=0.8", "zh"), ("en-GB,en;q=0.9,zh;q=0.8", "en"),
+    ("fr-FR, zh-Hans;q=0.5", "zh"), ("de, fr", "en"), ("zh;q=0, en;q=0.1", "en"), ("en;q=0.2, zh;q=0.7", "zh"),
+    ("zh;q=bad", "en")])
+def test_accept_language(header, lang):
+    assert accept_language(header) == lang
+
+
+def test_rendering_facts_per_language():
+    sheffield = Local("Sheffield", "谢菲尔德")
+    m = msg("scale.size", bigger=Local("Anshan", "鞍山市"), smaller=sheffield, times=msg("scale.ratio_small", r=6.04))
+    assert render(m, "en") == "Anshan has 6.0x the population of Sheffield"
+    assert render(m, "zh") == "鞍山市的人口是谢菲尔德的6.0倍"
+    assert render(Local("Oldham"), "zh") == "Oldham"  # no Chinese name: the English one
+    joined = Join([Local("steel", "钢铁"), Local("ports", "港口"), Local("chemicals", "化工")])
+    assert (render(joined, "en"), render(joined, "zh")) == ("steel, ports and chemicals", "钢铁、港口和化工")
+    assert render(msg("prominence.population", population=8_400_000), "en") == "a large population (8.4 million)"
+    assert render(msg("prominence.population", population=8_400_000), "zh") == "人口众多（840万）"
+    assert (wan(1234), wan(123_456), wan(2_093_000_000)) == ("1,234", "12.3万", "20.9亿")
+    cost = msg("resources.visit_cost", reference="", by=Local("Derby", "德比"), year=2015, travellers=4, nights=4,
+               cost=4000)
+    assert render(cost, "en") == ("Derby's 2015 estimate for a four-person, four-night visit to China was about £4,000 "
+                                  "(2015 prices, not adjusted).")
+    assert render(cost, "zh") == "德比2015年估算，四人、四晚的访华行程费用约为4,000英镑（按2015年价格，未作调整）。"
+
+
+def test_quoted_evidence_keeps_its_language_and_is_marked_in_html():
+    m = msg("reason.evidence_item", place=Local("Sheffield", "谢菲尔德"), evidence=Quote("Steel <city> since 1740"))
+    assert render(m, "zh") == "谢菲尔德：Steel <city> since 1740"
+    assert render(m, "zh", markup=True) == '谢菲尔德：<span lang="en">Steel &lt;city&gt; since 1740</span>'
+    assert render(m, "en", markup=True) == "Sheffield: Steel &lt;city&gt; since 1740"  # same language: no mark
+    assert Quote("鞍钢集团总部").lang == "zh-Hans"
+
+
+def _pairs(bundle, k=5):
+    m = bundle.model
+    w = weights_for(bundle, None)
+    for direction in m.ids_:
+        for q in m.ids_[direction]:
+            ids, contrib = m.top(q, w, k)
+            for c, row in zip(ids, contrib, strict=True):
+                yield q, c, dict(zip(w, row.tolist(), strict=True))
+
+
+def test_reasons_and_caveats_render_in_chinese(bundle):
+    """Every reason and caveat of every query's top 5 has a message; its English rendering is the reason's text
+    (the wording test_reasons checks), and its Chinese rendering is Chinese."""
+    m = bundle.model
+    seen_blocks = set()
+    for q, c, contrib in _pairs(bundle):
+        for r in reason_objects(m, q, c, contrib):
+            assert r.msg is not None and r.render("en") == r.text
+            assert CJK.search(r.render("zh")), r.render("zh")
+            seen_blocks.add(r.block)
+        for cv in caveat_messages(m, q, c):
+            assert CJK.search(render(cv, "zh")), render(cv, "zh")
+        for cv in query_caveats(m, q, "zh"):
+            assert CJK.search(cv), cv
+    assert len(seen_blocks) >= 5, seen_blocks
+
+
+def test_api_lang_parameter(fixture_client):
+    c = fixture_client
+    en = c.get("/v1/recommendations", params={"locality": "Steelton", "k": 3}).json()
+    zh = c.get("/v1/recommendations", params={"locality": "Steelton", "k": 3, "lang": "zh"}).json()
+    assert [r["locality"]["id"] for r in en["results"]] == [r["locality"]["id"] for r in zh["results"]]
+    assert all(not CJK.search(t) or "测试" in t for r in en["results"] for t in r["reasons"])
+    texts = [t for r in zh["results"] for t in r["reasons"] + r["caveats"]]
+    assert texts and all(CJK.search(t) for t in texts), texts
+    # Accept-Language when no parameter is given; the parameter wins over it.
+    by_header = c.get("/v1/recommendations", params={"locality": "Steelton", "k": 3},
+                      headers={"Accept-Language": "zh-CN,zh;q=0.9"}).json()
+    assert by_header["results"][0]["reasons"] == zh["results"][0]["reasons"]
+    forced = c.get("/v1/recommendations", params={"locality": "Steelton", "k": 3, "lang": "en"},
+                   headers={"Accept-Language": "zh-CN"}).json()
+    assert forced["results"][0]["reasons"] == en["results"][0]["reasons"]
+    post = c.post("/v1/recommendations", json={"locality": "Steelton", "k": 3, "lang": "zh"}).json()
+    assert post["results"][0]["reasons"] == zh["results"][0]["reasons"]
+    csv = c.get("/v1/recommendations.csv", params={"locality": "Steelton", "k": 3, "lang": "zh"}).text
+    assert zh["results"][0]["reasons"][0] in csv
+
+
+@pytest.mark.parametrize("path", ["/v1/recommendations", "/v1/recommendations.csv", "/v1/review"])
+def test_unknown_lang_is_a_422_naming_the_field(fixture_client, path):
+    r = fixture_client.get(path, params={"locality": "Steelton", "lang": "fr"})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    assert "lang" in r.json()["detail"]
+    r = fixture_client.post("/v1/recommendations", json={"locality": "Steelton", "lang": "xx"})
+    assert r.status_code == 422 and "lang" in r.json()["detail"]
+
+
+def test_explain_and_review_in_chinese(fixture_client):
+    c = fixture_client
+    card = c.get("/v1/explain", params={"a": "Steelton", "b": "Anshan", "lang": "zh"}).json()
+    titles = [s["title"] for s in card["sections"]]
+    assert titles == ["地点概况", "战略契合", "概况", "尽职调查事项", "联系与往来", "资源与目的"]
+    assert all(CJK.search(t) for t in card["reasons"] + card["caveats"])
+    res = card["resources"]
+    assert CJK.search(res["committee_sentence"]) and CJK.search(res["time_difference"])
+    assert all(CJK.search(s["text"]) for s in res["support"])
+    assert "鞍山市" in " ".join(card["sections"][0]["items"])
+    en = c.get("/v1/explain", params={"a": "Steelton", "b": "Anshan"}).json()
+    assert en["sections"][0]["title"] == "Location overview" and en["score"] == card["score"]
+    review = c.get("/v1/review", params={"locality": "Steelton", "lang": "zh"}).json()
+    for p in review["partners"]:
+        assert CJK.search(p["summary"]) and all(CJK.search(t) for t in p["reasons"] + p["caveats"])
