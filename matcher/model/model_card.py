@@ -122,9 +122,11 @@ METHOD = [
     "held-out query's own partnerships out of its snapshot. Locality attributes are as of today.",
     "- **Undated pairs** are never held out and never train a time-consistent model; undated side-table rows are "
     "left out of snapshots (counted under `undated` and `snapshot` in the JSON).",
-    "- **Nested choices.** L2 strengths, hub correction and reciprocity are chosen on the latest 25% of each "
+    "- **Nested choices.** L2 strengths, the hub correction (its form: centring, CSLS, or local scaling; and "
+    "its strength) and reciprocity are chosen on the latest 25% of each "
     "bucket's training pairs, by inner MRR subject to the personalisation limits (mean Jaccard <= "
-    f"{LIMITS['mean_jaccard']}, max share <= {LIMITS['max_share']}), never on test pairs; the prominence dial is "
+    f"{LIMITS['mean_jaccard']}, max share <= {LIMITS['max_share']}); where no setting meets them, the one "
+    "closest to them (in steps of 0.01), then the best inner MRR; never on test pairs. The prominence dial is "
     "set inside each fit by the estimator (the largest weight whose lists stay personal), so on training pairs "
     "too.",
     "- **Baselines** on the same candidates: random (expected), population-nearest, popularity, Euclidean over "
