@@ -309,3 +309,30 @@ def test_each_planted_overstatement_fails_the_reason_check(shipped_bundle):
             check_reason(shipped_bundle, a, b, r, sims)
             raise RuntimeError(f"not caught: {name}")  # a RuntimeError fails pytest.raises(AssertionError)
     assert len(planted) == 7
+
+
+def test_evidence_older_than_2016_is_quoted_with_its_year(bundle):
+    """A sector or priority quoted from a source dated before 2016 describes the place as it was then: the reason
+    says 'as of YEAR'; newer or undated evidence is quoted as it stands."""
+    from matcher.i18n import render
+
+    m = bundle.model
+    place = next(iter(m.records_))
+    old = render(explain._evidence_item(m, place, {"evidence": "a steelworks", "year": 2012}))
+    new = render(explain._evidence_item(m, place, {"evidence": "a steelworks", "year": 2020}))
+    undated = render(explain._evidence_item(m, place, {"evidence": "a steelworks", "year": None}))
+    assert old.endswith("(as of 2012)") and "a steelworks" in old
+    assert "as of" not in new and "as of" not in undated
+    assert "2012年资料" in render(explain._evidence_item(m, place, {"evidence": "x", "year": 2012.0}), "zh")
+    # Planted: one side's evidence for a shared sector redated to 2010; the industry reason now says so.
+    import copy
+
+    pair = next((q, c) for q in m.ids_["GB"] for c in m.ids_["CN"] if explain.industry_reasons(m, q, c))
+    sector = explain.industry_reasons(m, *pair)[0].facts["sector"]
+    assert "as of" not in explain.industry_reasons(m, *pair)[0].text
+    planted = copy.copy(m)
+    planted.industry_evidence_map_ = dict(m.industry_evidence_map_)
+    key = next(k for k in ((pair[0], sector), (pair[1], sector)) if k in m.industry_evidence_map_)
+    planted.industry_evidence_map_[key] = {**m.industry_evidence_map_[key], "year": 2010}
+    planted.__dict__.pop("_explain_memo", None)
+    assert "(as of 2010)" in explain.industry_reasons(planted, *pair)[0].text

@@ -8,6 +8,7 @@ the places a link really joins, "estimated" only where a figure was imputed, "ac
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,9 +93,12 @@ def _pair_key(m: AnswerModel, a: str, b: str) -> tuple[str, str]:
     return (a, b) if m.country_of(a) == "GB" else (b, a)
 
 
-def _evidence(m: AnswerModel, i: str, sector: str) -> str | None:
-    row = m.industry_evidence_map_.get((i, sector))
-    return None if row is None else str(row["evidence"])
+# Evidence dated before this year is quoted with its year: it describes the place as it was then.
+DATED_BEFORE = 2016
+
+
+def _evidence(m: AnswerModel, i: str, sector: str) -> dict | None:
+    return m.industry_evidence_map_.get((i, sector))
 
 
 def _parent_name(m: AnswerModel, i: str) -> Local | None:
@@ -136,7 +140,7 @@ def industry_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) ->
         level = min(sa[s], sb[s])
         word = msg(f"strength.{int(round(level * 3))}") if all(m.feature_rows_[x]["industry__imputed"] == 0
                                                                for x in (a, b)) else msg("strength.imputed")
-        ev = [_evidence_item(m, x, e) for x in (a, b) if (e := _evidence(m, x, s))]
+        ev = [_evidence_item(m, x, e) for x in (a, b) if (e := _evidence(m, x, s)) is not None]
         inherited = [x for x in (a, b) if m.feature_rows_[x]["industry__imputed"] == 1]
         via = Join([msg("reason.inferred", place=_name(m, x), parent=_parent_name(m, x) or msg("words.its_parent"))
                     for x in inherited], "concat")
@@ -146,8 +150,13 @@ def industry_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) ->
     return out
 
 
-def _evidence_item(m: AnswerModel, x: str, evidence: str) -> Msg:
-    return msg("reason.evidence_item", place=_name(m, x), evidence=Quote(evidence))
+def _evidence_item(m: AnswerModel, x: str, row: dict) -> Msg:
+    """'Place: evidence', with 'as of YEAR' when the evidence is older than DATED_BEFORE."""
+    year = row.get("year")
+    if isinstance(year, numbers.Real) and year == year and int(year) < DATED_BEFORE:
+        return msg("reason.evidence_item_dated", place=_name(m, x), evidence=Quote(str(row["evidence"])),
+                   year=int(year))
+    return msg("reason.evidence_item", place=_name(m, x), evidence=Quote(str(row["evidence"])))
 
 
 def _note(items: list[Msg]) -> Msg | str:
@@ -256,7 +265,7 @@ def priority_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) ->
     shared = sorted((t for t in m.tags_of_[a] if t in m.tags_of_[b]), key=lambda t: (-idf[t], t))
     out = []
     for t in shared[:3]:
-        ev = [_evidence_item(m, x, str(row["evidence"])) for x in (a, b)
+        ev = [_evidence_item(m, x, row) for x in (a, b)
               if (row := m.priority_evidence_map_.get((x, t))) is not None]
         out.append(_reason("priorities", msg("reason.priority", tag=_tag_label(m, t), note=_note(ev)),
                            {"tag": t, "idf": idf[t]}))
