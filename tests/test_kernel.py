@@ -58,6 +58,55 @@ def hub_reference(m, country: str) -> np.ndarray:
     return m.hub_strength / 2 * np.maximum(r - r[m.live_[country]].mean(axis=0), 0.0)
 
 
+def hub_scale_reference(m, country: str) -> np.ndarray:
+    """Each place's hub factor by its definition: (mean / max(r, mean)) ** (strength / 2), r and mean as in
+    hub_reference."""
+    other = "CN" if country == "GB" else "GB"
+    raw = np.array([[reference_blocks(m, q)[b] for b in kernel.FIT_BLOCKS] for q in m.ids_[country]])
+    live = raw[:, :, m.live_[other]]
+    k = m.hub_k if 0 < m.hub_k < live.shape[2] else live.shape[2]
+    r = np.sort(live, axis=2)[:, :, ::-1][:, :, :k].mean(axis=2)
+    mean = r[m.live_[country]].mean(axis=0)
+    return np.where(mean > 0, (mean / np.maximum(r, mean)) ** (m.hub_strength / 2), 1.0)
+
+
+@pytest.fixture(scope="module")
+def scaled(matcher):
+    """The fixture model with its hubs corrected by local scaling rather than centring."""
+    import copy
+
+    m = copy.copy(matcher)
+    m.set_params(hub_form="scale")
+    m._apply_hubs()
+    return m
+
+
+def test_hub_scaling_equals_its_definition_and_never_turns_a_block_negative(scaled):
+    for c in ("GB", "CN"):
+        np.testing.assert_allclose(scaled.sides_[c].hub_scale, hub_scale_reference(scaled, c), atol=1e-12)
+        assert (scaled.sides_[c].hub == 0).all()
+        assert (scaled.sides_[c].hub_scale < 1).any()  # the fixture has hubs: the check can fail
+    other = {"GB": "CN", "CN": "GB"}
+    for query in [*scaled.ids_["GB"], *scaled.ids_["CN"]]:
+        qc = scaled.country_of(query)
+        fast, ref = scaled.block_similarities(query), reference_blocks(scaled, query)
+        f_q = scaled.sides_[qc].hub_scale[scaled.pos_[qc][query]]
+        for j, b in enumerate(kernel.FIT_BLOCKS):
+            want = ref[b] * f_q[j] * scaled.sides_[other[qc]].hub_scale[:, j]
+            np.testing.assert_allclose(fast[b].to_numpy(), want, atol=1e-12, err_msg=f"{query} {b}")
+            assert (fast[b].to_numpy() >= 0).all()
+            # A block on which the query has no data scores 0 for every candidate: it cannot reorder them.
+            if not ref[b].any():
+                assert not fast[b].to_numpy().any()
+
+
+def test_fused_scores_equal_exact_ones_under_hub_scaling(scaled):
+    ids = list(scaled.ids_["GB"])
+    batch = scaled.score_queries(ids, default_weights())
+    exact, _ = scaled.exact_scores(ids, default_weights())
+    np.testing.assert_allclose(batch, exact, atol=kernel.FUSED_TOLERANCE / 10)
+
+
 def test_kernel_blocks_equal_their_definitions(matcher):
     hubs = {c: hub_reference(matcher, c) for c in ("GB", "CN")}
     for c in ("GB", "CN"):

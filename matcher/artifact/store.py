@@ -26,7 +26,7 @@ from matcher.paths import MODELS_DIR
 
 MANIFEST = "manifest.json"
 # Bump when what is saved changes, so a stale artifact is rebuilt rather than half-read.
-ARTIFACT_FORMAT = 10  # 10: travel facts (resources section); Welsh and Chinese names of UK places
+ARTIFACT_FORMAT = 11  # 11: hub factors (local scaling); 10: travel facts, Welsh and Chinese names of UK places
 COUNTRIES = ("GB", "CN")
 PAIR_ARRAYS = ("edu", "flight", "mission", "ties")
 

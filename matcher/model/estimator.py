@@ -97,8 +97,8 @@ class PartnerMatcher(BaseEstimator, Scorer):
 
     def __init__(self, saturation_at: int = 3, prior_l2: float = 0.1, weights_l2: float = 0.1,
                  learn_weights: bool = True, industry_idf: bool = True, prior_offset: bool = True,
-                 hub_strength: float = 2.0, hub_k: int = 50, reciprocity: float = 1.0, reciprocity_top: int = 30,
-                 personal_limit: float = LIMIT - MARGIN):
+                 hub_strength: float = 2.0, hub_k: int = 50, hub_form: str = "centre", reciprocity: float = 1.0,
+                 reciprocity_top: int = 30, personal_limit: float = LIMIT - MARGIN):
         self.saturation_at = saturation_at
         self.prior_l2 = prior_l2
         self.weights_l2 = weights_l2
@@ -107,6 +107,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
         self.prior_offset = prior_offset
         self.hub_strength = hub_strength
         self.hub_k = hub_k
+        self.hub_form = hub_form  # "centre" (kernel.hub_terms) or "scale" (kernel.hub_scales)
         self.reciprocity = reciprocity
         self.reciprocity_top = reciprocity_top
         self.personal_limit = personal_limit
@@ -270,13 +271,18 @@ class PartnerMatcher(BaseEstimator, Scorer):
         return kernel.PairRows(edu=p.edu, flight=p.flight, ties=p.ties, mission=p.mission)
 
     def _apply_hubs(self) -> None:
-        """Each place's hub term per fit block (kernel.hub_terms), from this snapshot's features and links."""
+        """Each place's hub correction per fit block, from this snapshot's features and links: a term taken off
+        (kernel.hub_terms) or a factor (kernel.hub_scales), as `hub_form` says."""
+        if self.hub_form not in ("centre", "scale"):
+            raise ValueError(f"hub_form must be 'centre' or 'scale', not {self.hub_form!r}")
         for name in ("sides_", "sides_sensitive_"):
             sides = getattr(self, name)
-            raw = {c: replace(s, hub=np.zeros_like(s.hub)) for c, s in sides.items()}
-            hub_gb, hub_cn = kernel.hub_terms(raw["GB"], raw["CN"], self._pair_rows(), self.scale_params_,
-                                              self.live_["GB"], self.live_["CN"], self.hub_strength, self.hub_k)
-            setattr(self, name, {"GB": replace(raw["GB"], hub=hub_gb), "CN": replace(raw["CN"], hub=hub_cn)})
+            raw = {c: replace(s, hub=np.zeros_like(s.hub), hub_scale=np.ones_like(s.hub)) for c, s in sides.items()}
+            how = kernel.hub_terms if self.hub_form == "centre" else kernel.hub_scales
+            gb, cn = how(raw["GB"], raw["CN"], self._pair_rows(), self.scale_params_,
+                         self.live_["GB"], self.live_["CN"], self.hub_strength, self.hub_k)
+            field = "hub" if self.hub_form == "centre" else "hub_scale"
+            setattr(self, name, {"GB": replace(raw["GB"], **{field: gb}), "CN": replace(raw["CN"], **{field: cn})})
         # New dicts, never cleared in place: a snapshot is a shallow copy and must not share its parent's.
         self._cube_cache, self._base_cache = {}, OrderedDict()
         self.reciprocity_ = float(self.reciprocity)

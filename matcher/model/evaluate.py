@@ -70,14 +70,18 @@ PROMINENCE_BINS = 10      # "similar prominence": the same decile of the candida
 CHOICES: dict[str, tuple] = {
     "prior_l2": (0.1, 1.0),
     "weights_l2": (0.01, 0.1),
+    "hub_form": ("centre", "scale"),
     "hub_strength": (0.0, 1.0, 2.0, 3.0),
     "reciprocity": (0.0, 1.0, 2.0),
 }
 # Choices tried on a learned model as served (set, then a snapshot): they change the similarities or the
 # served order, so trying them needs no new fit of the priors and weights (the chosen model is then learned
 # with them). The others are tried with a fit each.
-SERVING_CHOICES = ("hub_strength", "reciprocity")
+SERVING_CHOICES = ("hub_form", "hub_strength", "reciprocity")
 LIMITS = {"mean_jaccard": LIMIT, "max_share": LIMIT}  # personalisation limits a choice must meet (issue 17)
+# Over the limits, settings are compared by their excess in steps of this much max share (about four queries'
+# lists in 400): closer by less than that is not closer.
+EXCESS_STEP = 0.01
 VALIDATION_SHARE = 0.25   # the latest quarter of a fold's training pairs validates its choices
 MIN_CHOICE_PAIRS = 12     # fewer dated training pairs than this: the estimator's defaults are kept
 BUCKET_QUANTILES = (1 / 3, 2 / 3)  # pairs are scored in year buckets: one nested choice and one model each
@@ -450,7 +454,8 @@ def choose(full: PartnerMatcher, train: pd.DataFrame, k: int = 10) -> tuple[dict
             return max(ok, key=lambda r: r["mrr"])  # first of equals: the earlier tried
         # None is personal enough: the one closest to the limits (then the better MRR), never the one that
         # predicts history best by giving everyone the same places.
-        return min(recs, key=lambda r: (round(excess(r), 3), -r["mrr"]))
+        # Excesses are compared in steps of EXCESS_STEP: a difference of one or two queries' lists is noise.
+        return min(recs, key=lambda r: (math.ceil(round(excess(r) / EXCESS_STEP, 6)), -r["mrr"]))
 
     current = dict(defaults)
     order = [n for n in grid if n not in SERVING_CHOICES] + [n for n in grid if n in SERVING_CHOICES]

@@ -65,6 +65,7 @@ class Side:
     prominence: np.ndarray  # (N,) the candidate prior scaled to [0, 1], for a query of another tier
     prominence_same: np.ndarray  # (N,) the same for a query of the candidate's own tier
     hub: np.ndarray         # (N, len(FIT_BLOCKS)) what is taken off each fit block for this place (hubness)
+    hub_scale: np.ndarray   # (N, len(FIT_BLOCKS)) what each fit block is multiplied by for this place (hubness)
 
     @classmethod
     def from_features(cls, f: pd.DataFrame, industry_cols: list[str], tag_cols: list[str],
@@ -98,7 +99,7 @@ class Side:
                    tier=tier, tier_idx=tier.astype(np.intp),
                    tier3=(tier + 2 * f["prominence__county_level"].to_numpy(float)).astype(np.intp),
                    prominence=np.zeros(len(f)), prominence_same=np.zeros(len(f)),
-                   hub=np.zeros((len(f), len(FIT_BLOCKS))))
+                   hub=np.zeros((len(f), len(FIT_BLOCKS))), hub_scale=np.ones((len(f), len(FIT_BLOCKS))))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -167,17 +168,24 @@ def fused(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScaleP
     """(Q, N) scores sum_b w_b s_b / sum(w) in one pass; `w` must already be checked and complete."""
     total = sum(w.values())
     w = {b: v / total for b, v in w.items()}
-    out = (_query_vectors(q, w).astype(np.float32) @ c.linear32.T).astype(np.float64)
+    qv, cl = _query_vectors(q, w), c.linear32
+    scaled = bool((q.hub_scale != 1).any() or (c.hub_scale != 1).any())
+    if scaled:  # each linear block's columns times each side's factor: s(q, c) f(q) f(c) stays one product
+        qv, cl = qv * _linear_factors(q), cl * _linear_factors(c).astype(np.float32)
+    out = (qv.astype(np.float32) @ cl.T).astype(np.float64)
+
+    def add(block: str, sims: np.ndarray) -> None:
+        j = FIT_BLOCKS.index(block)
+        out[...] += w[block] * (sims * np.outer(q.hub_scale[:, j], c.hub_scale[:, j]) if scaled else sims)
+
     if w["education"]:
-        out += w["education"] * np.outer(q.edu_sqrt, c.edu_sqrt)
+        add("education", np.outer(q.edu_sqrt, c.edu_sqrt))
     if w["scale"]:
-        sc = scale(q, c, params, query_is_gb)
-        sc *= w["scale"]
-        out += sc
+        add("scale", scale(q, c, params, query_is_gb))
     if w["student_links"]:
-        out += w["student_links"] * pairs.edu
+        add("student_links", pairs.edu)
     if w["connectivity"]:
-        out += w["connectivity"] * pairs.connectivity()
+        add("connectivity", pairs.connectivity())
     if w["prominence"]:
         out += w["prominence"] * prominence(q, c)
     wh = np.array([w[b] for b in FIT_BLOCKS])
@@ -192,8 +200,32 @@ def blocks(q: Side, c: Side, pairs: PairRows, params: ScaleParams, query_is_gb: 
     raw = raw_blocks(q, c, pairs, params, query_is_gb)
     if corrected:
         for j, b in enumerate(FIT_BLOCKS):
-            raw[b] = raw[b] - q.hub[:, j][:, None] - c.hub[:, j][None, :]
+            raw[b] = raw[b] * (q.hub_scale[:, j][:, None] * c.hub_scale[:, j][None, :]) \
+                - q.hub[:, j][:, None] - c.hub[:, j][None, :]
     return raw
+
+
+def _linear_factors(s: Side) -> np.ndarray:
+    """(N, linear width): each place's hub factor of the block each stacked linear column belongs to
+    (industry, priorities, then both complementarity halves)."""
+    S, T = s.n_sectors, s.tags_unit.shape[1]
+    cols = [FIT_BLOCKS.index(b) for b in ("industry", "priorities", "complementarity", "complementarity")]
+    return np.repeat(s.hub_scale[:, cols], [S, T, S, S], axis=1)
+
+
+def _neighbourhoods(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb: np.ndarray,
+                    live_cn: np.ndarray, k: int):
+    """Per fit block: r(g), each UK place's mean raw similarity to its k best live Chinese places, and r(c),
+    each Chinese place's to its k best live UK places (k = 0: every place), with the live places' means."""
+    raw = raw_blocks(gb, cn, pairs, params, True)
+    k = int(k)
+    kg = min(k, int(live_cn.sum())) if k > 0 else int(live_cn.sum())
+    kc = min(k, int(live_gb.sum())) if k > 0 else int(live_gb.sum())
+    for j, b in enumerate(FIT_BLOCKS):
+        m = raw[b]
+        r_gb = -np.partition(-m[:, live_cn], kg - 1, axis=1)[:, :kg].mean(axis=1)
+        r_cn = -np.partition(-m[live_gb, :], kc - 1, axis=0)[:kc, :].mean(axis=0)
+        yield j, r_gb, r_gb[live_gb].mean(), r_cn, r_cn[live_cn].mean()
 
 
 def hub_terms(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb: np.ndarray,
@@ -211,23 +243,36 @@ def hub_terms(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb:
     most; a place ranked first for a query must be among that place's own better matches (reciprocity).
     Centring by the average keeps an ordinary place's similarity where it was, and a place closer to the other
     country than average is the only kind corrected."""
-    raw = raw_blocks(gb, cn, pairs, params, True)
-    k = int(k)
     hub_gb, hub_cn = np.zeros((len(gb), len(FIT_BLOCKS))), np.zeros((len(cn), len(FIT_BLOCKS)))
     if strength == 0 or not live_gb.any() or not live_cn.any():
         return hub_gb, hub_cn
-    for j, b in enumerate(FIT_BLOCKS):
-        m = raw[b]
-        kg = min(k, int(live_cn.sum())) if k > 0 else int(live_cn.sum())
-        kc = min(k, int(live_gb.sum())) if k > 0 else int(live_gb.sum())
-        # r(g): mean of g's k best over live CN places; r(c): mean of c's k best over live GB places.
-        r_gb = -np.partition(-m[:, live_cn], kg - 1, axis=1)[:, :kg].mean(axis=1)
-        r_cn = -np.partition(-m[live_gb, :], kc - 1, axis=0)[:kc, :].mean(axis=0)
+    for j, r_gb, mean_gb, r_cn, mean_cn in _neighbourhoods(gb, cn, pairs, params, live_gb, live_cn, k):
         # Only above-average closeness is taken off: raising a place that is close to nothing (a tiny island
         # council, a place with no data) would make it the new hub of every list.
-        hub_gb[:, j] = strength / 2 * np.maximum(r_gb - r_gb[live_gb].mean(), 0.0)
-        hub_cn[:, j] = strength / 2 * np.maximum(r_cn - r_cn[live_cn].mean(), 0.0)
+        hub_gb[:, j] = strength / 2 * np.maximum(r_gb - mean_gb, 0.0)
+        hub_cn[:, j] = strength / 2 * np.maximum(r_cn - mean_cn, 0.0)
     return hub_gb, hub_cn
+
+
+def hub_scales(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb: np.ndarray,
+               live_cn: np.ndarray, strength: float, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Each place's hub factor per fit block, for Side.hub_scale: (mean / max(r, mean)) ** (strength / 2),
+    r as in `hub_terms`. A pair's corrected similarity is s(g, c) f(g) f(c), the same number from either side.
+
+    This is the local scaling of hubness reduction (a similarity divided by each side's neighbourhood
+    radius), kept to places closer to the other country than average. Unlike the centring of `hub_terms` it
+    never turns a block negative: a block on which a query has no data (no priority tags, no links) scores 0
+    for every candidate, so it cannot reorder them. Centring takes a rich place's hub term off even there, so
+    for a query with little data the places with the least data (a tiny island council) rise to the top."""
+    f_gb, f_cn = np.ones((len(gb), len(FIT_BLOCKS))), np.ones((len(cn), len(FIT_BLOCKS)))
+    if strength == 0 or not live_gb.any() or not live_cn.any():
+        return f_gb, f_cn
+    for j, r_gb, mean_gb, r_cn, mean_cn in _neighbourhoods(gb, cn, pairs, params, live_gb, live_cn, k):
+        if mean_gb > 0:
+            f_gb[:, j] = (mean_gb / np.maximum(r_gb, mean_gb)) ** (strength / 2)
+        if mean_cn > 0:
+            f_cn[:, j] = (mean_cn / np.maximum(r_cn, mean_cn)) ** (strength / 2)
+    return f_gb, f_cn
 
 
 def raw_blocks(q: Side, c: Side, pairs: PairRows, params: ScaleParams, query_is_gb: bool) -> dict[str, np.ndarray]:
