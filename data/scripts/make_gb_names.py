@@ -180,6 +180,15 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
     ("E07000237", "伍斯特", _ENC_QZ, "伍斯特",
      "伍斯特(英文名worcester), the city that is the district",
      "https://www.factpedia.org/index.php?title=伍斯特&oldid=4852649"),
+    ("E07000243", "斯蒂夫尼奇", _ENC_WP, "斯蒂夫尼奇",
+     "斯蒂夫尼奇(英語:Stevenage)...赫特福德郡; infobox 非都市區 Borough of Stevenage",
+     "the copy https://wiwiwiki.kfd.me/wiki/%E6%96%AF%E8%92%82%E5%A4%AB%E5%B0%BC%E5%A5%87"),
+    ("E07000145", "大雅茅斯", _ENC_QZ, "大雅茅斯",
+     "大雅茅斯(英語:Great Yarmouth), the port town the district (Borough of Great Yarmouth) is named after",
+     "https://factpedia.org/index.php?title=%E5%A4%A7%E9%9B%85%E8%8C%85%E6%96%AF&variant=zh"),
+    ("E07000091", "新森林", _ENC_QZ, "新森林",
+     "新森林(英語:New Forest)...新森林地方行政區是漢普夏郡的下屬機構",
+     "the copy https://pediainside.com/index.php?mobileaction=toggle_view_desktop&title=%E6%96%B0%E6%A3%AE%E6%9E%97"),
 ]
 ENCYCLOPEDIA.update({gss: (zh, _ARTICLE.format(pub=pub, title=title, what=what, url=url))
                      for gss, zh, pub, title, what, url in ARTICLES})
