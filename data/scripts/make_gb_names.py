@@ -189,6 +189,10 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
     ("E07000091", "新森林", _ENC_QZ, "新森林",
      "新森林(英語:New Forest)...新森林地方行政區是漢普夏郡的下屬機構",
      "the copy https://pediainside.com/index.php?mobileaction=toggle_view_desktop&title=%E6%96%B0%E6%A3%AE%E6%9E%97"),
+    ("E07000080", "迪恩森林", _ENC_WP, "迪恩森林",
+     "迪恩森林(英语:Forest of Dean)是位于英国英格兰格洛斯特郡西部的地理、历史和文化名胜, the region the "
+     "district is named after (the article does not name the district)",
+     "the copy https://zhwiki.oracleblog.org/wiki/%E8%BF%AA%E6%81%A9%E6%A3%AE%E6%9E%97"),
 ]
 ENCYCLOPEDIA.update({gss: (zh, _ARTICLE.format(pub=pub, title=title, what=what, url=url))
                      for gss, zh, pub, title, what, url in ARTICLES})
