@@ -193,6 +193,11 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
      "迪恩森林(英语:Forest of Dean)是位于英国英格兰格洛斯特郡西部的地理、历史和文化名胜, the region the "
      "district is named after (the article does not name the district)",
      "the copy https://zhwiki.oracleblog.org/wiki/%E8%BF%AA%E6%81%A9%E6%A3%AE%E6%9E%97"),
+    # A Chinese government page: the consulate-general in Belfast's report on the PRC foreign ministry's site.
+    ("N09000008", "中东安特里姆", "PRC Ministry of Foreign Affairs (mfa.gov.cn), report of the Consulate-General in "
+     "Belfast", "under 驻外报道 > 外事活动, 2025-07-11",
+     "2025年7月9日,驻贝尔法斯特总领事李南走访中东安特里姆市,会见市长明福德...推动中东安特里姆与东海友城关系",
+     "https://www.mfa.gov.cn/zwbd_673032/wshd_673034/202507/t20250711_11669363.shtml"),
 ]
 ENCYCLOPEDIA.update({gss: (zh, _ARTICLE.format(pub=pub, title=title, what=what, url=url))
                      for gss, zh, pub, title, what, url in ARTICLES})
