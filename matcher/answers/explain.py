@@ -152,8 +152,8 @@ def industry_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) ->
 
 def _evidence_item(m: AnswerModel, x: str, row: dict) -> Msg:
     """'Place: evidence', with 'as of YEAR' when the evidence is older than DATED_BEFORE."""
-    year = row.get("year")
-    if isinstance(year, numbers.Real) and year == year and int(year) < DATED_BEFORE:
+    year = float(row["year"]) if isinstance(row.get("year"), numbers.Real) else float("nan")
+    if year < DATED_BEFORE:  # False for a missing year (NaN)
         return msg("reason.evidence_item_dated", place=_name(m, x), evidence=Quote(str(row["evidence"])),
                    year=int(year))
     return msg("reason.evidence_item", place=_name(m, x), evidence=Quote(str(row["evidence"])))
