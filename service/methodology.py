@@ -77,7 +77,7 @@ def coverage(bundle: Bundle) -> list[dict]:
     for (country, tier), n in sorted(groups.items()):
         have = {f: sum(1 for r in m.records_.values() if r["country"] == country and r["tier"] == tier
                        and not r.get("abolished") and r.get(f) is not None) for f in m.figure_names_}
-        rows.append({"group": GROUP.get((country, tier), f"{country} {tier}"), "n": n,
+        rows.append({"group": GROUP.get(f"{country}_{tier}", f"{country} {tier}"), "n": n,
                      "figures": [{"label": LABELS.get(f, f), "n": c} for f, c in have.items() if c]})
     return rows
 

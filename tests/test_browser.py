@@ -861,3 +861,29 @@ def test_phone_results_scroll_into_view(phone, real, real_bundle):
     phone.wait_for_selector("#results .result")
     phone.wait_for_function("Math.abs(document.getElementById('out').getBoundingClientRect().top) < 40")
     assert phone.get_attribute("#query-profile", "href").startswith("/place?id=")
+
+
+def test_chinese_page_renders(page, site, shots):
+    """?lang=zh: <html lang="zh-Hans">, Chinese words on the controls, Chinese reasons from the API, Chinese place
+    names, and a CJK font that draws them (a missing font draws every character the same empty box)."""
+    page.goto(site["api"] + "/?lang=zh&locality=E08000901")
+    page.wait_for_selector("#results .result")
+    assert page.get_attribute("html", "lang") == "zh-Hans"
+    assert page.inner_text("#go") == "显示" and page.inner_text("#mode-list") == "推荐伙伴"
+    reasons = page.eval_on_selector_all("#results .reasons li", "ls => ls.map(l => l.textContent)")
+    assert reasons and all(re.search(r"[\u4e00-\u9fff]", r) for r in reasons), reasons
+    assert "鞍山市" in page.inner_text("#results")
+    assert "lang=zh" in page.url  # the choice is in the URL state
+    # Two different characters have different shapes only if a font has them: compare their rendered images.
+    shapes = page.evaluate("""() => {
+        const c = document.createElement('canvas'), x = c.getContext('2d'); x.font = '32px sans-serif';
+        const draw = ch => {
+            x.clearRect(0, 0, 64, 64); x.fillText(ch, 0, 40); return x.getImageData(0, 0, 64, 64).data.join('');
+        };
+        return [draw('鞍'), draw('山')];
+    }""")
+    assert shapes[0] != shapes[1], "no CJK font: the Chinese characters all render as the same box"
+    page.screenshot(path=str(shots / "chinese-page.png"))
+    page.click("#lang-switch a")
+    page.wait_for_selector("#results .result")
+    assert page.get_attribute("html", "lang") == "en" and "lang=en" in page.url

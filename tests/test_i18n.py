@@ -161,3 +161,91 @@ def test_explain_and_review_in_chinese(fixture_client):
     review = c.get("/v1/review", params={"locality": "Steelton", "lang": "zh"}).json()
     for p in review["partners"]:
         assert CJK.search(p["summary"]) and all(CJK.search(t) for t in p["reasons"] + p["caveats"])
+
+
+# ---- pages in Chinese ---------------------------------------------------------------------------------
+# What a Chinese page may show in Latin letters: format and unit names, figures' own abbreviations, ids and
+# codes (GSS, GB/T 2260, IATA), a placeholder that is a profile id, an environment variable's name. Place names
+# without a Chinese name and quoted evidence are marked lang="en" and so are not listed at all.
+UI_LATIN_OK = {"CSV", "JSON", "GVA", "GDP", "CO2e", "GB", "CN", "derby-cabinet", "MATCHER_ANALYST_TOKENS"}
+ID = re.compile(r"^[A-Z]{1,3}\d{3,}$|^\d{6}$")
+
+
+class _Strings:
+    """Every string a reader meets in a page: text nodes and aria-label, placeholder, title and alt, outside
+    <script>, <style> and any element marked lang="en" (a proper noun or a quotation in its own language)."""
+
+    def __init__(self, page: str):
+        from html.parser import HTMLParser
+
+        found: list[str] = []
+        stack: list[tuple[str, str | None]] = []
+        void = {"br", "meta", "input", "img", "link", "hr", "wbr", "option", "col", "source"}
+
+        def quiet() -> bool:
+            return any(t in ("script", "style") or (lang or "").startswith("en") for t, lang in stack)
+
+        class P(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                a = dict(attrs)
+                if tag not in void:
+                    stack.append((tag, a.get("lang")))
+                if not quiet() and not (a.get("lang") or "").startswith("en"):
+                    found.extend(v for k in ("aria-label", "placeholder", "title", "alt") if (v := a.get(k)))
+
+            def handle_endtag(self, tag):
+                for n in range(len(stack) - 1, -1, -1):
+                    if stack[n][0] == tag:
+                        del stack[n:]
+                        break
+
+            def handle_data(self, data):
+                if data.strip() and not quiet():
+                    found.append(data.strip())
+
+        P().feed(page)
+        self.strings = found
+
+    def english(self) -> list[str]:
+        left = []
+        for s in self.strings:
+            words = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", s) if not ID.match(w)} - UI_LATIN_OK
+            if words:
+                left.append(s)
+        return left
+
+
+@pytest.mark.parametrize("path", ["/?lang=zh&locality=E08000901", "/card?a=E08000901&b=210300&lang=zh",
+                                  "/place?id=E08000901&lang=zh", "/place?id=210300&lang=zh"])
+def test_chinese_pages_leave_no_english_ui_string(fixture_client, path):
+    r = fixture_client.get(path)
+    assert r.status_code == 200
+    assert '<html lang="zh-Hans">' in r.text
+    strings = _Strings(r.text)
+    assert len(strings.strings) > 10
+    assert strings.english() == []
+
+
+def test_chinese_by_accept_language_and_a_switch_on_every_page(fixture_client):
+    c = fixture_client
+    for path in ["/", "/card?a=E08000901&b=210300", "/place?id=E08000901", "/methodology"]:
+        zh = c.get(path, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+        assert '<html lang="zh-Hans">' in zh.text, path
+        en = c.get(path)
+        assert '<html lang="en">' in en.text, path
+        # The switch links to the same page and state in the other language.
+        assert 'id="lang-zh"' in en.text and 'id="lang-en"' in zh.text, path
+        assert "lang=zh" in re.search(r'href="([^"]*)" id="lang-zh"', en.text).group(1)
+    card = c.get("/card?a=E08000901&b=210300&lang=zh").text
+    assert "a=E08000901" in re.search(r'href="([^"]*)" id="lang-en"', card).group(1)
+    # The Chinese card: Chinese reasons, Chinese place names, English evidence marked as English.
+    assert "鞍山市" in card and '<span lang="en">made-up' in card
+    r = c.get("/card?a=E08000901&b=210300&lang=fr")
+    assert r.status_code == 422 and "lang" in r.json()["detail"]
+
+
+def test_embed_and_page_script_carry_the_language(fixture_client):
+    js = fixture_client.get("/embed.js").text
+    assert "data-lang" in js and "p.set('lang', lang)" in js
+    page = fixture_client.get("/?lang=zh").text
+    assert '"lang": "zh"' in page or '"lang":"zh"' in page

@@ -30,6 +30,8 @@
   var base = new URL(me.src).origin;
   var preset = me.getAttribute('data-preset') || '', weights = me.getAttribute('data-weights') || '';
   var k = me.getAttribute('data-k') || '5';
+  // data-lang="zh" (or a page whose <html lang> is Chinese): reasons and caveats in Chinese, from the API's catalog.
+  var lang = me.getAttribute('data-lang') || (/^zh/i.test(document.documentElement.lang || '') ? 'zh' : '');
   var box = document.createElement('div');
   box.className = 'pm-embed';
   box.style.cssText = 'font:14px/1.4 system-ui,sans-serif;border:1px solid #ccd;border-radius:6px;padding:8px 12px;' +
@@ -40,6 +42,7 @@
   function state(locality) {
     var p = new URLSearchParams(); p.set('locality', locality); p.set('k', k);
     if (preset) p.set('preset', preset); if (weights) p.set('weights', weights);
+    if (lang) p.set('lang', lang);
     return p;
   }
   // The strongest reason about fit: by the answer's reason_blocks when it has them, else by the wording.

@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from features.resolve import AmbiguousLocality, UnknownLocality
 from matcher.config import WeightError
+from matcher.i18n import LANGS
 from service import assess, methodology
 from service import card as cards
-from service.api.deps import MatcherDep, SettingsDep, StoreDep
+from service.api.deps import LangDep, MatcherDep, SettingsDep, StoreDep
 from service.api.routes.recommendations import query_weights, resolve_weights
 from service.geo import map_data
 from service.page import (
@@ -35,8 +36,14 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(bundle: MatcherDep, settings: SettingsDep):
-    return render_index(bundle, writes_enabled=bool(settings.analyst_tokens))
+def index(request: Request, bundle: MatcherDep, settings: SettingsDep, lang: LangDep):
+    return render_index(bundle, writes_enabled=bool(settings.analyst_tokens), lang=lang, switch=switch_links(request))
+
+
+def switch_links(request: Request) -> dict[str, str]:
+    """The language switch: this page, with the same state, in each language (`lang` in the URL's query)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return {code: request.url.path + "?" + urlencode([*kept, ("lang", code)]) for code in LANGS}
 
 
 def _error(status: int, title: str, detail: str, options: list[dict] | None = None) -> HTMLResponse:
@@ -47,7 +54,8 @@ def _link_with(params: dict[str, str], key: str, value: str) -> str:
     return "/card?" + urlencode({**params, key: value})
 
 
-def card_or_error(bundle, store, params: dict[str, str]) -> HTMLResponse:
+def card_or_error(bundle, store, params: dict[str, str], lang: str = "en",
+                  switch: dict[str, str] | None = None) -> HTMLResponse:
     """The card for the pair and weighting in `params`, or a readable error page."""
     a, b = params.get("a", "").strip(), params.get("b", "").strip()
     if not a or not b:
@@ -80,13 +88,16 @@ def card_or_error(bundle, store, params: dict[str, str]) -> HTMLResponse:
         base = resolve_weights(bundle, store, preset, None, profile)
     except WeightError as exc:
         return _error(422, "This link's weighting cannot be used", str(exc))
-    label = weighting_label(preset, overrides, base)
+    label = weighting_label(preset, overrides, base, lang)
     if profile:
         label = f"Saved profile '{profile}'" + (f" ({label})" if overrides else "")
-    card = cards.card(bundle, ids["a"], ids["b"], w, label, assess.overall_ranks(bundle, ids["a"], w))
+    card = cards.card(bundle, ids["a"], ids["b"], w, label, assess.overall_ranks(bundle, ids["a"], w), lang,
+                      markup=lang != "en")
     back = "/?" + state_query(ids["a"], preset, overrides, params.get("exclude_partners") == "true", None,
                               **{key: params[key] for key in ("profile", "mode", "candidates") if params.get(key)})
-    return HTMLResponse(render_card(card, back))
+    if lang != "en":
+        back += f"&lang={lang}"
+    return HTMLResponse(render_card(card, back, lang, switch))
 
 
 def _country_or_none(bundle, name: str) -> str | None:
@@ -104,14 +115,15 @@ def _label(d: dict) -> str:
 
 
 @router.get("/card", response_class=HTMLResponse)
-def card_page(bundle: MatcherDep, store: StoreDep, a: str = "", b: str = "", preset: str = "", profile: str = "",
-              weights: str = "", exclude_partners: str = "", k: str = "", mode: str = "", candidates: str = ""):
+def card_page(request: Request, bundle: MatcherDep, store: StoreDep, lang: LangDep, a: str = "", b: str = "",
+              preset: str = "", profile: str = "", weights: str = "", exclude_partners: str = "", k: str = "",
+              mode: str = "", candidates: str = ""):
     """The card takes the page's state (preset, weights, exclude_partners, k) so its score is the list's; mode
     and candidates only ride along to the link back."""
     params = {key: v for key, v in (("a", a), ("b", b), ("preset", preset), ("profile", profile),
                                     ("weights", weights), ("exclude_partners", exclude_partners), ("k", k),
                                     ("mode", mode), ("candidates", candidates)) if v}
-    return card_or_error(bundle, store, params)
+    return card_or_error(bundle, store, params, lang, switch_links(request))
 
 
 @router.get("/embed.js")
@@ -120,7 +132,7 @@ def embed_js():
 
 
 @router.get("/place", response_class=HTMLResponse)
-def place_page(bundle: MatcherDep, id: str = ""):
+def place_page(request: Request, bundle: MatcherDep, lang: LangDep, id: str = ""):
     """A place's profile against the medians of its country and tier (JSON twin: /v1/localities/{id}/profile)."""
     if not id.strip() or len(id) > 200:
         return _error(400, "Which place?", "The link needs id=… (an ONS or GB/T 2260 code, or a name), for example "
@@ -132,13 +144,13 @@ def place_page(bundle: MatcherDep, id: str = ""):
         return _error(404 if isinstance(exc, UnknownLocality) else 409, "No such place" if isinstance(
             exc, UnknownLocality) else "Which place?", str(exc),
             [{"href": "/place?" + urlencode({"id": c["id"]}), "text": _label(c)} for c in found])
-    return HTMLResponse(render_place(bundle, place_profile(bundle, i)))
+    return HTMLResponse(render_place(bundle, place_profile(bundle, i, lang), lang, switch_links(request)))
 
 
 @router.get("/methodology", response_class=HTMLResponse)
-def methodology_page(bundle: MatcherDep, settings: SettingsDep):
+def methodology_page(request: Request, bundle: MatcherDep, settings: SettingsDep, lang: LangDep):
     """What each block measures, how the weights are learned, the evaluation in words, coverage and sources."""
-    return render_methodology(methodology.context(bundle, settings.models_dir))
+    return render_methodology(methodology.context(bundle, settings.models_dir), lang, switch_links(request))
 
 
 @router.get("/map/{country}.json")
