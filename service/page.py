@@ -23,7 +23,7 @@ from matcher.answers.labels import preset_label
 from matcher.answers.recommend import weights_for
 from matcher.artifact.store import Bundle
 from matcher.config import blocks, presets
-from matcher.i18n import DEFAULT, HTML_LANG, LANGS, Join, Quote, msg, render, table
+from matcher.i18n import DEFAULT, HTML_LANG, LANGS, Join, Quote, msg, render, table, wan
 
 env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html"]))
 
@@ -58,7 +58,16 @@ def fill(template: str, **fields: object) -> Markup:
     return Markup(own).format(**fields)
 
 
-env.globals.update(langattr=langattr, mark=mark)
+@pass_context
+def figure(ctx: Context, value: float, whole: bool = False) -> str:
+    """A figure as its reader writes it: 8,400,000 in English, 840万 in Chinese (counts of ten thousand, 万, and of
+    a hundred million, 亿); below 100, four significant digits unless `whole`."""
+    if not whole and value < 100:
+        return f"{value:,.4g}"
+    return wan(value) if ctx.get("lang", DEFAULT) == "zh" else f"{value:,.0f}"
+
+
+env.globals.update(langattr=langattr, mark=mark, figure=figure)
 env.filters["fill"] = fill
 
 
@@ -127,8 +136,8 @@ def render_index(bundle: Bundle, writes_enabled: bool = False, lang: str = DEFAU
     data = {"blocks": spec, "presets": named, "defaults": defaults, "levels": table("levels", lang),
             "kinds": table("kinds", lang), "terms": {**table("terms", lang), "capacity": ui["capacity_term"]},
             "preset_labels": {c["name"]: c["label"] for c in choices},
-            "preset_descriptions": {n: p.description for n, p in presets().items()}, "colors": BLOCK_COLORS,
-            "lang": lang, "ui": ui, "statuses": table("partner_status", lang)}
+            "preset_descriptions": table("preset_notes", lang), "colors": BLOCK_COLORS,
+            "lang": lang, "html_lang": HTML_LANG[lang], "ui": ui, "statuses": table("partner_status", lang)}
     # JSON inside <script> is not autoescaped: htmlsafe_json_dumps writes < > & ' as \u003c etc., so a
     # label containing "</script>" cannot close the script element.
     return env.get_template("index.html").render(blocks=spec, presets=choices, terms=table("terms", lang),
@@ -154,7 +163,11 @@ def render_place(bundle: Bundle, profile: dict, lang: str = DEFAULT, switch: dic
 
 
 def render_methodology(context: dict, lang: str = DEFAULT, switch: dict[str, str] | None = None) -> str:
-    return env.get_template("methodology.html").render(c=context, **language(lang, switch))
+    """The method page: headings, tables and links in `lang`; its long prose is English on every page, marked
+    `lang="en"` on a Chinese one (and the page says so)."""
+    prose = Markup(' lang="en"') if lang != DEFAULT else Markup("")
+    return env.get_template("methodology.html").render(c=context, m=table("method", lang), prose=prose,
+                                                       **language(lang, switch))
 
 
 def render_error(title: str, detail: str, options: list[dict] | None = None, lang: str = DEFAULT) -> str:
@@ -163,7 +176,9 @@ def render_error(title: str, detail: str, options: list[dict] | None = None, lan
                                                  **language(lang))
 
 
-# Served as /embed.js; plain ES5 so any page can include it. The preset labels are written in, so the box can name
-# its weighting without a second request.
+# Served as /embed.js; plain ES5 so any page can include it. Its words in every language (and the preset labels, so
+# the box can name its weighting without a second request) are written in from the catalogs.
+EMBED_WORDS = {lang: {"embed": table("embed", lang), "presets": {n: preset_label(n, lang) for n in presets()},
+                      "kinds": table("kinds", lang), "statuses": table("partner_status", lang)} for lang in LANGS}
 EMBED_JS = (Path(__file__).parent / "static" / "embed.js").read_text(encoding="utf-8").replace(
-    "__PRESET_LABELS__", htmlsafe_json_dumps({n: preset_label(n) for n in presets()}, ensure_ascii=False))
+    "__EMBED_WORDS__", htmlsafe_json_dumps(EMBED_WORDS, ensure_ascii=False))

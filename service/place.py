@@ -11,8 +11,6 @@ from matcher.artifact.store import Bundle
 from matcher.i18n import DEFAULT, table
 from service import card as cards
 
-GROUP = table("groups")    # "GB_city": "UK councils", ... (every language's words are in its catalog)
-LABELS = table("figures")
 UNIVERSITY_FIGURES = ("hei_count", "students_he", "students_from_china")
 
 
