@@ -26,6 +26,20 @@
   me.parentNode.insertBefore(box, me.nextSibling);
   function el(tag, text, css, cls) { var e = document.createElement(tag); if (text) e.textContent = text; if (css) e.style.cssText = css; if (cls) e.className = cls; return e; }
   function zh(text) { var s = el('span', ' ' + text); s.lang = 'zh'; return s; }
+  // In Chinese, a run of Latin letters inside a reason or caveat is a name or a quotation in its source's
+  // language: marked lang="en" (the Chinese catalog has no English words of its own).
+  var LATIN = /[A-Za-z][\x20-\x7E\u00C0-\u024F\u2013\u2014\u2018\u2019]*[A-Za-z0-9)]|[A-Za-z]/g;
+  function words(text, css, cls) {
+    var e = el('div', lang === 'zh' ? null : text, css, cls), at = 0, m;
+    if (lang !== 'zh') return e;
+    LATIN.lastIndex = 0;
+    while ((m = LATIN.exec(text)) !== null) {
+      if (m.index > at) e.appendChild(document.createTextNode(text.slice(at, m.index)));
+      var q = el('span', m[0]); q.lang = 'en'; e.appendChild(q); at = m.index + m[0].length;
+    }
+    if (at < text.length) e.appendChild(document.createTextNode(text.slice(at)));
+    return e;
+  }
   function name(l) { return lang === 'zh' && l.name_zh ? l.name_zh : l.name; }
   function state(locality) {
     var p = new URLSearchParams(); p.set('locality', locality); p.set('k', k);
@@ -101,9 +115,9 @@
             li.appendChild(el('div', S.partner + ((lang === 'zh' && L.kinds[p.kind]) || p.kind.replace(/_/g, ' ')) +
               (p.year_signed ? fill(S.since, {year: p.year_signed}) : '') + S.open + ((lang === 'zh' && L.statuses[p.status]) || p.status) + S.close, 'color:#6b21a8;font-size:12px;font-weight:600', 'pm-partner'));
           }
-          if (r.reasons.length) li.appendChild(el('div', strongest(r), 'color:#333;font-size:12px', 'pm-reason'));
+          if (r.reasons.length) li.appendChild(words(strongest(r), 'color:#333;font-size:12px', 'pm-reason'));
           var caveats = r.caveats.filter(function (c) { return c.indexOf(S.already_partnered) !== 0; });
-          if (caveats.length) li.appendChild(el('div', '⚠ ' + caveats[0], 'color:#9a3412;font-size:12px', 'pm-caveat'));
+          if (caveats.length) li.appendChild(words('⚠ ' + caveats[0], 'color:#9a3412;font-size:12px', 'pm-caveat'));
           ol.appendChild(li);
         });
         box.appendChild(ol);
