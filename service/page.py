@@ -166,7 +166,8 @@ def render_methodology(context: dict, lang: str = DEFAULT, switch: dict[str, str
     """The method page: headings, tables and links in `lang`; its long prose is English on every page, marked
     `lang="en"` on a Chinese one (and the page says so)."""
     prose = Markup(' lang="en"') if lang != DEFAULT else Markup("")
-    return env.get_template("methodology.html").render(c=context, m=table("method", lang), prose=prose,
+    own = Markup(f' lang="{HTML_LANG[lang]}"') if lang != DEFAULT else Markup("")  # the page's words inside prose
+    return env.get_template("methodology.html").render(c=context, m=table("method", lang), prose=prose, own=own,
                                                        **language(lang, switch))
 
 

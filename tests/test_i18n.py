@@ -311,3 +311,23 @@ def test_chinese_numbers_dates_and_names(fixture_client):
     assert "toLocaleDateString(DATA.html_lang" in fixture_client.get("/?lang=zh").text
     method = fixture_client.get("/methodology?lang=zh").text
     assert 'id="prose-note"' in method and "<h1>匹配工具的工作原理</h1>" in method
+
+
+def test_chinese_methodology_with_its_evaluation(bundle, tmp_path):
+    """With the shipped evaluation the Chinese method page's headings are Chinese and its English prose (the
+    protocols, the table of rankings) is marked lang="en"; the English page keeps its evaluation as it was."""
+    from fastapi.testclient import TestClient
+
+    from matcher.paths import ROOT
+    from service.app import create_app
+    from service.core.config import Settings
+
+    if not (ROOT / "models" / "evaluation.json").exists():
+        pytest.skip("no models/evaluation.json in this checkout")
+    app = create_app(bundle=bundle, settings=Settings(models_dir=ROOT / "models",
+                                                      database_url=f"sqlite:///{tmp_path}/p.db"))
+    with TestClient(app) as c:
+        zh, en = c.get("/methodology?lang=zh").text, c.get("/methodology").text
+    assert '<h3 lang="zh-Hans">按日期留出检验：<span lang="en">' in zh and '<div lang="en">' in zh
+    assert _Strings(zh).english() == []
+    assert "<h3>Held out by date: " in en and '<div lang="en">' not in en
