@@ -121,7 +121,7 @@ def blocking_answers(monkeypatch, tmp_path):
     real = compute.recommend
     where, release = tmp_path / "where", tmp_path / "release"
 
-    def recording(bundle, query, k, weights, filters):
+    def recording(bundle, query, k, weights, filters, lang="en"):
         try:
             asyncio.get_running_loop()
             on_loop = True
@@ -131,7 +131,7 @@ def blocking_answers(monkeypatch, tmp_path):
             f.write(json.dumps({"pid": os.getpid(), "on_loop": on_loop}) + "\n")
         while k == 99 and not release.exists():
             threading.Event().wait(0.01)
-        return real(bundle, query, k, weights, filters)
+        return real(bundle, query, k, weights, filters, lang=lang)
 
     monkeypatch.setattr(compute, "recommend", recording)
     yield where, release
@@ -147,6 +147,7 @@ def test_heavy_answers_run_off_the_event_loop_and_healthz_answers_meanwhile(bund
     with TestClient(create_app(bundle=bundle, settings=settings)) as client, ThreadPoolExecutor(1) as pool:
         held = pool.submit(client.get, "/v1/recommendations", params={"locality": LOCALITIES[0], "k": 99})
         while not where.exists():  # the heavy answer has started
+            assert not held.done(), held.result().text  # it failed before starting: say why, never hang
             threading.Event().wait(0.01)
         assert not held.done()
         # The loop is free while the answer computes: /healthz is served meanwhile.

@@ -111,12 +111,12 @@ def failing(monkeypatch):
 
     real, release = compute_module.recommend, threading.Event()
 
-    def fake(bundle, query, k, weights, filters):
+    def fake(bundle, query, k, weights, filters, lang="en"):
         if k == 7:
             raise WeightError("k", "k=7 is refused inside the answer")
         if k == 8:
             release.wait(3600)
-        return real(bundle, query, k, weights, filters)
+        return real(bundle, query, k, weights, filters, lang=lang)
 
     monkeypatch.setattr(compute_module, "recommend", fake)
     yield
