@@ -109,13 +109,15 @@ def state_query(locality: str, preset: str | None = None, weights: dict[str, flo
     return urlencode(params)
 
 
-def language(lang: str = DEFAULT, switch: dict[str, str] | None = None) -> dict:
-    """What every page template gets for its language: the catalog's `ui` words, `<html lang>`, and the links
-    of the language switch (the same page and state in each language)."""
+def language(lang: str = DEFAULT, switch: dict[str, str] | None = None, sticky: bool = False) -> dict:
+    """What every page template gets for its language: the catalog's `ui` words, `<html lang>`, the links of the
+    language switch (the same page and state in each language), and what a link adds to keep the language:
+    always `lang` on a Chinese page; on an English one only when its URL asked for English (`sticky`: a Chinese
+    browser would otherwise get the next page in Chinese), so English pages reached as before are unchanged."""
+    keep = lang != DEFAULT or sticky
     return {"ui": table("ui", lang), "lang": lang, "html_lang": HTML_LANG[lang],
-            "switch": switch or {code: f"/?lang={code}" for code in LANGS}, "langs": LANGS,
-            # What a link adds to keep the language: nothing in English, so the English pages' links are unchanged.
-            "qs": "" if lang == DEFAULT else f"?lang={lang}", "amp": "" if lang == DEFAULT else f"&lang={lang}"}
+            "switch": switch or {code: f"/?lang={code}" for code in LANGS}, "langs": LANGS, "sticky": keep,
+            "qs": f"?lang={lang}" if keep else "", "amp": f"&lang={lang}" if keep else ""}
 
 
 def _label(b, lang: str) -> str:
@@ -123,7 +125,7 @@ def _label(b, lang: str) -> str:
 
 
 def render_index(bundle: Bundle, writes_enabled: bool = False, lang: str = DEFAULT,
-                 switch: dict[str, str] | None = None) -> str:
+                 switch: dict[str, str] | None = None, sticky: bool = False) -> str:
     # The served default is the weighting learned from history (blocks.toml only stands in without one).
     defaults = weights_for(bundle, None)
     plain = table("plain", lang)
@@ -137,38 +139,42 @@ def render_index(bundle: Bundle, writes_enabled: bool = False, lang: str = DEFAU
             "kinds": table("kinds", lang), "terms": {**table("terms", lang), "capacity": ui["capacity_term"]},
             "preset_labels": {c["name"]: c["label"] for c in choices},
             "preset_descriptions": table("preset_notes", lang), "colors": BLOCK_COLORS,
-            "lang": lang, "html_lang": HTML_LANG[lang], "ui": ui, "statuses": table("partner_status", lang)}
+            "lang": lang, "html_lang": HTML_LANG[lang], "ui": ui, "statuses": table("partner_status", lang),
+            "sticky": sticky}
     # JSON inside <script> is not autoescaped: htmlsafe_json_dumps writes < > & ' as \u003c etc., so a
     # label containing "</script>" cannot close the script element.
     return env.get_template("index.html").render(blocks=spec, presets=choices, terms=table("terms", lang),
                                                  writes_enabled=writes_enabled,
                                                  data_json=htmlsafe_json_dumps(data, ensure_ascii=False),
-                                                 **language(lang, switch))
+                                                 **language(lang, switch, sticky))
 
 
-def render_card(card: dict, back: str = "/", lang: str = DEFAULT, switch: dict[str, str] | None = None) -> str:
+def render_card(card: dict, back: str = "/", lang: str = DEFAULT, switch: dict[str, str] | None = None,
+                sticky: bool = False) -> str:
     labels = {b.name: _label(b, lang) for b in blocks()}
     return env.get_template("card.html").render(card=card, back=back, labels=labels, colors=BLOCK_COLORS,
-                                                **language(lang, switch))
+                                                **language(lang, switch, sticky))
 
 
-def render_place(bundle: Bundle, profile: dict, lang: str = DEFAULT, switch: dict[str, str] | None = None) -> str:
+def render_place(bundle: Bundle, profile: dict, lang: str = DEFAULT, switch: dict[str, str] | None = None,
+                 sticky: bool = False) -> str:
     m = bundle.model
     key = "label_zh" if lang == "zh" else "label_en"
     return env.get_template("place.html").render(
         p=profile, kinds=table("kinds", lang), statuses=table("partner_status", lang),
         sector_labels={k: str(v.get(key) or v.get("label_en", k)) for k, v in m.sector_info_.items()},
         tag_labels={k: str(v.get(key) or v.get("label_en", k)) for k, v in m.tag_info_.items()},
-        **language(lang, switch))
+        **language(lang, switch, sticky))
 
 
-def render_methodology(context: dict, lang: str = DEFAULT, switch: dict[str, str] | None = None) -> str:
+def render_methodology(context: dict, lang: str = DEFAULT, switch: dict[str, str] | None = None,
+                       sticky: bool = False) -> str:
     """The method page: headings, tables and links in `lang`; its long prose is English on every page, marked
     `lang="en"` on a Chinese one (and the page says so)."""
     prose = Markup(' lang="en"') if lang != DEFAULT else Markup("")
     own = Markup(f' lang="{HTML_LANG[lang]}"') if lang != DEFAULT else Markup("")  # the page's words inside prose
     return env.get_template("methodology.html").render(c=context, m=table("method", lang), prose=prose, own=own,
-                                                       **language(lang, switch))
+                                                       **language(lang, switch, sticky))
 
 
 def render_error(title: str, detail: str, options: list[dict] | None = None, lang: str = DEFAULT) -> str:

@@ -944,3 +944,28 @@ def test_chinese_embed(page, site):
     assert texts and english_left(texts) == [], texts
     assert box.locator(".pm-weighting").text_content().startswith("权重：")
     assert "lang=zh" in box.locator(".pm-full").get_attribute("href")
+
+
+def test_chinese_browser_gets_chinese_unless_it_asks_for_english(browser, site):
+    """A browser whose language is Chinese gets the Chinese page at / (Accept-Language); after the switch to
+    English, the page and everything its script asks the API for are English, downloads included."""
+    ctx = browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        pg.goto(site["api"] + "/?locality=E08000901")
+        pg.wait_for_selector("#results .result")
+        assert pg.get_attribute("html", "lang") == "zh-Hans"
+        pg.click("#lang-switch a")
+        pg.wait_for_selector("#results .result")
+        assert pg.get_attribute("html", "lang") == "en" and "lang=en" in pg.url
+        reasons = pg.eval_on_selector_all("#results .reasons li", "ls => ls.map(l => l.textContent)")
+        assert reasons and not any(re.search(r"[\u4e00-\u9fff]{2}", r.replace("测试钢城", "")) for r in reasons)
+        assert "lang=en" in pg.get_attribute("#csv", "href")
+        # The weight diff (a route without `lang`) still answers.
+        pg.eval_on_selector("#w-scale", "s => { s.value = 9; s.dispatchEvent(new Event('change')); }")
+        pg.wait_for_selector("#diff .box")
+    finally:
+        ctx.close()
+    assert not errors, errors

@@ -331,3 +331,17 @@ def test_chinese_methodology_with_its_evaluation(bundle, tmp_path):
     assert '<h3 lang="zh-Hans">按日期留出检验：<span lang="en">' in zh and '<div lang="en">' in zh
     assert _Strings(zh).english() == []
     assert "<h3>Held out by date: " in en and '<div lang="en">' not in en
+
+
+def test_english_asked_for_stays_english(fixture_client):
+    """A page whose URL says lang=en keeps it in its links (a Chinese browser would otherwise get the next page in
+    Chinese), and the GET comparison takes `lang` like the other answers the page links to."""
+    zh_browser = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    card = fixture_client.get("/card?a=E08000901&b=210300&lang=en", headers=zh_browser).text
+    assert '<html lang="en">' in card
+    assert 'href="/methodology?lang=en"' in card and 'href="/place?id=210300&amp;lang=en"' in card
+    assert re.search(r'href="/\?locality=E08000901[^"]*&amp;lang=en" id="back"', card)
+    assert '"sticky": true' in fixture_client.get("/?lang=en", headers=zh_browser).text
+    cmp = fixture_client.get("/v1/compare", params={"locality": "E08000901", "candidates": "210300,510100",
+                                                    "lang": "zh"})
+    assert cmp.status_code == 200 and all(CJK.search(t) for r in cmp.json()["results"] for t in r["reasons"])

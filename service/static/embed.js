@@ -92,7 +92,8 @@
   }
   function load(locality) {
     box.replaceChildren();
-    fetch(base + '/v1/recommendations?' + state(locality).toString())
+    // The answer in the box's language, whatever the browser's Accept-Language says.
+    fetch(base + '/v1/recommendations?' + state(locality).toString() + (lang ? '' : '&lang=en'))
       .then(function (r) { return r.json().then(function (d) { return {ok: r.ok, status: r.status, d: d}; }); })
       .then(function (res) {
         if (!res.ok) { showError(res.status, res.d, locality); return; }

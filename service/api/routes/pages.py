@@ -39,7 +39,13 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, bundle: MatcherDep, settings: SettingsDep, lang: LangDep):
-    return render_index(bundle, writes_enabled=bool(settings.analyst_tokens), lang=lang, switch=switch_links(request))
+    return render_index(bundle, writes_enabled=bool(settings.analyst_tokens), lang=lang, switch=switch_links(request),
+                        sticky=asked(request))
+
+
+def asked(request: Request) -> bool:
+    """Whether the URL names its language (then every link keeps it, English too)."""
+    return "lang" in request.query_params
 
 
 def switch_links(request: Request) -> dict[str, str]:
@@ -62,7 +68,7 @@ def _link_with(params: dict[str, str], key: str, value: str) -> str:
 
 
 def card_or_error(bundle, store, params: dict[str, str], lang: str = "en",
-                  switch: dict[str, str] | None = None) -> HTMLResponse:
+                  switch: dict[str, str] | None = None, sticky: bool = False) -> HTMLResponse:
     """The card for the pair and weighting in `params`, or a readable error page."""
     a, b = params.get("a", "").strip(), params.get("b", "").strip()
     if not a or not b:
@@ -101,9 +107,9 @@ def card_or_error(bundle, store, params: dict[str, str], lang: str = "en",
                       markup=lang != "en")
     back = "/?" + state_query(ids["a"], preset, overrides, params.get("exclude_partners") == "true", None,
                               **{key: params[key] for key in ("profile", "mode", "candidates") if params.get(key)})
-    if lang != "en":
+    if lang != "en" or sticky:
         back += f"&lang={lang}"
-    return HTMLResponse(render_card(card, back, lang, switch))
+    return HTMLResponse(render_card(card, back, lang, switch, sticky))
 
 
 def _country_or_none(bundle, name: str) -> str | None:
@@ -135,7 +141,7 @@ def card_page(request: Request, bundle: MatcherDep, store: StoreDep, lang: LangD
     params = {key: v for key, v in (("a", a), ("b", b), ("preset", preset), ("profile", profile),
                                     ("weights", weights), ("exclude_partners", exclude_partners), ("k", k),
                                     ("mode", mode), ("candidates", candidates)) if v}
-    return card_or_error(bundle, store, params, lang, switch_links(request))
+    return card_or_error(bundle, store, params, lang, switch_links(request), asked(request))
 
 
 @router.get("/embed.js")
@@ -159,14 +165,15 @@ def place_page(request: Request, bundle: MatcherDep, lang: LangDep, id: str = ""
             msg("page_error.no_match" if unknown else "page_error.several", name=Quote(id.strip()))
         return _error(404 if unknown else 409, "no_such_place" if unknown else "which_place", detail,
                       [_option("/place?" + urlencode({"id": c["id"]}), c, lang) for c in found], lang)
-    return HTMLResponse(render_place(bundle, place_profile(bundle, i, lang), lang, switch_links(request)))
+    return HTMLResponse(render_place(bundle, place_profile(bundle, i, lang), lang, switch_links(request),
+                                     asked(request)))
 
 
 @router.get("/methodology", response_class=HTMLResponse)
 def methodology_page(request: Request, bundle: MatcherDep, settings: SettingsDep, lang: LangDep):
     """What each block measures, how the weights are learned, the evaluation in words, coverage and sources."""
     return render_methodology(methodology.context(bundle, settings.models_dir, lang), lang,
-                              switch_links(request))
+                              switch_links(request), asked(request))
 
 
 @router.get("/map/{country}.json")
