@@ -345,3 +345,9 @@ def test_english_asked_for_stays_english(fixture_client):
     cmp = fixture_client.get("/v1/compare", params={"locality": "E08000901", "candidates": "210300,510100",
                                                     "lang": "zh"})
     assert cmp.status_code == 200 and all(CJK.search(t) for r in cmp.json()["results"] for t in r["reasons"])
+
+
+def test_the_issue_example_page(fixture_client):
+    """GET /?lang=zh&locality=510100 (Chengdu): the Chinese page, its state in the script's data."""
+    r = fixture_client.get("/?lang=zh&locality=510100")
+    assert r.status_code == 200 and '<html lang="zh-Hans">' in r.text and "<title>友好城市匹配</title>" in r.text
