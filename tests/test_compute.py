@@ -39,7 +39,7 @@ def misbehaving(monkeypatch, tmp_path):
     marker = tmp_path / "started"
     release = threading.Event()  # ends a hang in a thread at teardown (a forked worker is killed instead)
 
-    def fake(bundle, query, k, weights, filters):
+    def fake(bundle, query, k, weights, filters, lang="en"):
         if k == 97:
             raise WeightError("industry", "industry weight is not allowed here")
         if k == 96:
