@@ -100,14 +100,14 @@ def context(bundle: Bundle, models_dir: Path, lang: str = DEFAULT) -> dict:
     """The page's facts, with the block, weighting, group and figure names in `lang` (the prose stays English)."""
     served = weights_for(bundle, None)
     total = sum(served.values()) or 1.0
-    plain = table("plain", lang)
+    plain, notes = table("plain", lang), table("preset_notes", lang)
     return {
         "blocks": [{"name": b.name, "label": b.label_zh if lang == "zh" else b.label_en, "label_zh": b.label_zh,
                     "plain": plain.get(b.name, ""),
                     "description": b.description, "weight": served[b.name], "share": served[b.name] / total}
                    for b in blocks()],
         "learned": bool(bundle.fitted_weights),
-        "presets": [{"name": n, "label": preset_label(n, lang), "description": p.description}
+        "presets": [{"name": n, "label": preset_label(n, lang), "description": notes.get(n, p.description)}
                     for n, p in presets().items()],
         "evaluation": evaluation_words(models_dir),
         "coverage": coverage(bundle, lang), "sources": sources(bundle, lang),

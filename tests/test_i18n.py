@@ -351,3 +351,13 @@ def test_the_issue_example_page(fixture_client):
     """GET /?lang=zh&locality=510100 (Chengdu): the Chinese page, its state in the script's data."""
     r = fixture_client.get("/?lang=zh&locality=510100")
     assert r.status_code == 200 and '<html lang="zh-Hans">' in r.text and "<title>友好城市匹配</title>" in r.text
+
+
+def test_preset_notes_are_the_presets_descriptions():
+    """The page's weighting notes come from the catalogs; the English ones are presets.toml's descriptions word
+    for word (the CLI and the API read those), and every preset has one in every language."""
+    from matcher.config import presets
+    from matcher.i18n import table
+
+    assert {n: p.description for n, p in presets().items()} == table("preset_notes", "en")
+    assert set(table("preset_notes", "zh")) == set(presets())
