@@ -65,7 +65,9 @@ class Quote:
 
     @property
     def lang(self) -> str:
-        return "zh-Hans" if _CJK.search(self.text) else "en"
+        """The language its first letter is written in: Chinese (zh-Hans) or English."""
+        first = next((c for c in self.text if c.isalpha()), "")
+        return "zh-Hans" if _CJK.match(first) else "en"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,13 @@ class Join:
     items: Sequence[Any]
     # "and" joins "a, b and c"; "list" "a; b", "comma" "a, b" (catalog keys join.*); "concat" as they are
     sep: str = "and"
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Text already rendered (as HTML when rendering with markup): inserted as it is, never escaped again."""
+
+    text: str
 
 
 class UnknownLanguage(ValueError):
@@ -129,7 +138,7 @@ class _Formatter(string.Formatter):
         self.lang, self.markup = lang, markup
 
     def format_field(self, value: Any, spec: str) -> str:
-        if isinstance(value, Msg | Local | Quote | Join):
+        if isinstance(value, Msg | Local | Quote | Join | Raw):
             return self.value(value)
         if spec == "ordinal":
             n = int(value)
@@ -154,7 +163,11 @@ class _Formatter(string.Formatter):
         if isinstance(v, Msg):
             return self.render(v)
         if isinstance(v, Local):
+            if self.markup and self.lang != DEFAULT and v.get(self.lang) == v.en:  # no name in this language
+                return f'<span lang="en">{html.escape(v.en, quote=False)}</span>'
             return self.plain(v.get(self.lang))
+        if isinstance(v, Raw):
+            return v.text
         if isinstance(v, Quote):
             if self.markup and not self.lang.startswith(v.lang[:2]):
                 return f'<span lang="{v.lang}">{html.escape(v.text, quote=False)}</span>'
@@ -194,7 +207,7 @@ def wan(n: float) -> str:
     return f"{n:,.0f}"
 
 
-def render(m: Msg | Local | Quote | Join | str, lang: str = DEFAULT, markup: bool = False) -> str:
+def render(m: Msg | Local | Quote | Join | Raw | str, lang: str = DEFAULT, markup: bool = False) -> str:
     """A message (or a word, a quote, a list) in a language; with `markup`, HTML with quoted evidence marked
     with its `lang`."""
     return _Formatter(check_lang(lang), markup).value(m)

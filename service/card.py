@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from matcher.answers import resources as travel
-from matcher.answers.explain import REASONERS, explain_pair, scale_assessment
+from matcher.answers.explain import REASONERS, caveat_messages, explain_pair, scale_assessment
 from matcher.answers.labels import kind_label, level_label
 from matcher.artifact.store import Bundle
 from matcher.config import blocks
@@ -81,7 +81,7 @@ def _name(d: dict) -> Local:
     return Local(str(d["name"]), d.get("name_zh") or None)
 
 
-def _fig_line(bundle: Bundle, i: str, lang: str = DEFAULT) -> tuple[list[str], list[str]]:
+def _fig_line(bundle: Bundle, i: str, lang: str = DEFAULT, markup: bool = False) -> tuple[list[str], list[str]]:
     items, sources = [], []
     who = bundle.resolver.describe(i)
     # UK output is GVA in pounds, Chinese output GDP in yuan (data/README.md: definitions that differ).
@@ -92,7 +92,7 @@ def _fig_line(bundle: Bundle, i: str, lang: str = DEFAULT) -> tuple[list[str], l
             est = msg("card.converted") if f["indicator"] == "gdp_gbp_m" else msg("card.estimate") if f["estimate"] \
                 else ""
             items.append(render(msg("card.figure", place=_name(who), label=msg(label[f["indicator"]]),
-                                    value=f["value"], year=f["year"], estimate=est), lang))
+                                    value=f["value"], year=f["year"], estimate=est), lang, markup))
             sources.append(str(f["source"]))
     return items, sources
 
@@ -100,7 +100,8 @@ def _fig_line(bundle: Bundle, i: str, lang: str = DEFAULT) -> tuple[list[str], l
 CLEAR_PURPOSE = 0.25  # a block's similarity from which it suggests a purpose
 
 
-def purpose(bundle: Bundle, a: str, b: str, ex: dict, rank: int | None, n: int, lang: str = DEFAULT) -> list[str]:
+def purpose(bundle: Bundle, a: str, b: str, ex: dict, rank: int | None, n: int, lang: str = DEFAULT,
+            markup: bool = False) -> list[str]:
     """Resources and purpose: what the data suggest the partnership could be for, and whether the sizes and
     the overall standing support it. Never 'comparable standing' for a pair the figures call a stretch."""
     contrib, sims, score = ex["contributions"], ex["similarities"], ex["score"]
@@ -125,54 +126,58 @@ def purpose(bundle: Bundle, a: str, b: str, ex: dict, rank: int | None, n: int, 
         out.append(msg("card.sizes_neither", similarity=sims.get("scale", 0.0)))
     n_b = bundle.model.partner_counts_.get(b, 0)
     out.append(msg("card.partners_one" if n_b == 1 else "card.partners_many", place=name_b, n=n_b))
-    return [render(x, lang) for x in out]
+    return [render(x, lang, markup) for x in out]
 
 
 def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: str | None = None,
-         ranks: dict[str, int] | None = None, lang: str = DEFAULT) -> dict:
+         ranks: dict[str, int] | None = None, lang: str = DEFAULT, markup: bool = False) -> dict:
     """The six-section card for a pair under `weights` (the list's weights, so the card's score is the list's);
-    `weighting` names them for the reader, `ranks` (a's overall ranking) places b in it."""
+    `weighting` names them for the reader, `ranks` (a's overall ranking) places b in it. Its words are in `lang`;
+    with `markup` the sections' items are HTML (quoted evidence marked with its language), for the page."""
     m = bundle.model
     ex = explain_pair(m, a, b, weights, lang=lang)
     contrib = ex["contributions"]
     overview, ov_src = [], []
     for x in (a, b):
         d = bundle.resolver.describe(x)
-        overview.append(render(msg("card.place", name=d["name"], name_zh=f" {d['name_zh']}" if d["name_zh"] else "",
-                                   level=level_label(d["level"], lang), country=d["country"], id=d["id"]), lang))
-        items, src = _fig_line(bundle, x, lang)
+        overview.append(render(msg("card.place", name=Quote(d["name"]), name_zh=f" {d['name_zh']}" if d["name_zh"]
+                                   else "", level=level_label(d["level"], lang), country=d["country"], id=d["id"]),
+                               lang, markup))
+        items, src = _fig_line(bundle, x, lang, markup)
         overview += items
         ov_src += src
     fit_blocks = ("industry", "priorities", "complementarity", "scale", "education")
-    strategic = [r.render(lang) for blk in fit_blocks if contrib[blk] > 0 for r in REASONERS[blk](m, a, b)]
+    strategic = [r.render(lang, markup) for blk in fit_blocks if contrib[blk] > 0 for r in REASONERS[blk](m, a, b)]
     prof, prof_src = [], []
     for x in (a, b):
         for s in sectors(bundle, x)[:5]:
             info = m.sector_info_.get(s["sector"], {})
             label = Local(str(info.get("label_en", s["sector"].replace("_", " "))).lower(), info.get("label_zh"))
             prof.append(render(msg("card.sector", place=_name(bundle.resolver.describe(x)), sector=label,
-                                   strength=s["strength"], evidence=Quote(str(s["evidence"])), year=s["year"]), lang))
+                                   strength=s["strength"], evidence=Quote(str(s["evidence"])), year=s["year"]),
+                               lang, markup))
             prof_src.append(s["source"])
-    connections = [r.render(lang) for blk in ("student_links", "connectivity") for r in REASONERS[blk](m, a, b)]
+    connections = [r.render(lang, markup) for blk in ("student_links", "connectivity") for r in REASONERS[blk](m, a, b)]
     if ex["partnership"]:
         p = ex["partnership"]
         year = msg("card.year", year=p["year_signed"]) if p["year_signed"] else msg("card.year_unknown")
         connections.insert(0, render(msg("card.existing", kind=kind_label(p["kind"], lang), year=year,
                                          status=Local(str(p["status"]), table("status", "zh").get(str(p["status"])))),
-                                     lang))
+                                     lang, markup))
     rank = ranks.get(b) if ranks else None
     res = travel.resources(m, a, b, lang)
-    res_items, res_src = travel.sentences(res, lang) if res else ([], [])
+    shown = travel.resources(m, a, b, lang, markup=True) if markup else res
+    res_items, res_src = travel.sentences(shown, lang, markup) if shown else ([], [])
+    due = [render(c, lang, markup) for c in caveat_messages(m, a, b)] if markup else ex["caveats"]
     # Prominence is not fit: the card shows it as its own figure, "capacity to engage", never as a fit reason.
     capacity = {"contribution": contrib.get("prominence", 0.0),
-                "reasons": [r.render(lang) for r in REASONERS["prominence"](m, a, b)] if "prominence" in REASONERS
-                else []}
+                "reasons": [r.render(lang, markup) for r in REASONERS["prominence"](m, a, b)]}
 
     def title(key: str) -> str:
         return render(msg(f"card.title_{key}"), lang)
 
     return {
-        "capacity": capacity,
+        "capacity": capacity, "markup": markup,
         "a": bundle.resolver.describe(a), "b": bundle.resolver.describe(b), "score": ex["score"],
         "contributions": contrib, "reasons": ex["reasons"], "reason_blocks": ex["reason_blocks"],
         "fit": ex["fit"], "prominence": ex["prominence"], "caveats": ex["caveats"],
@@ -182,9 +187,10 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: s
             {"title": title("overview"), "items": overview, "sources": sorted(set(ov_src))},
             {"title": title("strategic"), "items": strategic, "sources": []},
             {"title": title("profile"), "items": prof, "sources": sorted(set(prof_src))},
-            {"title": title("due_diligence"), "items": ex["caveats"], "sources": []},
+            {"title": title("due_diligence"), "items": due, "sources": []},
             {"title": title("connections"), "items": connections, "sources": []},
-            {"title": title("resources"), "items": purpose(bundle, a, b, ex, rank, len(ranks or {}), lang) + res_items,
+            {"title": title("resources"),
+             "items": purpose(bundle, a, b, ex, rank, len(ranks or {}), lang, markup) + res_items,
              "sources": list(dict.fromkeys(res_src))},
         ],
     }

@@ -8,13 +8,13 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from matcher.answers.labels import PLAIN, preset_label
+from matcher.answers.labels import preset_label
 from matcher.answers.recommend import weights_for
 from matcher.artifact.store import Bundle
 from matcher.config import blocks, presets
+from matcher.i18n import DEFAULT, table
 from service.downloads import build_id
 from service.geo import POINTS_SOURCE, outlines
-from service.place import GROUP, LABELS
 
 METRICS = {"recall_at_k": "recall@{k}", "mrr": "mean reciprocal rank", "ndcg_at_k": "nDCG@{k}",
            "size_matched_fit": "size-matched fit"}
@@ -69,42 +69,48 @@ def evaluation_words(models_dir: Path) -> dict | None:
     return out
 
 
-def coverage(bundle: Bundle) -> list[dict]:
+def coverage(bundle: Bundle, lang: str = DEFAULT) -> list[dict]:
     """How many places of each group carry each figure, and the sources most figures come from."""
     m = bundle.model
+    groups_words, labels = table("groups", lang), table("figures", lang)
     groups = Counter((r["country"], r["tier"]) for r in m.records_.values() if not r.get("abolished"))
     rows = []
     for (country, tier), n in sorted(groups.items()):
         have = {f: sum(1 for r in m.records_.values() if r["country"] == country and r["tier"] == tier
                        and not r.get("abolished") and r.get(f) is not None) for f in m.figure_names_}
-        rows.append({"group": GROUP.get((country, tier), f"{country} {tier}"), "n": n,
-                     "figures": [{"label": LABELS.get(f, f), "n": c} for f, c in have.items() if c]})
+        rows.append({"group": groups_words.get(f"{country}_{tier}", f"{country} {tier}"), "n": n,
+                     "figures": [{"label": labels.get(f, f), "n": c} for f, c in have.items() if c]})
     return rows
 
 
-def sources(bundle: Bundle) -> list[dict]:
+def sources(bundle: Bundle, lang: str = DEFAULT) -> list[dict]:
     """Per figure, its most used sources (the profile of each place names each figure's own)."""
     m = bundle.model
+    labels = table("figures", lang)
     out = []
     for f in m.figure_names_:
         count = Counter(str(r[f"{f}__source"]) for r in m.records_.values() if r.get(f) is not None)
         if count:
-            out.append({"label": LABELS.get(f, f), "top": [{"source": s, "n": n} for s, n in count.most_common(3)],
+            out.append({"label": labels.get(f, f), "top": [{"source": s, "n": n} for s, n in count.most_common(3)],
                         "others": max(0, len(count) - 3)})
     return out
 
 
-def context(bundle: Bundle, models_dir: Path) -> dict:
+def context(bundle: Bundle, models_dir: Path, lang: str = DEFAULT) -> dict:
+    """The page's facts, with the block, weighting, group and figure names in `lang` (the prose stays English)."""
     served = weights_for(bundle, None)
     total = sum(served.values()) or 1.0
+    plain, notes = table("plain", lang), table("preset_notes", lang)
     return {
-        "blocks": [{"name": b.name, "label": b.label_en, "label_zh": b.label_zh, "plain": PLAIN.get(b.name, ""),
+        "blocks": [{"name": b.name, "label": b.label_zh if lang == "zh" else b.label_en, "label_zh": b.label_zh,
+                    "plain": plain.get(b.name, ""),
                     "description": b.description, "weight": served[b.name], "share": served[b.name] / total}
                    for b in blocks()],
         "learned": bool(bundle.fitted_weights),
-        "presets": [{"name": n, "label": preset_label(n), "description": p.description} for n, p in presets().items()],
+        "presets": [{"name": n, "label": preset_label(n, lang), "description": notes.get(n, p.description)}
+                    for n, p in presets().items()],
         "evaluation": evaluation_words(models_dir),
-        "coverage": coverage(bundle), "sources": sources(bundle),
+        "coverage": coverage(bundle, lang), "sources": sources(bundle, lang),
         "n_partnerships": len(bundle.model.partnerships_),
         "map_sources": [outlines("GB")["source"], outlines("CN")["source"], POINTS_SOURCE],
         "build": build_id(bundle),

@@ -8,19 +8,9 @@ import statistics
 
 from matcher.answers.labels import level_label
 from matcher.artifact.store import Bundle
+from matcher.i18n import DEFAULT, table
 from service import card as cards
 
-GROUP = {("GB", "city"): "UK councils", ("GB", "region"): "UK nations, regions and counties",
-         ("CN", "city"): "Chinese prefecture-level cities", ("CN", "region"): "Chinese provinces",
-         ("CN", "county"): "Chinese county-level cities and districts"}
-LABELS = {
-    "population": "Population", "gdp_local_m": "Output (GVA in the UK, GDP in China), million local currency",
-    "gdp_gbp_m": "Output, £ million (Chinese GDP converted at the HMRC yearly average rate)",
-    "gdp_primary_share": "Primary sector, % of GDP", "gdp_secondary_share": "Secondary sector, % of GDP",
-    "gdp_tertiary_share": "Tertiary sector, % of GDP", "hei_count": "Higher-education institutions",
-    "students_he": "Higher-education students", "students_from_china": "Students from China",
-    "area_km2": "Area, km²", "provincial_capital": "Provincial capital (1 = yes)",
-}
 UNIVERSITY_FIGURES = ("hei_count", "students_he", "students_from_china")
 
 
@@ -68,21 +58,22 @@ def links(bundle: Bundle, i: str) -> list[dict]:
     return out
 
 
-def place_profile(bundle: Bundle, i: str) -> dict:
+def place_profile(bundle: Bundle, i: str, lang: str = DEFAULT) -> dict:
     """The JSON profile: `figures` each with source, year and the country-and-tier median beside it."""
     m = bundle.model
     row = m.records_[i]
     base = cards.profile(bundle, i)
     med = _medians(bundle)
-    group = GROUP.get((row["country"], row["tier"]), "places of its kind")
+    groups, labels = table("groups", lang), table("figures", lang)
+    group = groups.get(f"{row['country']}_{row['tier']}", groups["other"])
     figures = []
     for f in base["figures"]:
         median, n = med.get((row["country"], row["tier"], f["indicator"]), (None, 0))
-        figures.append({**f, "label": LABELS.get(f["indicator"], f["indicator"]), "median": median,
+        figures.append({**f, "label": labels.get(f["indicator"], f["indicator"]), "median": median,
                         "median_n": n, "median_group": group})
     return {
         **base,
-        "level_label": level_label(row["level"]),
+        "level_label": level_label(row["level"], lang),
         "peer_group": group,
         "figures": figures,
         "universities": [f for f in figures if f["indicator"] in UNIVERSITY_FIGURES],

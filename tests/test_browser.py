@@ -861,3 +861,111 @@ def test_phone_results_scroll_into_view(phone, real, real_bundle):
     phone.wait_for_selector("#results .result")
     phone.wait_for_function("Math.abs(document.getElementById('out').getBoundingClientRect().top) < 40")
     assert phone.get_attribute("#query-profile", "href").startswith("/place?id=")
+
+
+# Every text a reader meets on the rendered page (text nodes and aria-label/title/placeholder), outside script,
+# style, code and anything marked lang="en" (a name or a quotation in its own language).
+SHOWN_TEXT = """() => {
+    const out = [], skip = (n) => n.closest('script,style,code,[lang^="en"]:not(html)');
+    const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let t = w.nextNode(); t; t = w.nextNode()) {
+        const e = t.parentElement; if (!t.textContent.trim() || !e || skip(e)) continue;
+        if (e.closest('[hidden], details:not([open]) > :not(summary)')) continue;
+        out.push(t.textContent.trim());
+    }
+    document.querySelectorAll('[aria-label],[title],[placeholder]').forEach(e => { if (skip(e)) return;
+        ['aria-label', 'title', 'placeholder'].forEach(a => { const v = e.getAttribute(a); if (v) out.push(v); }); });
+    return out;
+}"""
+LATIN_OK = {"CSV", "JSON", "GVA", "GDP", "CO2e", "GB", "CN", "derby-cabinet", "OpenAPI", "MATCHER_ANALYST_TOKENS"}
+
+
+def english_left(texts: list[str]) -> list[str]:
+    """The texts with an English word in them (two letters or more; ids, codes and format names aside)."""
+    ids = re.compile(r"^[A-Z]{1,3}\d{3,}$")
+    return [t for t in texts if {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_\-]+", t) if not ids.match(w)}
+            - LATIN_OK]
+
+
+def test_chinese_page_renders(page, site, shots):
+    """?lang=zh: <html lang="zh-Hans">, Chinese words on the controls and in what the script writes (list,
+    compare, review, card), Chinese reasons from the API, Chinese place names, and a CJK font that draws them
+    (a missing font draws every character the same empty box, or nothing)."""
+    page.goto(site["api"] + "/?lang=zh&locality=E08000901")
+    page.wait_for_selector("#results .result")
+    assert page.get_attribute("html", "lang") == "zh-Hans"
+    assert page.inner_text("#go") == "查找伙伴" and page.inner_text("#mode-list") == "推荐伙伴"
+    reasons = page.eval_on_selector_all("#results .reasons li", "ls => ls.map(l => l.textContent)")
+    assert reasons and all(re.search(r"[\u4e00-\u9fff]", r) for r in reasons), reasons
+    assert "鞍山市" in page.inner_text("#results")
+    assert "lang=zh" in page.url  # the choice is in the URL state
+    page.wait_for_selector("#map")
+    left = english_left(page.evaluate(SHOWN_TEXT))
+    assert left == [], left
+    assert re.search(r"[\u4e00-\u9fff]", page.get_attribute("#map", "aria-label"))
+    # Two different characters have different shapes only if a font has them: compare their rendered images,
+    # and the font the page asks for must have a glyph of non-zero width.
+    shapes = page.evaluate("""() => {
+        const c = document.createElement('canvas'), x = c.getContext('2d'); x.font = '32px sans-serif';
+        const draw = ch => {
+            x.clearRect(0, 0, 64, 64); x.fillText(ch, 0, 40); return x.getImageData(0, 0, 64, 64).data.join('');
+        };
+        return [draw('鞍'), draw('山'), x.measureText('鞍').width];
+    }""")
+    assert shapes[0] != shapes[1] and shapes[2] > 0, "no CJK font: the Chinese characters all render as one box"
+    assert page.evaluate("() => document.fonts.check('16px sans-serif', '鞍山')")
+    page.screenshot(path=str(shots / "chinese-page.png"))
+    # The review mode and the card, in Chinese too.
+    page.click("#mode-review")
+    page.wait_for_selector("#review-table")
+    left = english_left(page.evaluate(SHOWN_TEXT))
+    assert left == [], left
+    page.click("#review-table a")
+    page.wait_for_selector("#contributions")
+    assert page.get_attribute("html", "lang") == "zh-Hans" and "lang=zh" in page.url
+    left = english_left(page.evaluate(SHOWN_TEXT))
+    assert left == [], left
+    page.click("#lang-switch a")
+    page.wait_for_selector("#contributions")
+    assert page.get_attribute("html", "lang") == "en" and "lang=en" in page.url and "a=E08000901" in page.url
+
+
+def test_chinese_embed(page, site):
+    """The widget on a page whose <html lang> is Chinese (or with data-lang="zh") writes Chinese."""
+    page.goto(site["allowed"] + "/")
+    page.wait_for_selector(".pm-embed li")
+    page.evaluate("""(api) => { const s = document.createElement('script'); s.src = api + '/embed.js';
+        s.setAttribute('data-locality', 'E08000901'); s.setAttribute('data-lang', 'zh');
+        document.body.appendChild(s); }""", site["api"])
+    page.wait_for_selector(".pm-embed >> nth=1 >> li")
+    box = page.locator(".pm-embed").nth(1)
+    texts = box.evaluate("(b) => [...b.querySelectorAll('*')].filter(e => !e.children.length"
+                         " && !e.closest('[lang^=en]:not(html)')).map(e => e.textContent.trim()).filter(Boolean)")
+    assert texts and english_left(texts) == [], texts
+    assert box.locator(".pm-weighting").text_content().startswith("权重：")
+    assert "lang=zh" in box.locator(".pm-full").get_attribute("href")
+
+
+def test_chinese_browser_gets_chinese_unless_it_asks_for_english(browser, site):
+    """A browser whose language is Chinese gets the Chinese page at / (Accept-Language); after the switch to
+    English, the page and everything its script asks the API for are English, downloads included."""
+    ctx = browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        pg.goto(site["api"] + "/?locality=E08000901")
+        pg.wait_for_selector("#results .result")
+        assert pg.get_attribute("html", "lang") == "zh-Hans"
+        pg.click("#lang-switch a")
+        pg.wait_for_selector("#results .result")
+        assert pg.get_attribute("html", "lang") == "en" and "lang=en" in pg.url
+        reasons = pg.eval_on_selector_all("#results .reasons li", "ls => ls.map(l => l.textContent)")
+        assert reasons and not any(re.search(r"[\u4e00-\u9fff]{2}", r.replace("测试钢城", "")) for r in reasons)
+        assert "lang=en" in pg.get_attribute("#csv", "href")
+        # The weight diff (a route without `lang`) still answers.
+        pg.eval_on_selector("#w-scale", "s => { s.value = 9; s.dispatchEvent(new Event('change')); }")
+        pg.wait_for_selector("#diff .box")
+    finally:
+        ctx.close()
+    assert not errors, errors

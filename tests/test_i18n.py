@@ -1,6 +1,7 @@
 """Message catalogs (matcher/messages/<lang>.toml): one key set, the same facts in every language, Chinese
 wording in the Chinese catalog, English output unchanged, and `lang` on the JSON API."""
 
+import json
 import re
 
 import pytest
@@ -24,7 +25,7 @@ from matcher.i18n import (
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Latin words a Chinese sentence may keep: units and the names of figures as their publishers abbreviate them.
-LATIN_OK = {"CO2e", "GVA", "GDP", "x"}
+LATIN_OK = {"CO2e", "GVA", "GDP", "x", "JSON", "OpenAPI"}
 
 
 def test_every_language_has_every_key_with_the_same_facts():
@@ -161,3 +162,202 @@ def test_explain_and_review_in_chinese(fixture_client):
     review = c.get("/v1/review", params={"locality": "Steelton", "lang": "zh"}).json()
     for p in review["partners"]:
         assert CJK.search(p["summary"]) and all(CJK.search(t) for t in p["reasons"] + p["caveats"])
+
+
+# ---- pages in Chinese ---------------------------------------------------------------------------------
+# What a Chinese page may show in Latin letters: format and unit names, figures' own abbreviations, ids and
+# codes (GSS, GB/T 2260, IATA), a placeholder that is a profile id, an environment variable's name. Place names
+# without a Chinese name and quoted evidence are marked lang="en" and so are not listed at all.
+UI_LATIN_OK = {"CSV", "JSON", "OpenAPI", "GVA", "GDP", "CO2e", "GB", "CN", "derby-cabinet", "MATCHER_ANALYST_TOKENS"}
+ID = re.compile(r"^[A-Z]{1,3}\d{3,}$|^\d{6}$")
+
+
+class _Strings:
+    """Every string a reader meets in a page: text nodes and aria-label, placeholder, title and alt, outside
+    <script>, <style>, <code> (an identifier) and any element marked lang="en" (a proper noun or a quotation in its
+    own language)."""
+
+    def __init__(self, page: str):
+        from html.parser import HTMLParser
+
+        found: list[str] = []
+        stack: list[tuple[str, str | None]] = []
+        void = {"br", "meta", "input", "img", "link", "hr", "wbr", "option", "col", "source"}
+
+        def quiet() -> bool:
+            return any(t in ("script", "style", "code") or (lang or "").startswith("en") for t, lang in stack)
+
+        class P(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                a = dict(attrs)
+                if tag not in void:
+                    stack.append((tag, a.get("lang")))
+                if not quiet() and not (a.get("lang") or "").startswith("en"):
+                    found.extend(v for k in ("aria-label", "placeholder", "title", "alt") if (v := a.get(k)))
+
+            def handle_endtag(self, tag):
+                for n in range(len(stack) - 1, -1, -1):
+                    if stack[n][0] == tag:
+                        del stack[n:]
+                        break
+
+            def handle_data(self, data):
+                if data.strip() and not quiet():
+                    found.append(data.strip())
+
+        P().feed(page)
+        self.strings = found
+
+    def english(self) -> list[str]:
+        left = []
+        for s in self.strings:
+            words = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_\-]+", s) if not ID.match(w)} - UI_LATIN_OK
+            if words:
+                left.append(s)
+        return left
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/?lang=zh&locality=E08000901", 200), ("/card?a=E08000901&b=210300&lang=zh", 200),
+    ("/place?id=E08000901&lang=zh", 200), ("/place?id=210300&lang=zh", 200), ("/methodology?lang=zh", 200),
+    ("/card?a=E08000901&lang=zh", 400), ("/place?id=nowhere&lang=zh", 404),
+    ("/card?a=E08000901&b=E08000902&lang=zh", 422),
+    ("/card?a=E08000901&b=210300&weights=bogus=1&lang=zh", 422)])
+def test_chinese_pages_leave_no_english_ui_string(fixture_client, path, status):
+    """Every page (index, card, place, methodology, error pages) under lang=zh: no English string a reader meets,
+    beyond names and quotations marked lang="en"."""
+    r = fixture_client.get(path)
+    assert r.status_code == status
+    assert '<html lang="zh-Hans">' in r.text
+    strings = _Strings(r.text)
+    assert len(strings.strings) > (10 if status == 200 else 3)
+    assert strings.english() == []
+
+
+def test_chinese_by_accept_language_and_a_switch_on_every_page(fixture_client):
+    c = fixture_client
+    for path in ["/", "/card?a=E08000901&b=210300", "/place?id=E08000901", "/methodology"]:
+        zh = c.get(path, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+        assert '<html lang="zh-Hans">' in zh.text, path
+        en = c.get(path)
+        assert '<html lang="en">' in en.text, path
+        # The switch links to the same page and state in the other language.
+        assert 'id="lang-zh"' in en.text and 'id="lang-en"' in zh.text, path
+        assert "lang=zh" in re.search(r'href="([^"]*)" id="lang-zh"', en.text).group(1)
+    card = c.get("/card?a=E08000901&b=210300&lang=zh").text
+    assert "a=E08000901" in re.search(r'href="([^"]*)" id="lang-en"', card).group(1)
+    # The Chinese card: Chinese reasons, Chinese place names, English evidence marked as English.
+    assert "鞍山市" in card and '<span lang="en">made-up' in card
+    r = c.get("/card?a=E08000901&b=210300&lang=fr")
+    assert r.status_code == 422 and "lang" in r.json()["detail"]
+
+
+def test_embed_and_page_script_carry_the_language(fixture_client):
+    js = fixture_client.get("/embed.js").text
+    assert "data-lang" in js and "p.set('lang', lang)" in js
+    page = fixture_client.get("/?lang=zh").text
+    assert '"lang": "zh"' in page or '"lang":"zh"' in page
+
+
+# A string literal in a script with two English words in a row is a sentence a reader would meet: the page's
+# script and the embed take every sentence from the catalog (DATA.ui, the embed's WORDS) instead.
+LITERAL = re.compile(r"'((?:[^'\\\n]|\\.)*)'")
+SENTENCE = re.compile(r"\b[A-Za-z]{2,} [A-Za-z]{2,}\b")
+
+
+def sentences(js: str) -> list[str]:
+    """The single-quoted literals of a script (comments dropped) that read as English words."""
+    code = "\n".join(line if "://" in line else line.split("//")[0] for line in js.splitlines())
+    return [lit for lit in LITERAL.findall(code) if SENTENCE.search(lit) and lit not in SELECTORS]
+
+
+SELECTORS = {"#sliders input", ".modes button", "box common"}  # CSS selectors and class names, not words
+
+
+def _script(page: str) -> str:
+    return "\n".join(re.findall(r"<script>(.*?)</script>", page, re.S))
+
+
+def test_no_sentence_is_written_into_the_scripts(fixture_client):
+    """The embed and the page's script hold no English sentence of their own (comments aside), and the embed's
+    Chinese words are all Chinese; so under lang=zh the widget and the page's dynamic parts are Chinese."""
+    embed = fixture_client.get("/embed.js").text
+    assert sentences(embed) == []
+    assert sentences(_script(fixture_client.get("/?lang=zh").text)) == []
+    words = json.loads(re.search(r"var WORDS = (\{.*?\});\n", embed).group(1))
+    assert set(words) == set(LANGS) and set(words["zh"]["embed"]) == set(words["en"]["embed"])
+    for key, text in words["zh"]["embed"].items():
+        assert not set(re.findall(r"[A-Za-z]{2,}", re.sub(r"\{\w+\}", "", text))), key
+    assert CJK.search(words["zh"]["presets"]["balanced"]) and CJK.search(words["zh"]["kinds"]["sister_city"])
+
+
+def test_english_pages_are_as_they_were(fixture_client):
+    """English pages gain the language switch and nothing else: no lang marks on quotes, no lang in their links."""
+    for path in ["/", "/card?a=E08000901&b=210300", "/place?id=E08000901", "/place?id=210300", "/methodology"]:
+        page = fixture_client.get(path).text
+        body = re.sub(r'<span class="lang-switch".*?</span>|<script>.*?</script>', "", page, flags=re.S)
+        body = body.replace('<html lang="en">', "")
+        assert 'lang="en"' not in body and "lang=en" not in body and "lang=zh" not in body, path
+        assert 'id="prose-note"' not in body
+    card = fixture_client.get("/card?a=E08000901&b=210300").text
+    assert "Sources: synthetic fixture" in card and "Profile of Anshan</a>" in card
+
+
+def test_chinese_numbers_dates_and_names(fixture_client):
+    """Figures in 万 on the Chinese profile, the date in the reader's calendar words, names in Chinese."""
+    zh = fixture_client.get("/place?id=210300&lang=zh").text
+    en = fixture_client.get("/place?id=210300").text
+    assert "万" in zh and "8,400,000" in en and "8,400,000" not in zh
+    assert "toLocaleDateString(DATA.html_lang" in fixture_client.get("/?lang=zh").text
+    method = fixture_client.get("/methodology?lang=zh").text
+    assert 'id="prose-note"' in method and "<h1>匹配工具的工作原理</h1>" in method
+
+
+def test_chinese_methodology_with_its_evaluation(bundle, tmp_path):
+    """With the shipped evaluation the Chinese method page's headings are Chinese and its English prose (the
+    protocols, the table of rankings) is marked lang="en"; the English page keeps its evaluation as it was."""
+    from fastapi.testclient import TestClient
+
+    from matcher.paths import ROOT
+    from service.app import create_app
+    from service.core.config import Settings
+
+    if not (ROOT / "models" / "evaluation.json").exists():
+        pytest.skip("no models/evaluation.json in this checkout")
+    app = create_app(bundle=bundle, settings=Settings(models_dir=ROOT / "models",
+                                                      database_url=f"sqlite:///{tmp_path}/p.db"))
+    with TestClient(app) as c:
+        zh, en = c.get("/methodology?lang=zh").text, c.get("/methodology").text
+    assert '<h3 lang="zh-Hans">按日期留出检验：<span lang="en">' in zh and '<div lang="en">' in zh
+    assert _Strings(zh).english() == []
+    assert "<h3>Held out by date: " in en and '<div lang="en">' not in en
+
+
+def test_english_asked_for_stays_english(fixture_client):
+    """A page whose URL says lang=en keeps it in its links (a Chinese browser would otherwise get the next page in
+    Chinese), and the GET comparison takes `lang` like the other answers the page links to."""
+    zh_browser = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    card = fixture_client.get("/card?a=E08000901&b=210300&lang=en", headers=zh_browser).text
+    assert '<html lang="en">' in card
+    assert 'href="/methodology?lang=en"' in card and 'href="/place?id=210300&amp;lang=en"' in card
+    assert re.search(r'href="/\?locality=E08000901[^"]*&amp;lang=en" id="back"', card)
+    assert '"sticky": true' in fixture_client.get("/?lang=en", headers=zh_browser).text
+    cmp = fixture_client.get("/v1/compare", params={"locality": "E08000901", "candidates": "210300,510100",
+                                                    "lang": "zh"})
+    assert cmp.status_code == 200 and all(CJK.search(t) for r in cmp.json()["results"] for t in r["reasons"])
+
+
+def test_the_issue_example_page(fixture_client):
+    """GET /?lang=zh&locality=510100 (Chengdu): the Chinese page, its state in the script's data."""
+    r = fixture_client.get("/?lang=zh&locality=510100")
+    assert r.status_code == 200 and '<html lang="zh-Hans">' in r.text and "<title>友好城市匹配</title>" in r.text
+
+
+def test_preset_notes_are_the_presets_descriptions():
+    """The page's weighting notes come from the catalogs; the English ones are presets.toml's descriptions word
+    for word (the CLI and the API read those), and every preset has one in every language."""
+    from matcher.config import presets
+    from matcher.i18n import table
+
+    assert {n: p.description for n, p in presets().items()} == table("preset_notes", "en")
+    assert set(table("preset_notes", "zh")) == set(presets())

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 
-from matcher.i18n import DEFAULT, Local, Msg, Quote, msg, render
+from matcher.i18n import DEFAULT, Local, Msg, Quote, Raw, msg, render
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 CRUISE_KMH = 800.0
@@ -164,7 +164,8 @@ def _local_names(records: dict) -> dict[str, Local]:
             for i, r in records.items()}
 
 
-def support(travel: dict, records: dict, uk_id: str, cn_id: str, names: dict, lang: str = DEFAULT) -> list[dict]:
+def support(travel: dict, records: dict, uk_id: str, cn_id: str, names: dict, lang: str = DEFAULT,
+            markup: bool = False) -> list[dict]:
     """The British mission nearest the Chinese place and the Chinese mission nearest the UK place
     (consulates.csv), each in the place or at its distance."""
     out = []
@@ -192,7 +193,7 @@ def support(travel: dict, records: dict, uk_id: str, cn_id: str, names: dict, la
         out.append({"kind": f"{who}_{m['kind']}", "host_id": m["host_id"],
                     "host": names.get(m["host_id"], m["host_id"]),
                     "distance_km": round(0.0 if inside else km, 1), "in_place": inside,
-                    "text": render(msg(f"resources.{who}_{kind}", where=where), lang), "year": m["year"],
+                    "text": render(msg(f"resources.{who}_{kind}", where=where), lang, markup), "year": m["year"],
                     "source": m["source"]})
     return out
 
@@ -209,7 +210,8 @@ def _within(records: dict, place: str, host: str) -> bool:
     return False
 
 
-def visit_cost(travel: dict, uk_id: str, names: dict, lang: str = DEFAULT, records: dict | None = None) -> dict | None:
+def visit_cost(travel: dict, uk_id: str, names: dict, lang: str = DEFAULT, records: dict | None = None,
+               markup: bool = False) -> dict | None:
     """A visit cost only where a source gives one: the UK place's own estimate, else the one estimate the data
     hold, quoted as that council's, dated, never adjusted."""
     costs = travel.get("visit_costs", [])
@@ -221,12 +223,13 @@ def visit_cost(travel: dict, uk_id: str, names: dict, lang: str = DEFAULT, recor
     by = _local_names(records).get(pick["uk_id"], Local(who)) if records else Local(who)
     text = msg("resources.visit_cost", reference="" if own else msg("resources.for_reference"), by=by,
                year=pick["year"], travellers=pick["travellers"], nights=pick["nights"], cost=pick["cost_gbp"])
-    return {**pick, "by": who, "own_estimate": bool(own), "text": render(text, lang)}
+    return {**pick, "by": who, "own_estimate": bool(own), "text": render(text, lang, markup)}
 
 
-def resources(model, a: str, b: str, lang: str = DEFAULT) -> dict | None:
+def resources(model, a: str, b: str, lang: str = DEFAULT, markup: bool = False) -> dict | None:
     """The resources object for a pair (either order: the UK place and the Chinese place are told apart by
-    their records), or None when the data cannot place both ends."""
+    their records), or None when the data cannot place both ends. Its sentences are in `lang`; with `markup`
+    they are HTML, quoted names marked with their language (for a page; the API's JSON is plain text)."""
     travel, records = getattr(model, "travel_", None) or {}, model.records_
     if not travel.get("airports") or not travel.get("carbon_factors"):
         return None
@@ -253,7 +256,7 @@ def resources(model, a: str, b: str, lang: str = DEFAULT) -> dict | None:
     sentence = msg("resources.committee", visitors=VISITORS, economy_t=group_t, business_t=group_t * bus / econ,
                    route=route_msg, km=km, hours=hours)
     return {
-        "route": render(route_msg, lang),
+        "route": render(route_msg, lang, markup),
         "route_legs": [{k: leg[k] for k in ("from", "to", "km", "haul", "airline", "year", "source")}
                        for leg in route["legs"]],
         "uk_airport": route["uk_airport"], "cn_airport": route["cn_airport"], "hub": route["hub"],
@@ -267,34 +270,37 @@ def resources(model, a: str, b: str, lang: str = DEFAULT) -> dict | None:
         "factor_source": factor_source,
         "time_difference_hours": TIME_DIFFERENCE_GMT, "time_difference_hours_bst": TIME_DIFFERENCE_BST,
         "time_difference": render(msg("resources.time_difference", gmt=TIME_DIFFERENCE_GMT,
-                                      bst=TIME_DIFFERENCE_BST), lang),
+                                      bst=TIME_DIFFERENCE_BST), lang, markup),
         "time_source": TIME_SOURCE,
-        "support": support(travel, records, uk_id, cn_id, names, lang),
-        "visit_cost": visit_cost(travel, uk_id, names, lang, records),
-        "committee_sentence": render(sentence, lang),
+        "support": support(travel, records, uk_id, cn_id, names, lang, markup),
+        "visit_cost": visit_cost(travel, uk_id, names, lang, records, markup),
+        "committee_sentence": render(sentence, lang, markup),
         "method": METHOD,
     }
 
 
-def sentences(res: dict, lang: str = DEFAULT) -> tuple[list[str], list[str]]:
-    """The resources object in plain words for the card (in `lang`: the object's own texts are already in it),
-    and the sources it quotes."""
+def sentences(res: dict, lang: str = DEFAULT, markup: bool = False) -> tuple[list[str], list[str]]:
+    """The resources object in plain words for the card (in `lang`: the object's own texts are already in it,
+    and HTML where it was made with `markup`), and the sources it quotes."""
+    def say(key: str, **facts) -> str:
+        facts = {k: Raw(v) if markup and isinstance(v, str) else v for k, v in facts.items()}
+        return render(msg(key, **facts), lang, markup)
+
     legs = res["route_legs"]
     connection = msg("resources.direct") if res["direct"] else \
         msg("resources.one_connection", hub=Quote(res["hub_name"]))
     items = [
-        render(msg("resources.getting_there", route=res["route"], km=res["distance_km"], connection=connection,
-                   hours=res["travel_hours"], apart=res["place_distance_km"], uk_km=res["uk_airport_km"],
-                   cn_km=res["cn_airport_km"]), lang),
-        render(msg("resources.carbon", economy=res["co2e_kg_return_economy"],
-                   business=res["co2e_kg_return_business"]), lang),
+        say("resources.getting_there", route=res["route"], km=res["distance_km"], connection=connection,
+            hours=res["travel_hours"], apart=res["place_distance_km"], uk_km=res["uk_airport_km"],
+            cn_km=res["cn_airport_km"]),
+        say("resources.carbon", economy=res["co2e_kg_return_economy"], business=res["co2e_kg_return_business"]),
         res["time_difference"],
     ]
-    items += [s["text"] for s in res["support"]] or [render(msg("resources.no_mission"), lang)]
+    items += [s["text"] for s in res["support"]] or [say("resources.no_mission")]
     if res["visit_cost"]:
-        items.append(render(msg("resources.visit_cost_item", text=res["visit_cost"]["text"]), lang))
+        items.append(say("resources.visit_cost_item", text=res["visit_cost"]["text"]))
     else:
-        items.append(render(msg("resources.no_visit_cost"), lang))
+        items.append(say("resources.no_visit_cost"))
     items.append(res["committee_sentence"])
     sources = [res["factor_source"], res["time_source"], *(leg["source"] for leg in legs if leg["year"]),
                *(s["source"] for s in res["support"])]

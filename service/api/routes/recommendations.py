@@ -160,7 +160,8 @@ CandidatesQuery = Annotated[str, Query(min_length=1, max_length=2000, descriptio
                                        "of the places that approached the locality", examples=["610100,340100"])]
 
 
-def _compare_get(bundle: Bundle, locality: str, candidates: str, preset: str | None, weights: str | None) -> tuple:
+def _compare_get(bundle: Bundle, locality: str, candidates: str, preset: str | None, weights: str | None,
+                 lang: str = "en") -> tuple:
     overrides = query_weights(weights)
     w = weights_for(bundle, preset, overrides)
     names = [c.strip() for c in candidates.split(",") if c.strip()][:50]
@@ -169,21 +170,22 @@ def _compare_get(bundle: Bundle, locality: str, candidates: str, preset: str | N
     ids = tuple(dict.fromkeys(bundle.resolver.resolve(c, country=other) for c in names))
     if not ids:
         raise WeightError("candidates", "name at least one candidate")
-    return assess.compare(bundle, qid, ids, w), overrides
+    return assess.compare(bundle, qid, ids, w, lang), overrides
 
 
 @router.get("/compare", response_model=Recommendations)
-def compare_get(bundle: MatcherDep, locality: NameQuery, candidates: CandidatesQuery, preset: PresetQuery = None,
-                weights: WeightsQuery = None):
-    """As POST /v1/compare, from a link (the page's "Download JSON" of a comparison)."""
-    return _compare_get(bundle, locality, candidates, preset, weights)[0]
+def compare_get(bundle: MatcherDep, lang: LangDep, locality: NameQuery, candidates: CandidatesQuery,
+                preset: PresetQuery = None, weights: WeightsQuery = None):
+    """As POST /v1/compare, from a link (the page's "Download JSON" of a comparison), in `lang`."""
+    return _compare_get(bundle, locality, candidates, preset, weights, lang)[0]
 
 
 @router.get("/compare.csv", response_class=PlainTextResponse)
-def compare_csv(bundle: MatcherDep, locality: NameQuery, candidates: CandidatesQuery, preset: PresetQuery = None,
-                weights: WeightsQuery = None):
-    """The comparison as CSV: each approach's score, overall and mutual rank, contributions, reasons, caveats."""
-    payload, overrides = _compare_get(bundle, locality, candidates, preset, weights)
+def compare_csv(bundle: MatcherDep, lang: LangDep, locality: NameQuery, candidates: CandidatesQuery,
+                preset: PresetQuery = None, weights: WeightsQuery = None):
+    """The comparison as CSV: each approach's score, overall and mutual rank, contributions, reasons, caveats (in
+    `lang`)."""
+    payload, overrides = _compare_get(bundle, locality, candidates, preset, weights, lang)
     blocks_ = list(payload["weights"])
     rows: list[list] = [["id", "name", "name_zh", "score", "fit", "prominence", "overall_rank", "n_candidates",
                          "mutual_rank", *blocks_, "reasons", "reason_blocks", "caveats"]]
