@@ -91,6 +91,12 @@ _SURREY = (_WP + "article 薩里郡, section 行政區劃: 萨里郡實際管轄
            "http://zh.wikipedia.org/wiki/%E8%96%A9%E9%87%8C%E9%83%A1")
 _OXON = (_WP + "article 牛津郡, section 行政區劃: 牛津郡下轄5個行政區(非都市郡區) ... {zh}({en}) ...; as read at "
          "https://zh.wikipedia.org/zh-hant/%E7%89%9B%E6%B4%A5%E9%83%A1")
+_WSUSSEX = (_WP + "article 西萨塞克斯郡, section 行政区划: 西萨塞克斯实际管辖7个非都市区:沃辛(Worthing)、阿伦(Arun)、"
+            "奇切斯特(Chichester)、霍舍姆(Horsham)、克劳利(Crawley)、中萨塞克斯(Mid Sussex)、埃德(Adur) ({zh}({en})); "
+            "the list's opening (沃辛(Worthing)) read at https://zh.wikipedia.org/zh-cn/%E8%A5%BF%E8%90%A8%E5%A1%9E%E5%85%8B"
+            "%E6%96%AF%E9%83%A1?oldformat=true, the whole sentence in the same words in the encyclopedia entry "
+            "西萨塞克斯郡 reproduced at http://gansulong.com/c/0S0BT0R022.html (whose summary writes Adur 埃得; the "
+            "list's form is used)")
 _LIST_OF_COUNTIES = (_WP + "article 英格蘭都會和非都會郡, list of the metropolitan and non-metropolitan counties "
                      "with their English names ({zh} {mark} {en}); as read in the Kiwix copy of zh.wikipedia "
                      "(wikipedia_zh_all_maxi_2024-04) at https://kiwix.haohe.fun/content/wikipedia_zh_all_maxi_"
@@ -139,6 +145,9 @@ ENCYCLOPEDIA: dict[str, tuple[str, str]] = {
     **_list(_OXON, {
         "E07000177": ("查爾維", "Cherwell"), "E07000179": ("南牛津郡", "South Oxfordshire"),
         "E07000180": ("白馬谷", "Vale of White Horse"), "E07000181": ("西牛津郡", "West Oxfordshire")}),
+    **_list(_WSUSSEX, {
+        "E07000223": ("埃德", "Adur"), "E07000224": ("阿伦", "Arun"), "E07000227": ("霍舍姆", "Horsham"),
+        "E07000228": ("中萨塞克斯", "Mid Sussex"), "E07000229": ("沃辛", "Worthing")}),
     "E06000063": ("坎伯兰", _LIST_OF_COUNTIES.format(zh="坎伯兰", mark="*", en="Cumberland")),
     "E06000064": ("威斯特摩兰-弗内斯",
                   _LIST_OF_COUNTIES.format(zh="威斯特摩兰-弗内斯", mark="*", en="Westmorland and Furness")),
