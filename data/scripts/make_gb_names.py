@@ -249,6 +249,18 @@ SEATS: list[tuple[str, str, str, str, str]] = [
      "英國國會一郡選區,位於諾丁漢郡中部,包括蓋德靈北部和紐瓦克-舍伍德西部 (the same lead miswrites the seat's own "
      "name as 蓋德靈(英語:Sherwood); the district is the one the seat takes its northern part from)",
      "http://zh.wikipedia.org/wiki/%E8%88%8D%E4%BC%8D%E5%BE%B7_(%E8%8B%B1%E5%9C%8B%E5%9C%8B%E6%9C%83%E9%81%B8%E5%8D%80)"),
+    ("E07000146", "金斯林-西諾福克", "西南諾福克 (英國國會選區)",
+     "西南諾福克(英語:South West Norfolk),英國國會一郡選區,包括英格蘭東部諾福克郡金斯林-西諾福克布羅克蘭南部 (as the "
+     "copy reads: two linked district names run together, the seat covering King's Lynn and West Norfolk and southern "
+     "Breckland)",
+     "the copy https://wikim.kfd.me/wiki/%E8%A5%BF%E5%8D%97%E8%AB%BE%E7%A6%8F%E5%85%8B_(%E8%8B%B1%E5%9C%8B%E5%9C%8B"
+     "%E6%9C%83%E9%81%B8%E5%8D%80)"),
+    ("E07000143", "布羅克蘭", "西南諾福克 (英國國會選區)",
+     "西南諾福克(英語:South West Norfolk),英國國會一郡選區,包括英格蘭東部諾福克郡金斯林-西諾福克布羅克蘭南部 (as the "
+     "copy reads: two linked district names run together, the seat covering King's Lynn and West Norfolk and southern "
+     "Breckland)",
+     "the copy https://wikim.kfd.me/wiki/%E8%A5%BF%E5%8D%97%E8%AB%BE%E7%A6%8F%E5%85%8B_(%E8%8B%B1%E5%9C%8B%E5%9C%8B"
+     "%E6%9C%83%E9%81%B8%E5%8D%80)"),
     ("E07000176", "拉什克利夫", "拉什克利夫 (英国国会选区)",
      "拉什克利夫(英语:Rushcliffe),英国国会一郡选区,位于诺丁汉郡南部,包括拉什克利夫南部",
      "the copy https://zhwiki.pedia.workers.dev/wiki/%E6%8B%89%E4%BB%80%E5%85%8B%E5%88%A9%E5%A4%AB_(%E8%8B%B1%E5%9C%8B"
