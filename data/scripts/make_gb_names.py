@@ -27,7 +27,8 @@ Rules, in order, for name_zh:
      article's list of its non-metropolitan districts, each written with its English name beside it, so the
      match is by that English name (Chinese Wikipedia and copies of it, 求真百科, the Hunan provincial foreign
      affairs office's profile of Lincolnshire), or the title of an article on the district itself or on the
-     city it is named after; forms are kept exactly as the page writes them (traditional or simplified).
+     city it is named after, or the lead of an article on a parliamentary constituency that names the district
+     the seat covers (SEATS); forms are kept exactly as the page writes them (traditional or simplified).
      Each entry cites the page as read (publisher first, then the copy's address);
   6. otherwise empty (the rest of the non-metropolitan districts and combined authorities).
 Exception to 1: CLDR's Sandwell entry (砂井, "sand well") translates the English words rather than naming the
@@ -91,6 +92,12 @@ _SURREY = (_WP + "article 薩里郡, section 行政區劃: 萨里郡實際管轄
            "http://zh.wikipedia.org/wiki/%E8%96%A9%E9%87%8C%E9%83%A1")
 _OXON = (_WP + "article 牛津郡, section 行政區劃: 牛津郡下轄5個行政區(非都市郡區) ... {zh}({en}) ...; as read at "
          "https://zh.wikipedia.org/zh-hant/%E7%89%9B%E6%B4%A5%E9%83%A1")
+_WSUSSEX = (_WP + "article 西萨塞克斯郡, section 行政区划: 西萨塞克斯实际管辖7个非都市区:沃辛(Worthing)、阿伦(Arun)、"
+            "奇切斯特(Chichester)、霍舍姆(Horsham)、克劳利(Crawley)、中萨塞克斯(Mid Sussex)、埃德(Adur) ({zh}({en})); "
+            "the list's opening (沃辛(Worthing)) read at https://zh.wikipedia.org/zh-cn/%E8%A5%BF%E8%90%A8%E5%A1%9E%E5%85%8B"
+            "%E6%96%AF%E9%83%A1?oldformat=true, the whole sentence in the same words in the encyclopedia entry "
+            "西萨塞克斯郡 reproduced at http://gansulong.com/c/0S0BT0R022.html (whose summary writes Adur 埃得; the "
+            "list's form is used)")
 _LIST_OF_COUNTIES = (_WP + "article 英格蘭都會和非都會郡, list of the metropolitan and non-metropolitan counties "
                      "with their English names ({zh} {mark} {en}); as read in the Kiwix copy of zh.wikipedia "
                      "(wikipedia_zh_all_maxi_2024-04) at https://kiwix.haohe.fun/content/wikipedia_zh_all_maxi_"
@@ -139,6 +146,9 @@ ENCYCLOPEDIA: dict[str, tuple[str, str]] = {
     **_list(_OXON, {
         "E07000177": ("查爾維", "Cherwell"), "E07000179": ("南牛津郡", "South Oxfordshire"),
         "E07000180": ("白馬谷", "Vale of White Horse"), "E07000181": ("西牛津郡", "West Oxfordshire")}),
+    **_list(_WSUSSEX, {
+        "E07000223": ("埃德", "Adur"), "E07000224": ("阿伦", "Arun"), "E07000227": ("霍舍姆", "Horsham"),
+        "E07000228": ("中萨塞克斯", "Mid Sussex"), "E07000229": ("沃辛", "Worthing")}),
     "E06000063": ("坎伯兰", _LIST_OF_COUNTIES.format(zh="坎伯兰", mark="*", en="Cumberland")),
     "E06000064": ("威斯特摩兰-弗内斯",
                   _LIST_OF_COUNTIES.format(zh="威斯特摩兰-弗内斯", mark="*", en="Westmorland and Furness")),
@@ -193,12 +203,71 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
      "迪恩森林(英语:Forest of Dean)是位于英国英格兰格洛斯特郡西部的地理、历史和文化名胜, the region the "
      "district is named after (the article does not name the district)",
      "the copy https://zhwiki.oracleblog.org/wiki/%E8%BF%AA%E6%81%A9%E6%A3%AE%E6%9E%97"),
+    ("E07000218", "沃里克郡北", _ENC_WP, "沃里克郡",
+     "section 行政区划, a numbered list of the county's districts without English names: 1. 沃里克郡北 (first on the "
+     "list; also 塔姆沃思...现位于沃里克郡北以北); the only district of that name is North Warwickshire",
+     "the copy https://54e1ad4b4888.kfd.me/zh-my/%E8%8F%AF%E5%A8%81%E9%83%A1 (same text at "
+     "https://wiki.ccget.cc/zh-cn/%E8%8F%AF%E5%A8%81%E9%83%A1)"),
+    ("E07000221", "埃文河畔斯特拉特福", _ENC_WP, "沃里克郡",
+     "section 地方沿革: 斯图尔河畔希普斯顿...Long Marston、埃文河畔韦尔福德归沃里克郡管辖(3地现时皆位于埃文河畔斯特拉特福); "
+     "the three places lie in the district (Stratford-on-Avon), not in the town, so the name is used of the district",
+     "the copy https://54e1ad4b4888.kfd.me/zh-my/%E8%8F%AF%E5%A8%81%E9%83%A1"),
     # A Chinese government page: the consulate-general in Belfast's report on the PRC foreign ministry's site.
     ("N09000008", "中东安特里姆", "PRC Ministry of Foreign Affairs (mfa.gov.cn), report of the Consulate-General in "
      "Belfast", "under 驻外报道 > 外事活动, 2025-07-11",
      "2025年7月9日,驻贝尔法斯特总领事李南走访中东安特里姆市,会见市长明福德...推动中东安特里姆与东海友城关系",
      "https://www.mfa.gov.cn/zwbd_673032/wshd_673034/202507/t20250711_11669363.shtml"),
 ]
+# Chinese Wikipedia articles on UK parliamentary constituencies whose lead names the district(s) the seat covers
+# (包括...X一部 / 与X同域): the name is the district's as the article writes it, not the constituency's.
+_SEAT = ("Chinese Wikipedia (zh.wikipedia.org), article {title} on the UK parliamentary constituency, whose lead names "
+         "the district: {quote}; as read at {url}")
+SEATS: list[tuple[str, str, str, str, str]] = [
+    ("E07000134", "莱斯特郡西北", "西北莱斯特郡 (英国国会选区)",
+     "西北莱斯特郡(英语:North West Leicestershire),英国国会一郡选区,位于莱斯特郡西北部,与莱斯特郡西北同域",
+     "the copy https://zhwiki.oracleblog.org/zh-my/%E8%A5%BF%E5%8C%97%E8%90%8A%E6%96%AF%E7%89%B9%E9%83%A1_"
+     "(%E8%8B%B1%E5%9C%8B%E5%9C%8B%E6%9C%83%E9%81%B8%E5%8D%80)"),
+    ("E07000096", "代科勒姆", "西南赫特福德郡 (英国国会选区)",
+     "西南赫特福德郡(英语:South West Hertfordshire),英国国会一郡选区,包括英格兰东部赫特福德郡三河区和代科勒姆一部 "
+     "(also 赫默尔亨普斯特德 (英国议会选区): 包括英格兰东部赫特福德郡代科勒姆一部)",
+     "https://zh.wikipedia.org./zh-sg/%E8%A5%BF%E5%8D%97%E8%B5%AB%E7%89%B9%E7%A6%8F%E5%BE%B7%E9%83%A1_"
+     "(%E8%8B%B1%E5%9C%8B%E5%9C%8B%E6%9C%83%E9%81%B8%E5%8D%80) and the copy https://zhwiki.oracleblog.org/wiki/"
+     "%E8%B5%AB%E9%BB%98%E7%88%BE%E4%BA%A8%E6%99%AE%E6%96%AF%E7%89%B9%E5%BE%B7_(%E8%8B%B1%E5%9C%8B%E5%9C%8B%E6%9C%83"
+     "%E9%81%B8%E5%8D%80)"),
+    ("E07000102", "三河区", "西南赫特福德郡 (英国国会选区)",
+     "西南赫特福德郡(英语:South West Hertfordshire),英国国会一郡选区,包括英格兰东部赫特福德郡三河区和代科勒姆一部",
+     "https://zh.wikipedia.org./zh-sg/%E8%A5%BF%E5%8D%97%E8%B5%AB%E7%89%B9%E7%A6%8F%E5%BE%B7%E9%83%A1_"
+     "(%E8%8B%B1%E5%9C%8B%E5%9C%8B%E6%9C%83%E9%81%B8%E5%8D%80)"),
+    ("E07000111", "塞文歐克斯區", "塞文奧克斯 (英國國會選區)",
+     "塞文奧克斯(英語:Sevenoaks),英國國會一郡選區,包括英格蘭東南部肯特郡西部、塞文歐克斯區北部大部分地區",
+     "the copy http://wikim.kfd.me/wiki/%E5%A1%9E%E6%96%87%E6%AD%90%E5%85%8B%E6%96%AF_(%E8%8B%B1%E5%9C%8B%E5%9C%8B"
+     "%E6%9C%83%E9%81%B8%E5%8D%80)"),
+    ("E07000175", "紐瓦克-舍伍德", "舍伍德 (英國國會選區)",
+     "英國國會一郡選區,位於諾丁漢郡中部,包括蓋德靈北部和紐瓦克-舍伍德西部",
+     "http://zh.wikipedia.org/wiki/%E8%88%8D%E4%BC%8D%E5%BE%B7_(%E8%8B%B1%E5%9C%8B%E5%9C%8B%E6%9C%83%E9%81%B8%E5%8D%80)"),
+    ("E07000173", "蓋德靈", "舍伍德 (英國國會選區)",
+     "英國國會一郡選區,位於諾丁漢郡中部,包括蓋德靈北部和紐瓦克-舍伍德西部 (the same lead miswrites the seat's own "
+     "name as 蓋德靈(英語:Sherwood); the district is the one the seat takes its northern part from)",
+     "http://zh.wikipedia.org/wiki/%E8%88%8D%E4%BC%8D%E5%BE%B7_(%E8%8B%B1%E5%9C%8B%E5%9C%8B%E6%9C%83%E9%81%B8%E5%8D%80)"),
+    ("E07000146", "金斯林-西諾福克", "西南諾福克 (英國國會選區)",
+     "西南諾福克(英語:South West Norfolk),英國國會一郡選區,包括英格蘭東部諾福克郡金斯林-西諾福克布羅克蘭南部 (as the "
+     "copy reads: two linked district names run together, the seat covering King's Lynn and West Norfolk and southern "
+     "Breckland)",
+     "the copy https://wikim.kfd.me/wiki/%E8%A5%BF%E5%8D%97%E8%AB%BE%E7%A6%8F%E5%85%8B_(%E8%8B%B1%E5%9C%8B%E5%9C%8B"
+     "%E6%9C%83%E9%81%B8%E5%8D%80)"),
+    ("E07000143", "布羅克蘭", "西南諾福克 (英國國會選區)",
+     "西南諾福克(英語:South West Norfolk),英國國會一郡選區,包括英格蘭東部諾福克郡金斯林-西諾福克布羅克蘭南部 (as the "
+     "copy reads: two linked district names run together, the seat covering King's Lynn and West Norfolk and southern "
+     "Breckland)",
+     "the copy https://wikim.kfd.me/wiki/%E8%A5%BF%E5%8D%97%E8%AB%BE%E7%A6%8F%E5%85%8B_(%E8%8B%B1%E5%9C%8B%E5%9C%8B"
+     "%E6%9C%83%E9%81%B8%E5%8D%80)"),
+    ("E07000176", "拉什克利夫", "拉什克利夫 (英国国会选区)",
+     "拉什克利夫(英语:Rushcliffe),英国国会一郡选区,位于诺丁汉郡南部,包括拉什克利夫南部",
+     "the copy https://zhwiki.pedia.workers.dev/wiki/%E6%8B%89%E4%BB%80%E5%85%8B%E5%88%A9%E5%A4%AB_(%E8%8B%B1%E5%9C%8B"
+     "%E5%9C%8B%E6%9C%83%E9%81%B8%E5%8D%80)"),
+]
+ENCYCLOPEDIA.update({gss: (zh, _SEAT.format(title=title, quote=quote, url=url))
+                     for gss, zh, title, quote, url in SEATS})
 ENCYCLOPEDIA.update({gss: (zh, _ARTICLE.format(pub=pub, title=title, what=what, url=url))
                      for gss, zh, pub, title, what, url in ARTICLES})
 HAN = re.compile(r"^[\u4e00-\u9fff]+$")
