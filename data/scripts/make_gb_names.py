@@ -209,7 +209,8 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
      "the copy https://54e1ad4b4888.kfd.me/zh-my/%E8%8F%AF%E5%A8%81%E9%83%A1 (same text at "
      "https://wiki.ccget.cc/zh-cn/%E8%8F%AF%E5%A8%81%E9%83%A1)"),
     ("E07000221", "埃文河畔斯特拉特福", _ENC_WP, "沃里克郡",
-     "section 地方沿革: 斯图尔河畔希普斯顿...Long Marston、埃文河畔韦尔福德归沃里克郡管辖(3地现时皆位于埃文河畔斯特拉特福); "
+     "section 地方沿革: 斯图尔河畔希普斯顿...Long Marston、埃文河畔韦尔福德归沃里克郡管辖"
+     "(3地现时皆位于埃文河畔斯特拉特福); "
      "the three places lie in the district (Stratford-on-Avon), not in the town, so the name is used of the district",
      "the copy https://54e1ad4b4888.kfd.me/zh-my/%E8%8F%AF%E5%A8%81%E9%83%A1"),
     # A Chinese government page: the consulate-general in Belfast's report on the PRC foreign ministry's site.
