@@ -390,16 +390,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     """Start the HTTP service (uvicorn). Errors are always logged; per-request lines only with --access-log."""
     import uvicorn
 
-    from service.app import open_store
-    from service.core.config import Settings
-    from service.profiles import StoreUnavailable
-
-    try:  # before uvicorn: a database that cannot be opened is one line naming the setting, not a traceback
-        open_store(Settings()).engine.dispose()
-    except StoreUnavailable as exc:
-        _fail(str(exc))
-
-    uvicorn.run("service.app:create_app", factory=True, host=host, port=port, access_log=access_log)
+    # By name: the CLI and the service are entry points side by side, neither imports the other. The service's
+    # own factory checks the profiles database before anything starts (service.app.served_app).
+    uvicorn.run("service.app:served_app", factory=True, host=host, port=port, access_log=access_log)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ their schemas in service/api/schemas/.
 
 from __future__ import annotations
 
+import sys
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -19,12 +20,24 @@ from service.api.security import RateLimiter
 from service.cache import AnswerCache
 from service.compute import Compute
 from service.core.config import Settings
-from service.profiles import ProfileStore
+from service.profiles import ProfileStore, StoreUnavailable
 
 
 def open_store(settings: Settings) -> ProfileStore:
     """The profiles database; StoreUnavailable (one line naming the setting) when it cannot be opened."""
     return ProfileStore(settings.db_url(), settings.max_profiles, settings.db_setting())
+
+
+def served_app() -> FastAPI:
+    """The app `matcher serve` hands to uvicorn (a factory): the profiles database is opened first, so one that
+    cannot be opened stops start-up with one line naming the setting, not a traceback."""
+    settings = Settings()
+    try:
+        open_store(settings).engine.dispose()
+    except StoreUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    return create_app(settings=settings)
 
 
 def create_app(bundle: Bundle | None = None, settings: Settings | None = None) -> FastAPI:
