@@ -239,10 +239,8 @@ def education_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -
     strong = [x for x in (a, b) if is_centre(m, x)]
     ranks = education_ranks(m)
     facts = {"centres": strong, "ranks": {x: ranks.get(x) for x in (a, b)}}
-    # Only sourced figures are a reason; a place scored at its group's median is a data gap (a caveat).
-    sourced = [x for x in (a, b) if x in ranks]
-    if not sourced:
-        return []
+    # A place without a sourced figure is said to be counted at its group's median (or as none): the block
+    # still adds to the score, so its sentence says on what.
     detail = Join([_education_phrase(m, x) for x in (a, b)], "list")
     if len(strong) == 2:
         return [_reason("education", msg("reason.education_centres", detail=detail), facts)]
@@ -325,7 +323,21 @@ def complementarity_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = Fa
                                                           tag=_tag_label(m, t)),
                                    {"strong": x, "needs": y, "tag": t, "sectors": strong[:2]}))
                 break
-    return out
+    if out:
+        return out
+    # None strong enough to serve a priority: the score still counts weaker related sectors, so say which one
+    # (the strongest), with its strength, as related to the priority rather than serving it.
+    weak = [(m.sectors_of_[x][s], s, x, y, t) for x, y in ((a, b), (b, a)) for t in m.tags_of_[y]
+            for s in m.related_.get(t, []) if s in allowed and m.sectors_of_[x].get(s, 0) > 0]
+    if not weak:
+        return []
+    level, s, x, y, t = max(weak, key=lambda w: (w[0], idf[w[4]], w[1], w[4]))
+    # A borrowed (imputed) mix has no strength of its own to name, as in industry_reasons.
+    word = msg("strength.imputed") if m.feature_rows_[x]["industry__imputed"] == 1 \
+        else msg(f"strength.{int(round(level * 3))}")
+    return [_reason("complementarity", msg("reason.complement_some", strong=_name(m, x), sectors=_sector_label(m, s),
+                                           strength=word, needs=_name(m, y), tag=_tag_label(m, t)),
+                    {"strong": x, "needs": y, "tag": t, "sectors": [s], "weak": True})]
 
 
 def _mission_words(m: AnswerModel, x: str) -> Msg:

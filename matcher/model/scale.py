@@ -101,7 +101,7 @@ class ScaleAssessment:
     same_tier: bool
     size_msg: Msg         # "Nanjing has 16x the population of Sheffield"
     usual_msg: Msg        # what partner pairs with a UK side of this size typically have
-    reason_msg: Msg | None  # same tier and not a gap: "typical" only within the middle half (kernel >= GOOD_FIT)
+    reason_msg: Msg | None  # not a gap; "typical" only for the same tier within the middle half (kernel >= GOOD_FIT)
     caveat_msg: Msg | None  # only when the ratio is unusual (kernel < GAP_FIT) or the tiers differ
 
     @property
@@ -138,9 +138,11 @@ def assess(p: ScaleParams, log_gb: float, log_cn: float, gb_tier: int, cn_tier: 
     size = msg("scale.size", bigger=bigger, smaller=smaller, times=_ratio_words(times))
     usual = msg("scale.usual", typical=_ratio_words(typical))
     reason = caveat = None
+    # "typical" only for the same tier inside the middle half; otherwise the sizes as they are, so a block that
+    # adds to the score always has its sentence (different tiers also get their caveat below).
     if same and kernel >= GOOD_FIT:
         reason = msg("scale.reason_typical", size=size, usual=usual)
-    elif same and kernel >= GAP_FIT:
+    elif kernel >= GAP_FIT:
         reason = msg("scale.reason_sizes", size=size, usual=usual)
     if kernel < GAP_FIT:
         direction = msg("scale.larger") if d > mu else msg("scale.smaller")
