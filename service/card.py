@@ -118,7 +118,7 @@ def purpose(bundle: Bundle, a: str, b: str, ex: dict, rank: int | None, n: int, 
         out.append(msg("card.no_purpose", threshold=CLEAR_PURPOSE))
     # The scale sentence comes from the same assessment as the scale block, its reason and its caveat.
     s = scale_assessment(bundle.model, a, b)
-    if s.reason_msg:
+    if s.reason_msg and s.same_tier:  # across tiers the sizes are a reason but the tiers a caveat: not "usual"
         out.append(msg("card.sizes_usual", size=s.size_msg, usual=s.usual_msg))
     elif s.caveat_msg:
         out.append(msg("card.sizes_stretch", caveat=s.caveat_msg))

@@ -262,8 +262,8 @@ def hub_scales(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb
     This is the local scaling of hubness reduction (a similarity divided by each side's neighbourhood
     radius), kept to places closer to the other country than average. Unlike the centring of `hub_terms` it
     never turns a block negative: a block on which a query has no data (no priority tags, no links) scores 0
-    for every candidate, so it cannot reorder them. Centring takes a rich place's hub term off even there, so
-    for a query with little data the places with the least data (a tiny island council) rise to the top."""
+    for every candidate, so it cannot reorder them; centring takes a rich candidate's hub term off even there.
+    Which form serves is chosen on validation (matcher.model.evaluate.CHOICES)."""
     f_gb, f_cn = np.ones((len(gb), len(FIT_BLOCKS))), np.ones((len(cn), len(FIT_BLOCKS)))
     if strength == 0 or not live_gb.any() or not live_cn.any():
         return f_gb, f_cn
