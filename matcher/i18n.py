@@ -173,7 +173,7 @@ class _Formatter(string.Formatter):
                 return f'<span lang="{v.lang}">{html.escape(v.text, quote=False)}</span>'
             return self.plain(v.text)
         if isinstance(v, Join):
-            items = [self.value(x) if isinstance(x, Msg | Local | Quote | Join) else self.plain(str(x))
+            items = [self.value(x) if isinstance(x, Msg | Local | Quote | Join | Raw) else self.plain(str(x))
                      for x in v.items]
             if v.sep == "concat":
                 return "".join(items)
