@@ -18,6 +18,7 @@ class BlockSpec(BaseModel):
     label_zh: str
     default_weight: float = Field(ge=0)
     description: str
+    description_zh: str
 
 
 class Preset(BaseModel):

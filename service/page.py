@@ -124,13 +124,18 @@ def _label(b, lang: str) -> str:
     return b.label_zh if lang == "zh" else b.label_en
 
 
+def _description(b, lang: str) -> str:
+    return b.description_zh if lang == "zh" else b.description
+
+
 def render_index(bundle: Bundle, writes_enabled: bool = False, lang: str = DEFAULT,
                  switch: dict[str, str] | None = None, sticky: bool = False) -> str:
     # The served default is the weighting learned from history (blocks.toml only stands in without one).
     defaults = weights_for(bundle, None)
     plain = table("plain", lang)
     spec = [{"name": b.name, "label_en": b.label_en, "label_zh": b.label_zh, "label": _label(b, lang),
-             "weight": defaults[b.name], "description": b.description, "plain": plain.get(b.name, b.description)}
+             "weight": defaults[b.name], "description": _description(b, lang),
+             "plain": plain.get(b.name, _description(b, lang))}
             for b in blocks()]
     named = preset_weights(bundle)
     choices = [{"name": n, "label": preset_label(n, lang)} for n in named]
@@ -169,12 +174,12 @@ def render_place(bundle: Bundle, profile: dict, lang: str = DEFAULT, switch: dic
 
 def render_methodology(context: dict, lang: str = DEFAULT, switch: dict[str, str] | None = None,
                        sticky: bool = False) -> str:
-    """The method page: headings, tables and links in `lang`; its long prose is English on every page, marked
-    `lang="en"` on a Chinese one (and the page says so)."""
-    prose = Markup(' lang="en"') if lang != DEFAULT else Markup("")
-    own = Markup(f' lang="{HTML_LANG[lang]}"') if lang != DEFAULT else Markup("")  # the page's words inside prose
-    return env.get_template("methodology.html").render(c=context, m=table("method", lang), prose=prose, own=own,
-                                                       **language(lang, switch, sticky))
+    """The method page, prose included, in `lang` (the catalog's `method_text`); sources and protocol names are
+    quoted as written, marked with their language."""
+    return env.get_template("methodology.html").render(
+        c=context, m=table("method", lang), method_text=table("method_text", lang), join=table("join", lang),
+        strong=lambda s: Markup("<strong>{}</strong>").format(s), code=lambda s: Markup("<code>{}</code>").format(s),
+        **language(lang, switch, sticky))
 
 
 def render_error(title: str, detail: str, options: list[dict] | None = None, lang: str = DEFAULT) -> str:

@@ -310,12 +310,15 @@ def test_chinese_numbers_dates_and_names(fixture_client):
     assert "万" in zh and "8,400,000" in en and "8,400,000" not in zh
     assert "toLocaleDateString(DATA.html_lang" in fixture_client.get("/?lang=zh").text
     method = fixture_client.get("/methodology?lang=zh").text
-    assert 'id="prose-note"' in method and "<h1>匹配工具的工作原理</h1>" in method
+    assert "<h1>匹配工具的工作原理</h1>" in method and "得分 = Σ w·s / Σ w" in method
 
 
 def test_chinese_methodology_with_its_evaluation(bundle, tmp_path):
-    """With the shipped evaluation the Chinese method page's headings are Chinese and its English prose (the
-    protocols, the table of rankings) is marked lang="en"; the English page keeps its evaluation as it was."""
+    """With the shipped evaluation the Chinese method page is Chinese throughout, its prose and evaluation table
+    included; only the protocols' and sources' own words stay English, marked lang="en". The English page keeps
+    its evaluation as it was."""
+    import json
+
     from fastapi.testclient import TestClient
 
     from matcher.paths import ROOT
@@ -328,9 +331,15 @@ def test_chinese_methodology_with_its_evaluation(bundle, tmp_path):
                                                       database_url=f"sqlite:///{tmp_path}/p.db"))
     with TestClient(app) as c:
         zh, en = c.get("/methodology?lang=zh").text, c.get("/methodology").text
-    assert '<h3 lang="zh-Hans">按日期留出检验：<span lang="en">' in zh and '<div lang="en">' in zh
+    ev = json.loads((ROOT / "models" / "evaluation.json").read_text())
+    assert f"<h3>按日期留出检验：以{ev['split_year']}年为界按时间划分" in zh and '<div lang="en">' not in zh
+    assert "基准：仅看知名度" in zh and "当前模型" in zh and "平均倒数排名" in zh
     assert _Strings(zh).english() == []
-    assert "<h3>Held out by date: " in en and '<div lang="en">' not in en
+    assert "<h3>Held out by date: " in en and "baseline: prominence alone" in en and 'lang="en"' not in \
+        en.replace('<html lang="en">', "")
+    # every figure of the table is the evaluation's own, in both languages
+    mrr = f"{ev['model']['mrr']:.3f}"
+    assert mrr in zh and mrr in en
 
 
 def test_english_asked_for_stays_english(fixture_client):

@@ -53,6 +53,7 @@ from features.pairs import links_before
 from features.resolve import AmbiguousLocality, Resolver, UnknownLocality
 from features.sources import Tables
 from matcher.config import block_names, default_weights, presets
+from matcher.i18n import text
 from matcher.model import kernel
 from matcher.model.build import fit_bundle
 from matcher.model.estimator import PartnerMatcher
@@ -750,7 +751,7 @@ def run_evaluation(tables: Tables, k: int = 10, holdout: Path | None = None, spl
         dated = allp.dropna(subset=["year_signed"])
         train = dated[dated["year_signed"] < split_year]
         test = dated[dated["year_signed"] >= split_year]
-        protocol = f"temporal split at {split_year}: trained on pairs signed before it, all links sliced at it"
+        protocol = str(text("method_text.protocol_temporal")).format(year=split_year)
         plans = [_Plan(c, train, "temporal") for c in _cases(test, train, full, lambda r: split_year)]
         n_train = int(len(train))
         undated = _undated(allp, plans)
@@ -788,8 +789,7 @@ def grouped_cv(full: PartnerMatcher, allp: pd.DataFrame, k: int, preset: str | N
     dated = allp.dropna(subset=["year_signed"])
     plans = _time_plans(dated, dated, full, grouped=True)
     run = _run(full, plans, allp, preset, z, k, "grouped CV", step, reverse=True)
-    out = {"protocol": "grouped cross-validation by UK query (leave one query out): each pair scored by a model "
-                       "of the other queries' pairs signed before it, links sliced at its year",
+    out = {"protocol": str(text("method_text.protocol_grouped")),
            "n_undated_pairs_not_scored": int(allp["year_signed"].isna().sum()),
            "undated": _undated(allp, plans),
            **_assemble(run, k, z), "pairs": _pairs(run.outcomes, run.main, full)}
