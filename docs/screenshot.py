@@ -1,4 +1,5 @@
-"""Regenerate the README's page, map, card and place screenshots from the shipped model:
+"""Regenerate the README's page, map, card and place screenshots, and the Chinese page and card (Chengdu's UK
+suggestions, `?lang=zh`), from the shipped model:
 `.venv/bin/python docs/screenshot.py`.
 
 Needs Debian's chromium (/usr/bin/chromium) and a built model (`matcher build`).
@@ -54,9 +55,16 @@ def main(query: str = "Sheffield") -> None:
         page.goto(base + "/place?id=" + page.url.split("a=")[1].split("&")[0])
         page.wait_for_selector("#figures-table")
         page.screenshot(path=str(HERE / "screenshot-place.png"))
+        # The Chinese side reads its own language: Chengdu's UK suggestions and the first one's card.
+        page.goto(base + "/?lang=zh&locality=510100")
+        page.wait_for_selector("#results .result")
+        page.screenshot(path=str(HERE / "screenshot-zh-page.png"))
+        page.click("#results .result:first-child a.card-link")
+        page.wait_for_selector("section h2")
+        page.screenshot(path=str(HERE / "screenshot-zh-card.png"), full_page=True)
         browser.close()
     server.should_exit = True
-    print("wrote", *(HERE / f"screenshot-{n}.png" for n in ("page", "map", "card", "place")))
+    print("wrote", *(HERE / f"screenshot-{n}.png" for n in ("page", "map", "card", "place", "zh-page", "zh-card")))
 
 
 if __name__ == "__main__":
