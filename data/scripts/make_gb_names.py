@@ -27,8 +27,11 @@ Rules, in order, for name_zh:
      article's list of its non-metropolitan districts, each written with its English name beside it, so the
      match is by that English name (Chinese Wikipedia and copies of it, 求真百科, the Hunan provincial foreign
      affairs office's profile of Lincolnshire), or the title of an article on the district itself or on the
-     city it is named after, or the lead of an article on a parliamentary constituency that names the district
-     the seat covers (SEATS); forms are kept exactly as the page writes them (traditional or simplified).
+     city it is named after (also Britannica's article on St Albans in a Chinese translation), or a county
+     article's sentence placing a town in the district, or the lead of an article on a parliamentary constituency
+     that names the district the seat covers (SEATS), or a Chinese-language government page that names the
+     place (the PRC foreign ministry's report on Mid and East Antrim; Busan Metropolitan City's page on its
+     partner the Liverpool City Region); forms are kept exactly as the page writes them (traditional or simplified).
      Each entry cites the page as read (publisher first, then the copy's address);
   6. otherwise empty (the rest of the non-metropolitan districts and combined authorities).
 Exception to 1: CLDR's Sandwell entry (砂井, "sand well") translates the English words rather than naming the
@@ -213,7 +216,29 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
      "(3地现时皆位于埃文河畔斯特拉特福); "
      "the three places lie in the district (Stratford-on-Avon), not in the town, so the name is used of the district",
      "the copy https://54e1ad4b4888.kfd.me/zh-my/%E8%8F%AF%E5%A8%81%E9%83%A1"),
-    # A Chinese government page: the consulate-general in Belfast's report on the PRC foreign ministry's site.
+    ("E07000240", "圣奥尔本斯", "Encyclopaedia Britannica, Chinese translation of its article St. Albans",
+     "圣奥尔本斯",
+     "圣奥尔本斯、市镇及城市(区),行政和历史县赫特福德郡英格兰 (St. Albans, town and city (district), Hertfordshire: "
+     "the article is on the city and the district named after it); GeoNames gives the city the same name in "
+     "simplified and traditional characters (圣奥尔本斯, 聖奧爾本斯), so rule 4 chose none",
+     "the copy https://www.rctutku.com/place/Saint-Albans-England"),
+    ("E07000238", "威奇文區", "中文百科 (jendow.com.tw), encyclopedia entry", "伍斯特郡",
+     "section 歷史: 1265年8月4日,伊夫舍姆戰役(Battle of Evesham)在伊夫舍姆(今伍斯特郡威奇文區)爆發; Evesham lies in "
+     "Wychavon, the only Worcestershire district it can be",
+     "https://jendow.com.tw/wiki/%E4%BC%8D%E6%96%AF%E7%89%B9%E9%83%A1 (same text at "
+     "https://twwiki.net/wiki/4elnmlgv59479rl.html?lang=0)"),
+    ("E06000062", "西北安普顿郡", _ENC_WP, "西北安普顿郡",
+     "西北安普顿郡(英语:West Northamptonshire)是位于英格兰名誉郡北安普顿郡境内的单一管理区,成立于2021年4月1日; "
+     "infobox ONS编码 E06000062 (GSS)",
+     "the copy https://wikiwand.com/zh-sg/articles/%E8%A5%BF%E5%8C%97%E5%AE%89%E6%99%AE%E9%A1%BF%E9%83%A1"),
+    # Chinese-language government pages.
+    ("E47000004", "利物浦都市圈", "Busan Metropolitan City (釜山廣域市), page on its partner city in Chinese "
+     "(traditional characters)", "基本情況",
+     "市長: 史蒂夫·羅瑟姆(Steve Rotheram); 官網 https://www.liverpoolcityregion-ca.gov.uk/; 於2014年成立的6個城市"
+     "聯合體(利物浦市、哈爾頓市、諾斯利市、聖海倫斯市、塞夫頓市和威拉爾市); 英國第五個都市圈; 利物浦都市圈和利物浦市的"
+     "關系不是上下級的關系 (the combined authority's mayor, website and six member councils)",
+     "https://www.busan.go.kr/zht/liverpoolcityregion"),
+    # The consulate-general in Belfast's report on the PRC foreign ministry's site.
     ("N09000008", "中东安特里姆", "PRC Ministry of Foreign Affairs (mfa.gov.cn), report of the Consulate-General in "
      "Belfast", "under 驻外报道 > 外事活动, 2025-07-11",
      "2025年7月9日,驻贝尔法斯特总领事李南走访中东安特里姆市,会见市长明福德...推动中东安特里姆与东海友城关系",
