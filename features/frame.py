@@ -104,6 +104,9 @@ def locality_frame(tables: Tables) -> pd.DataFrame:
     ends = pd.concat([flights["uk_iata"].map(airports), flights["cn_iata"].map(airports)])
     frame["routes"] = frame["id"].map(ends.value_counts()).fillna(0).astype(float)
 
+    from features.schemas import MISSION_KINDS  # build time only (pandera)
+
     cons = tables["consulates"]
-    frame["hosts_mission"] = frame["id"].isin(cons["host_id"]).astype(float)
+    missions = cons.loc[cons["kind"].isin(MISSION_KINDS), "host_id"]  # not the CBBC offices
+    frame["hosts_mission"] = frame["id"].isin(missions).astype(float)
     return frame.reset_index(drop=True)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from features.pair_types import EduLink, PairFeatures
-from features.schemas import PARTNERSHIP_ENDED
+from features.schemas import MISSION_KINDS, PARTNERSHIP_ENDED
 
 if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
     from features.sources import Tables
@@ -146,7 +146,8 @@ def build_pairs(tables: Tables | Mapping[str, pd.DataFrame], frame: pd.DataFrame
                     flight[gi[g], ci[c]] = value
                     flight_note[(g, c)] = f"{r['uk_iata']}–{r['cn_iata']}{airline}, {r['status']}"
 
-    hosts = set(tables["consulates"]["host_id"])
+    cons = tables["consulates"]
+    hosts = set(cons.loc[cons["kind"].isin(MISSION_KINDS), "host_id"])  # missions only, not CBBC offices
     # The host itself if it hosts, else the nearest ancestor, else a descendant (sorted: deterministic).
     mission_host = {}
     for i in frame["id"]:

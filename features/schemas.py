@@ -36,6 +36,10 @@ PARTNERSHIP_STATUS = ["active", "dormant", "relinquished", "expired", "lapsed", 
 PARTNERSHIP_ENDED = ["relinquished", "expired", "lapsed", "terminated"]
 INDUSTRY_STATUS = ["current", "closed"]
 EDU_KINDS = ["campus", "joint_institute", "joint_school", "joint_programme"]
+# consulates.csv kinds: the diplomatic missions, and the China-Britain Business Council's offices (support on the
+# ground for the resources section, never a mission: the pair features count only MISSION_KINDS).
+MISSION_KINDS = ["embassy", "consulate_general"]
+SUPPORT_KINDS = [*MISSION_KINDS, "cbbc_office"]
 CARBON_HAULS = ["long_haul_uk", "international_non_uk"]  # DESNZ: long-haul to/from the UK; flights outside the UK
 CARBON_CABINS = ["economy", "business"]
 
@@ -186,7 +190,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "consulates": pa.DataFrameSchema({
         "host_id": _str(checks=Check.str_matches(ANY_ID)),
         "sending_country": _str(checks=Check.isin(["CN", "GB"])),
-        "kind": _str(checks=Check.isin(["embassy", "consulate_general"])),
+        "kind": _str(checks=Check.isin(SUPPORT_KINDS)),
         "year": _year(),  # the year of the latest dated page read about the mission (last confirmed)
         "source": _str(checks=NONBLANK),
         "start_year": _year(nullable=True, required=False),  # the year the mission opened
@@ -242,7 +246,7 @@ KEYS: dict[str, list[str]] = {
     "priorities": ["id", "tag"], "partnerships": ["uk_id", "cn_id", "kind"],
     "education_links": ["uk_id", "cn_id", "uk_institution", "cn_institution"],
     "airports": ["iata"], "flights": ["uk_iata", "cn_iata", "airline"],
-    "consulates": ["host_id", "sending_country"], "fx": ["currency", "year"],
+    "consulates": ["host_id", "sending_country", "kind"], "fx": ["currency", "year"],
     "former_councils": ["former_id"], "carbon_factors": ["haul", "cabin", "rf", "year"],
     "visit_costs": ["uk_id", "year"],
 }

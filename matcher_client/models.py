@@ -97,7 +97,7 @@ class Section(BaseModel):
 
 
 class Support(BaseModel):
-    kind: str = Field(examples=["british_consulate_general"])
+    kind: str = Field(examples=["british_consulate_general", "cbbc_office"])
     host_id: str
     host: str
     distance_km: float
@@ -117,8 +117,9 @@ class Resources(BaseModel):
     co2e_kg_return_business: float = Field(description="kg CO2e of one traveller's return trip in business class")
     factor_source: str = Field(description="The DESNZ conversion factors used, with their year and IDs")
     time_difference_hours: int = Field(description="Hours China is ahead of the UK on GMT (one fewer during BST)")
-    support: list[Support] = Field(description="The British mission nearest the Chinese place, the Chinese "
-                                               "mission nearest the UK place")
+    support: list[Support] = Field(description="The British mission and the China-Britain Business Council "
+                                               "office nearest the Chinese place, the Chinese mission nearest the "
+                                               "UK place")
     time_difference_hours_bst: int | None = None
     time_difference: str | None = None
     travel_hours: float | None = Field(default=None, description="Indicative hours each way (see method)")

@@ -87,6 +87,44 @@ def test_a_second_airport_in_the_same_city_is_flown_to_directly():
     assert r["direct"] and r["cn_airport"] == "HUB"
 
 
+def test_support_names_the_cbbc_office_in_or_near_the_chinese_place():
+    """Issue 21: the support list names a China-Britain Business Council office in or near the place, from the
+    data (consulates.csv kind `cbbc_office`), with its source; an office is never taken for a mission."""
+    records = {
+        "E1": {"name": "Uktown", "country": "GB", "lat": 52.0, "lon": -1.0, "parent_id": None},
+        "C0": {"name": "Province", "country": "CN", "lat": 23.1, "lon": 113.3, "parent_id": None},
+        "C1": {"name": "Capital", "country": "CN", "lat": 23.1, "lon": 113.3, "parent_id": "C0"},
+        "C2": {"name": "Portcity", "country": "CN", "lat": 22.5, "lon": 114.1, "parent_id": "C0"},
+        "C3": {"name": "Farcity", "country": "CN", "lat": 41.8, "lon": 123.4, "parent_id": None},
+    }
+    t = travel([])
+    t["missions"] = [
+        {"host_id": "C1", "sending_country": "GB", "kind": "consulate_general", "year": 2015, "source": "cg page"},
+        {"host_id": "E1", "sending_country": "CN", "kind": "consulate_general", "year": 1986, "source": "cn page"},
+        {"host_id": "C2", "sending_country": "GB", "kind": "cbbc_office", "year": 2011, "source": "CBBC FOCUS 2011"},
+        {"host_id": "C3", "sending_country": "GB", "kind": "cbbc_office", "year": 2011, "source": "CBBC FOCUS 2011"},
+    ]
+    names = {i: r["name"] for i, r in records.items()}
+    out = res.support(t, records, "E1", "C2", names)
+    kinds = [s["kind"] for s in out]
+    assert kinds == ["british_consulate_general", "cbbc_office", "chinese_consulate_general"]
+    office = out[1]
+    assert office["host_id"] == "C2" and office["in_place"] and office["distance_km"] == 0
+    assert office["text"] == "The China–Britain Business Council office in Portcity."
+    assert office["source"] == "CBBC FOCUS 2011" and office["year"] == 2011
+    # The consulate in the province capital is near, not in, Portcity; the office is not counted as a mission.
+    assert out[0]["host_id"] == "C1" and not out[0]["in_place"]
+    # A place without an office of its own is told the nearest one and how far it is.
+    near = res.support(t, records, "E1", "C1", names)[1]
+    assert near["host_id"] == "C2" and not near["in_place"]
+    assert near["distance_km"] == pytest.approx(res.haversine_km(23.1, 113.3, 22.5, 114.1), abs=0.05)
+    assert near["text"].startswith("The China–Britain Business Council office in Portcity, about ")
+    assert "英中贸易协会办事处" in res.support(t, records, "E1", "C2", names, lang="zh")[1]["text"]
+    # No office in the data: the list has the missions only (no invented office).
+    t["missions"] = [m for m in t["missions"] if m["kind"] != "cbbc_office"]
+    assert "cbbc_office" not in {s["kind"] for s in res.support(t, records, "E1", "C2", names)}
+
+
 @pytest.fixture(scope="module")
 def client(fixture_client):
     return fixture_client
@@ -150,5 +188,9 @@ def test_sheffield_anshan_on_the_shipped_data(shipped_bundle):
     assert out["co2e_kg_return_business"] > out["co2e_kg_return_economy"] > 1500
     assert out["visit_cost"]["by"] == "Derby" and out["visit_cost"]["cost_gbp"] == 4000
     assert "2015" in out["visit_cost"]["text"] and not out["visit_cost"]["own_estimate"]
+    # Anshan has no CBBC office of its own: the nearest in the data (Shenyang, FOCUS April 2011) is named.
+    office = [s for s in out["support"] if s["kind"] == "cbbc_office"]
+    assert len(office) == 1 and office[0]["host_id"] == "210100" and not office[0]["in_place"]
+    assert "China-Britain Business Council" in office[0]["source"] and office[0]["year"] == 2011
     derby = res.resources(shipped_bundle.model, "E06000015", "610100")
     assert derby["visit_cost"]["own_estimate"] and derby["visit_cost"]["text"].startswith("Derby's 2015 estimate")

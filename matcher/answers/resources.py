@@ -19,6 +19,8 @@ Method, said once here and again in every answer's `method`:
   applied to the great-circle distance of each flight: the UK–China flight at the long-haul to/from UK
   factor, a connection inside China at the international to/from non-UK factor. A return trip is twice
   the one-way flights. Ground travel is not counted.
+- Support on the ground (consulates.csv): the British mission and the China-Britain Business Council office
+  nearest the Chinese place, and the Chinese mission nearest the UK place.
 - Time difference: China Standard Time is UTC+8 all year; the UK is on UTC+0 (GMT) and on UTC+1 (BST) from
   the last Sunday in March to the last Sunday in October, so China is 8 hours ahead in winter and 7 in summer.
 """
@@ -164,37 +166,54 @@ def _local_names(records: dict) -> dict[str, Local]:
             for i, r in records.items()}
 
 
+MISSION_KINDS = ("embassy", "consulate_general")  # consulates.csv kinds that are diplomatic missions
+CBBC_OFFICE = "cbbc_office"  # a China-Britain Business Council office (consulates.csv), support but not a mission
+
+
+def _nearest_row(records: dict, place: str, at: tuple[float, float], rows: list[dict]) -> tuple[float, dict] | None:
+    """The row whose host is nearest the place (0 km when the place itself hosts it; ties by host id)."""
+    best = None
+    for m in rows:
+        if (host := position(records, m["host_id"])) is None:
+            continue
+        km = 0.0 if m["host_id"] == place else haversine_km(*at, *host)
+        if best is None or (km, m["host_id"]) < (best[0], best[1]["host_id"]):
+            best = (km, m)
+    return best
+
+
+def _support_item(records: dict, names: dict, place: str, found: tuple[float, dict], kind: str, key: str,
+                  lang: str, markup: bool) -> dict:
+    km, m = found
+    local = _local_names(records)
+    host_name = local.get(m["host_id"], Local(m["host_id"]))
+    inside = km < 1 or _within(records, place, m["host_id"])
+    where = msg("resources.mission_in", host=host_name) if inside else \
+        msg("resources.mission_near", host=host_name, km=km, place=local.get(place, Local(place)))
+    return {"kind": kind, "host_id": m["host_id"], "host": names.get(m["host_id"], m["host_id"]),
+            "distance_km": round(0.0 if inside else km, 1), "in_place": inside,
+            "text": render(msg(f"resources.{key}", where=where), lang, markup), "year": m["year"],
+            "source": m["source"]}
+
+
 def support(travel: dict, records: dict, uk_id: str, cn_id: str, names: dict, lang: str = DEFAULT,
             markup: bool = False) -> list[dict]:
-    """The British mission nearest the Chinese place and the Chinese mission nearest the UK place
-    (consulates.csv), each in the place or at its distance."""
+    """Who on the ground can help (consulates.csv): the British mission nearest the Chinese place, the
+    China-Britain Business Council office nearest it, and the Chinese mission nearest the UK place, each in the
+    place or at its distance."""
     out = []
     for place, sending in ((cn_id, "GB"), (uk_id, "CN")):
         at = position(records, place)
         if at is None:
             continue
-        best = None
-        for m in travel["missions"]:
-            if m["sending_country"] != sending or (host := position(records, m["host_id"])) is None:
-                continue
-            km = 0.0 if m["host_id"] == place else haversine_km(*at, *host)
-            if best is None or (km, m["host_id"]) < (best[0], best[1]["host_id"]):
-                best = (km, m)
-        if best is None:
-            continue
-        km, m = best
-        kind = "embassy" if m["kind"] == "embassy" else "consulate"
         who = "british" if sending == "GB" else "chinese"
-        local = _local_names(records)
-        host_name = local.get(m["host_id"], Local(m["host_id"]))
-        inside = km < 1 or _within(records, place, m["host_id"])
-        where = msg("resources.mission_in", host=host_name) if inside else \
-            msg("resources.mission_near", host=host_name, km=km, place=local.get(place, Local(place)))
-        out.append({"kind": f"{who}_{m['kind']}", "host_id": m["host_id"],
-                    "host": names.get(m["host_id"], m["host_id"]),
-                    "distance_km": round(0.0 if inside else km, 1), "in_place": inside,
-                    "text": render(msg(f"resources.{who}_{kind}", where=where), lang, markup), "year": m["year"],
-                    "source": m["source"]})
+        missions = [m for m in travel["missions"] if m["sending_country"] == sending and m["kind"] in MISSION_KINDS]
+        if found := _nearest_row(records, place, at, missions):
+            key = f"{who}_{'embassy' if found[1]['kind'] == 'embassy' else 'consulate'}"
+            out.append(_support_item(records, names, place, found, f"{who}_{found[1]['kind']}", key, lang, markup))
+        offices = [m for m in travel["missions"] if m["kind"] == CBBC_OFFICE] if sending == "GB" else []
+        if found := _nearest_row(records, place, at, offices):
+            out.append(_support_item(records, names, place, found, CBBC_OFFICE, CBBC_OFFICE, lang, markup))
     return out
 
 
