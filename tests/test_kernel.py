@@ -22,7 +22,8 @@ def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
     for _, c in C.iterrows():
         g, n = (q, c) if qc == "GB" else (c, q)
         scale.append(assess(m.scale_params_, g["scale__log_population"], n["scale__log_population"],
-                            int(g["scale__tier"]), int(n["scale__tier"]), "a", "b").fit)
+                            int(g["scale__tier"]), int(n["scale__tier"]), "a", "b",
+                            cn_county=bool(n["prominence__county_level"])).fit)
     row = m.pos_[qc][query]
     pick = (lambda a: a[row, :]) if qc == "GB" else (lambda a: a[:, row])
     parts = kernel.CONNECTIVITY_PARTS

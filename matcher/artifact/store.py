@@ -26,7 +26,7 @@ from matcher.paths import MODELS_DIR
 
 MANIFEST = "manifest.json"
 # Bump when what is saved changes, so a stale artifact is rebuilt rather than half-read.
-ARTIFACT_FORMAT = 11  # 11: hub factors (local scaling); 10: travel facts, Welsh and Chinese names of UK places
+ARTIFACT_FORMAT = 12  # 12: learned county-level tier factor; 11: hub factors (local scaling); 10: travel facts
 COUNTRIES = ("GB", "CN")
 PAIR_ARRAYS = ("edu", "flight", "mission", "ties")
 
@@ -121,6 +121,7 @@ def dump(model: AnswerModel, resolver: Resolver, fitted_weights: dict | None) ->
                   "ties_note": {_key(k): list(v) for k, v in p.ties_note.items()}},
         "scale": {"offset": [[g, t, v] for (g, t), v in sp.offset.items()], "slope": sp.slope, "sigma": sp.sigma,
                   "offset_default": sp.offset_default, "n_pairs": sp.n_pairs,
+                  "county": [sp.county_factor, sp.county_pairs, sp.city_pairs, sp.county_share],
                   "log_gb_range": [v if np.isfinite(v) else None for v in (sp.log_gb_min, sp.log_gb_max)]},
         "priors": {c: _prior_json(model.priors_.get(c)) for c in COUNTRIES},
         "records": model.records_, "feature_rows": model.feature_rows_, "figure_names": model.figure_names_,
@@ -171,7 +172,9 @@ def load(npz: bytes, tables_json: bytes) -> tuple[AnswerModel, Resolver, dict | 
     scale = ScaleParams(offset={(g, tt): v for g, tt, v in s["offset"]}, slope=s["slope"], sigma=s["sigma"],
                         offset_default=s["offset_default"], n_pairs=s["n_pairs"],
                         log_gb_min=_or(s["log_gb_range"][0], float("-inf")),
-                        log_gb_max=_or(s["log_gb_range"][1], float("inf")))
+                        log_gb_max=_or(s["log_gb_range"][1], float("inf")),
+                        county_factor=float(s["county"][0]), county_pairs=int(s["county"][1]),
+                        city_pairs=int(s["county"][2]), county_share=float(s["county"][3]))
     model = AnswerModel(
         ids_=t["ids"], sides_=sides("sides_"), sides_sensitive_=sides("sides_sensitive_"), pairs_=pairs,
         scale_params_=scale, live_={c: arrays[f"live.{c}"] for c in COUNTRIES},

@@ -389,10 +389,16 @@ class PartnerMatcher(BaseEstimator, Scorer):
         p = p[p["status"].isin(["active", "unknown"])]
         known = f["scale__population_imputed"] == 0
         p = p[p["uk_id"].map(known).astype(bool) & p["cn_id"].map(known).astype(bool)]
+        # The county-level factor compares the pairs with the city-tier Chinese candidates a query could choose.
+        cn = f.loc[np.asarray(self.ids_["CN"], dtype=object)[self.live_["CN"]]]
+        city = cn[cn["scale__tier"] == 0]
+        share = float(city["prominence__county_level"].mean()) if len(city) else 0.0
         return fit_scale(f.loc[p["uk_id"], "scale__log_population"].to_numpy(),
                          f.loc[p["cn_id"], "scale__log_population"].to_numpy(),
                          f.loc[p["uk_id"], "scale__tier"].to_numpy().astype(int),
-                         f.loc[p["cn_id"], "scale__tier"].to_numpy().astype(int))
+                         f.loc[p["cn_id"], "scale__tier"].to_numpy().astype(int),
+                         cn_county=f.loc[p["cn_id"], "prominence__county_level"].to_numpy() > 0,
+                         county_share=share)
 
     def _cache_lookups(self, tables: Tables) -> None:
         """Plain dicts for the per-pair look-ups explanations make (a pandas .loc per fact is ~100x slower)."""

@@ -154,7 +154,9 @@ def scale(q: Side, c: Side, params: ScaleParams, query_is_gb: bool) -> np.ndarra
     if not query_is_gb:
         d = -d
     z = (d - (off[g, t] + params.slope * (params.clamp(log_gb) - scale_fit.UK_CENTRE))) / params.sigma
-    return np.exp(-0.5 * z * z) * fit[g, t]
+    cn3 = c.tier3[None, :] if query_is_gb else q.tier3[:, None]
+    county = np.where(cn3 == 2, min(params.county_factor, 1.0), 1.0)
+    return np.exp(-0.5 * z * z) * fit[g, t] * county
 
 
 def prominence(q: Side, c: Side) -> np.ndarray:

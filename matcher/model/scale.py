@@ -6,13 +6,17 @@ times its size, a nation a province a few times its size. So the typical log rat
 log population, with an offset per tier pair (region-level body or city on each side), learned from the
 training pairs; the fit is a Gaussian kernel around that line.
 
+A Chinese county-level city is a city-tier place like a prefecture-level one, but friendship-city agreements are
+mostly made by prefecture-level governments: the tier factor of a county-level place is learned too, as how often
+the training pairs' Chinese cities are county-level against how many candidates are (`county_factor`).
+
 `assess()` is the only place a pair's scale fit, its reason and its caveat are computed, so the three can
 never disagree; the kernel evaluates the same formula vectorised (`kernel.scale`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -26,6 +30,9 @@ GAP_FIT = 0.25        # below this kernel value the ratio is unusual enough for 
 # a normal spread (sigma is the residuals' robust spread). Outside it the sizes are stated, not praised.
 TYPICAL_Z = 0.674
 GOOD_FIT = float(np.exp(-0.5 * TYPICAL_Z ** 2))  # ~0.80
+# Pseudo-pairs pulling the county-level factor towards "no different from a prefecture-level city" (1): with few
+# training pairs the factor stays near 1, with many it follows them.
+COUNTY_PRIOR_PAIRS = 2.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,12 @@ class ScaleParams:
     # 2,000 people would otherwise "typically" partner a city 5,000 times its size).
     log_gb_min: float = float("-inf")
     log_gb_max: float = float("inf")
+    # The tier factor of a Chinese county-level place (among city-tier places), learned; 1 = no different from a
+    # prefecture-level city. With the counts it came from, so a caveat can say them.
+    county_factor: float = 1.0
+    county_pairs: int = 0       # training pairs with a Chinese city-tier side that is county-level
+    city_pairs: int = 0         # training pairs with a Chinese city-tier side
+    county_share: float = 0.0   # share of city-tier Chinese candidates that are county-level
 
     @cached_property
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
@@ -61,14 +74,35 @@ class ScaleParams:
         return np.clip(np.asarray(log_gb, float), self.log_gb_min, self.log_gb_max)
 
 
+def county_factor(county_pairs: int, city_pairs: int, county_share: float,
+                  prior_pairs: float = COUNTY_PRIOR_PAIRS) -> float:
+    """How much likelier a county-level place is to be the Chinese city of a pair than its share of city-tier
+    candidates says, relative to a prefecture-level one (a ratio of lifts), smoothed by `prior_pairs` pseudo-pairs
+    spread as the candidates are; capped at 1 (a county-level place is never favoured over a prefecture)."""
+    s = county_share
+    if not 0 < s < 1 or city_pairs <= 0:
+        return 1.0
+    county = (county_pairs + prior_pairs * s) / s
+    prefecture = (city_pairs - county_pairs + prior_pairs * (1 - s)) / (1 - s)
+    return float(min(1.0, county / prefecture))
+
+
 def fit_scale(log_gb: np.ndarray, log_cn: np.ndarray, gb_tier: np.ndarray, cn_tier: np.ndarray,
-              sigma_floor: float = 0.3, min_per_tier: int = 3) -> ScaleParams:
+              sigma_floor: float = 0.3, min_per_tier: int = 3, cn_county: np.ndarray | None = None,
+              county_share: float = 0.0) -> ScaleParams:
     """Least squares of the log ratio on the UK side's log size with per-tier-pair offsets; the spread is
-    the residuals' MAD (robust to a few odd pairs), never below `sigma_floor`."""
+    the residuals' MAD (robust to a few odd pairs), never below `sigma_floor`. With `cn_county` (each pair's
+    Chinese side county-level or not) and `county_share` (of city-tier Chinese candidates), the county-level tier
+    factor is learned as well."""
     d = np.asarray(log_cn, float) - np.asarray(log_gb, float)
     n = len(d)
+    city = np.asarray(cn_tier, int) == 0
+    county = np.zeros(n, bool) if cn_county is None else np.asarray(cn_county, bool)
+    k, m = int((county & city).sum()), int(city.sum())
+    tiers = ScaleParams(county_factor=county_factor(k, m, county_share), county_pairs=k, city_pairs=m,
+                        county_share=float(county_share))
     if n < 3:
-        return ScaleParams(n_pairs=n)
+        return replace(tiers, n_pairs=n)
     x = np.asarray(log_gb, float) - UK_CENTRE
     keys = list(zip(np.asarray(gb_tier, int).tolist(), np.asarray(cn_tier, int).tolist(), strict=True))
     kept = sorted({k for k in keys if keys.count(k) >= min_per_tier})
@@ -85,8 +119,8 @@ def fit_scale(log_gb: np.ndarray, log_cn: np.ndarray, gb_tier: np.ndarray, cn_ti
     offset = {t: float(c) for t, c in zip(kept, coef, strict=False)}
     default = float(coef[len(kept)]) if rest.any() else float(np.median(d - slope * x))
     lg = np.asarray(log_gb, float)
-    return ScaleParams(offset=offset, slope=slope, sigma=sigma, offset_default=default, n_pairs=n,
-                       log_gb_min=float(lg.min()), log_gb_max=float(lg.max()))
+    return replace(tiers, offset=offset, slope=slope, sigma=sigma, offset_default=default, n_pairs=n,
+                   log_gb_min=float(lg.min()), log_gb_max=float(lg.max()))
 
 
 @dataclass(frozen=True)
@@ -126,13 +160,14 @@ def _ratio_words(r: float) -> Msg:
 
 
 def assess(p: ScaleParams, log_gb: float, log_cn: float, gb_tier: int, cn_tier: int,
-           gb_name: object, cn_name: object) -> ScaleAssessment:
+           gb_name: object, cn_name: object, cn_county: bool = False) -> ScaleAssessment:
     """The pair's scale fit and what is said about it; names are strings or i18n.Local (a name per language)."""
     mu = float(p.typical_log_ratio(log_gb, gb_tier, cn_tier))
     d = log_cn - log_gb
     kernel = float(np.exp(-0.5 * ((d - mu) / p.sigma) ** 2))
     same = gb_tier == cn_tier
-    fit = kernel * (1.0 if same else TIER_MISMATCH)
+    county = bool(cn_county) and p.county_factor < 1.0
+    fit = kernel * (1.0 if same else TIER_MISMATCH) * (p.county_factor if county else 1.0)
     ratio, typical = 10 ** d, 10 ** mu
     bigger, smaller, times = (cn_name, gb_name, ratio) if ratio >= 1 else (gb_name, cn_name, 1 / ratio)
     size = msg("scale.size", bigger=bigger, smaller=smaller, times=_ratio_words(times))
@@ -152,5 +187,9 @@ def assess(p: ScaleParams, log_gb: float, log_cn: float, gb_tier: int, cn_tier: 
         other = msg("scale.cn_region") if cn_tier else msg("scale.cn_city")
         tier = msg("scale.tiers", gb=gb_name, cn=cn_name, level=level, other=other)
         caveat = msg("scale.gap_and_tiers", gap=caveat, tiers=tier) if caveat else tier
+    if county:
+        note = msg("scale.county", cn=cn_name, k=p.county_pairs, n=p.city_pairs, share=round(100 * p.county_share),
+                   factor=round(100 * p.county_factor))
+        caveat = msg("scale.gap_and_tiers", gap=caveat, tiers=note) if caveat else note
     return ScaleAssessment(fit=fit, kernel=kernel, ratio=ratio, typical_ratio=typical, same_tier=same,
                            size_msg=size, usual_msg=usual, reason_msg=reason, caveat_msg=caveat)
