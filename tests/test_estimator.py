@@ -104,6 +104,38 @@ def test_scale_prior_depends_on_uk_size():
     assert p.typical_log_ratio(5.0, 0, 0) > p.typical_log_ratio(6.4, 0, 0) + 0.5
 
 
+def test_county_level_factor_is_a_ratio_of_lifts():
+    """Hand-worked: 10 city-tier pairs, half the candidates county-level, two pseudo-pairs spread as the
+    candidates are. None of the pairs county-level: (0 + 1) / 0.5 against (10 + 1) / 0.5, 1/11. As many
+    county-level pairs as prefecture-level ones: no difference, 1. More than that: capped at 1."""
+    from matcher.model.scale import county_factor, fit_scale
+
+    assert county_factor(0, 10, 0.5) == pytest.approx(1 / 11)
+    assert county_factor(5, 10, 0.5) == pytest.approx(1.0)
+    assert county_factor(8, 10, 0.5) == 1.0
+    assert county_factor(0, 0, 0.5) == 1.0 and county_factor(0, 10, 0.0) == 1.0  # nothing to learn from
+    # fit_scale counts only pairs whose Chinese side is city-tier (tier 0): the region-level pair is not one
+    log_gb = np.array([5.0, 5.2, 5.4, 6.0, 6.2, 6.4])
+    p = fit_scale(log_gb, log_gb + 1, np.zeros(6, int), np.array([0, 0, 0, 0, 0, 1]),
+                  cn_county=np.array([1, 0, 0, 0, 0, 0]), county_share=0.5)
+    assert (p.county_pairs, p.city_pairs) == (1, 5)
+    assert p.county_factor == pytest.approx(county_factor(1, 5, 0.5))
+
+
+def test_county_level_factor_scales_the_fit_and_says_so():
+    """assess applies the factor to a county-level city only, and its caveat states the counts it came from."""
+    from matcher.i18n import render
+    from matcher.model.scale import ScaleParams, assess
+
+    p = ScaleParams(offset={(0, 0): 1.0}, county_factor=0.2, county_pairs=3, city_pairs=40, county_share=0.5)
+    city = assess(p, 5.5, 6.5, 0, 0, "Here", "There")
+    county = assess(p, 5.5, 6.5, 0, 0, "Here", "There", cn_county=True)
+    assert county.kernel == city.kernel and county.fit == pytest.approx(0.2 * city.fit)
+    assert city.caveat_msg is None
+    words = render(county.caveat_msg)
+    assert "3 of the 40" in words and "50%" in words and "20%" in words
+
+
 def test_estimator_clones(matcher):
     assert clone(matcher).get_params() == matcher.get_params()
 

@@ -110,7 +110,7 @@ def test_support_names_the_cbbc_office_in_or_near_the_chinese_place():
     assert kinds == ["british_consulate_general", "cbbc_office", "chinese_consulate_general"]
     office = out[1]
     assert office["host_id"] == "C2" and office["in_place"] and office["distance_km"] == 0
-    assert office["text"] == "The China–Britain Business Council office in Portcity."
+    assert office["text"] == "The China–Britain Business Council office in Portcity (on its list of offices in 2011)."
     assert office["source"] == "CBBC FOCUS 2011" and office["year"] == 2011
     # The consulate in the province capital is near, not in, Portcity; the office is not counted as a mission.
     assert out[0]["host_id"] == "C1" and not out[0]["in_place"]

@@ -169,7 +169,7 @@ def scale_assessment(m: AnswerModel, a: str, b: str) -> ScaleAssessment:
     fg, fc = m.feature_rows_[gb], m.feature_rows_[cn]
     return assess(m.scale_params_, fg["scale__log_population"], fc["scale__log_population"],
                   int(fg["scale__tier"]), int(fc["scale__tier"]), _name(m, gb), _name(m, cn),
-                  cn_county=bool(fc.get("prominence__county_level")))
+                  cn_county=bool(m.sides_["CN"].tier3[m.pos_["CN"][cn]] == 2))
 
 
 def scale_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:

@@ -192,7 +192,7 @@ def _support_item(records: dict, names: dict, place: str, found: tuple[float, di
         msg("resources.mission_near", host=host_name, km=km, place=local.get(place, Local(place)))
     return {"kind": kind, "host_id": m["host_id"], "host": names.get(m["host_id"], m["host_id"]),
             "distance_km": round(0.0 if inside else km, 1), "in_place": inside,
-            "text": render(msg(f"resources.{key}", where=where), lang, markup), "year": m["year"],
+            "text": render(msg(f"resources.{key}", where=where, year=int(m["year"])), lang, markup), "year": m["year"],
             "source": m["source"]}
 
 
