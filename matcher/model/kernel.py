@@ -40,15 +40,6 @@ FIT_BLOCKS = ("industry", "scale", "education", "student_links", "priorities", "
 
 # Bound on |fused - exact| score: float32 products over <100 terms in [0, 1] err by < 1e-5.
 FUSED_TOLERANCE = 1e-4
-# Scores that agree to this many decimals are a tie, decided by id: the same candidate features can come out of
-# a matrix product a few ulps apart depending on where they sit in it (BLAS blocking), and such noise must not
-# decide an order.
-TIE_DECIMALS = 12
-
-
-def tie_key(score: np.ndarray) -> np.ndarray:
-    """The score an order compares: rounded to TIE_DECIMALS, so ties within float noise go by id."""
-    return np.round(score, TIE_DECIMALS)
 
 
 def _unit_rows(X: np.ndarray) -> np.ndarray:
@@ -347,7 +338,7 @@ def top_exact(sims: dict[str, np.ndarray], w: dict[str, float], ids: np.ndarray,
               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One query's top k from its exact block similarities against every candidate: positions, best first
     (exact ties by id), and their (k x blocks) contributions, whose sums are the scores that ordered them."""
-    score = tie_key(scores(sims, w))
+    score = scores(sims, w)
     pick = top_k(score, k, allowed)
     if len(pick):  # everything tied with the k-th joins, so ties are decided by id, never by argpartition
         near = score >= score[pick].min()
@@ -359,7 +350,7 @@ def top_exact(sims: dict[str, np.ndarray], w: dict[str, float], ids: np.ndarray,
 def top_by_total(contrib: np.ndarray, ids: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
     """Positions of the k best candidates by the sum of their contributions (`total`), best first, exact ties
     by id: the order never disagrees with the scores an answer reports."""
-    score = tie_key(total(contrib))
+    score = total(contrib)
     pick = top_k(score, k, allowed)
     if len(pick):  # everything tied with the k-th joins, so ties are decided by id, never by argpartition
         near = score >= score[pick].min()
@@ -372,8 +363,7 @@ def rank(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScalePa
     """One query's top k: candidate positions, best first, and their (k x blocks) contributions.
 
     The fused scores pick the top k in O(N); only those, and anything within rounding of the k-th, are
-    scored block by block, and the order is by the sum of the contributions (the reported score, to
-    TIE_DECIMALS), then id.
+    scored block by block, and the order is by the sum of the contributions (the reported score), then id.
     """
     fused_ = fused(q, c, pairs, w, params, query_is_gb)[0]
     pick = top_k(fused_, k, allowed)
@@ -383,5 +373,5 @@ def rank(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScalePa
         near = fused_ >= fused_[pick].min() - FUSED_TOLERANCE
         pick = np.flatnonzero(near if allowed is None else near & allowed)
     contrib = contributions(blocks(q, c.query(pick), pairs.columns(pick), params, query_is_gb), w)[0]
-    order = np.lexsort((c.ids[pick], -tie_key(total(contrib))))[:k]
+    order = np.lexsort((c.ids[pick], -total(contrib)))[:k]
     return pick[order], contrib[order]
