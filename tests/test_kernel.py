@@ -132,7 +132,7 @@ weights_st = st.fixed_dictionaries({b: st.floats(0, 10) for b in block_names()})
 @given(weights=weights_st, seed=st.integers(0, 2**16), k=st.integers(1, 40))
 def test_kernel_top_k_equals_full_sort(matcher, weights, seed, k):
     """Over many synthetic candidates (with deliberate exact ties), the kernel's top k is the exact
-    float64 order of a full sort, ties broken by id."""
+    float64 order of a full sort, ties broken by id (up to the few ulps a matrix product can add)."""
     rng = np.random.default_rng(seed)
     side = matcher.sides_["CN"]
     rows = rng.integers(0, len(side), 3000)  # resampling real rows makes many exact ties
@@ -147,7 +147,13 @@ def test_kernel_top_k_equals_full_sort(matcher, weights, seed, k):
     total = sum(weights.values())
     exact = sum(full[b][0] * (weights[b] / total) for b in block_names())
     expected = np.lexsort((c.ids, -exact))[:k]
-    assert pick.tolist() == expected.tolist()
+    # The top k's scores are the full sort's best k. A resampled row's score can come out of the full product and
+    # the top k's own a few ulps apart (where it sits in a matrix product changes its rounding), so two such
+    # rows may swap there: positions must agree wherever the full sort's scores are not within that noise.
+    np.testing.assert_allclose(exact[pick], exact[expected], rtol=0, atol=1e-12)
+    gaps = np.diff(exact[np.lexsort((c.ids, -exact))[:k + 1]]) < -1e-12  # each of the k against the next
+    clear = gaps[:k] & np.r_[True, gaps[:k - 1]]
+    assert pick[clear].tolist() == expected[clear].tolist()
     np.testing.assert_allclose(contrib.sum(axis=-1), exact[pick], atol=1e-15)  # scores are their sums
     fused = kernel.fused(q, c, pairs, weights, matcher.scale_params_, is_gb)[0]
     assert np.abs(fused - exact).max() < kernel.FUSED_TOLERANCE / 10
