@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from matcher.config import MISSION_KINDS
+
 if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
     from features.sources import Tables
 
@@ -103,8 +105,6 @@ def locality_frame(tables: Tables) -> pd.DataFrame:
     flights = tables["flights"][tables["flights"]["status"] == "operating"]
     ends = pd.concat([flights["uk_iata"].map(airports), flights["cn_iata"].map(airports)])
     frame["routes"] = frame["id"].map(ends.value_counts()).fillna(0).astype(float)
-
-    from features.schemas import MISSION_KINDS  # build time only (pandera)
 
     cons = tables["consulates"]
     missions = cons.loc[cons["kind"].isin(MISSION_KINDS), "host_id"]  # not the CBBC offices

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from features.pair_types import EduLink, PairFeatures
-from features.schemas import MISSION_KINDS, PARTNERSHIP_ENDED
+from features.schemas import PARTNERSHIP_ENDED
+from matcher.config import MISSION_KINDS
 
 if TYPE_CHECKING:  # pandera's import costs start-up time; only build needs it
     from features.sources import Tables

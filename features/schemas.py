@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandera.pandas as pa
 from pandera import Check
 
+from matcher.config import MISSION_KINDS
 from matcher.paths import INDICATORS_TOML
 
 GSS = r"^[ENSWK]\d{8}$"
@@ -36,9 +37,8 @@ PARTNERSHIP_STATUS = ["active", "dormant", "relinquished", "expired", "lapsed", 
 PARTNERSHIP_ENDED = ["relinquished", "expired", "lapsed", "terminated"]
 INDUSTRY_STATUS = ["current", "closed"]
 EDU_KINDS = ["campus", "joint_institute", "joint_school", "joint_programme"]
-# consulates.csv kinds: the diplomatic missions, and the China-Britain Business Council's offices (support on the
-# ground for the resources section, never a mission: the pair features count only MISSION_KINDS).
-MISSION_KINDS = ["embassy", "consulate_general"]
+# consulates.csv kinds: the diplomatic missions (matcher.config.MISSION_KINDS), and the China-Britain Business
+# Council's offices (support on the ground for the resources section, never a mission).
 SUPPORT_KINDS = [*MISSION_KINDS, "cbbc_office"]
 CARBON_HAULS = ["long_haul_uk", "international_non_uk"]  # DESNZ: long-haul to/from the UK; flights outside the UK
 CARBON_CABINS = ["economy", "business"]

@@ -10,6 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.paths import BLOCKS_TOML, PRESETS_TOML
 
+# consulates.csv kinds that are diplomatic missions (the pair features and the resources' missions); the table
+# also holds China-Britain Business Council offices, support on the ground but never a mission. Here, on floor 0,
+# so the answers read it without importing the schemas (pandera).
+MISSION_KINDS = ("embassy", "consulate_general")
+
 
 class BlockSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -19,6 +24,13 @@ class BlockSpec(BaseModel):
     default_weight: float = Field(ge=0)
     description: str
     description_zh: str
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def describe(self, lang: str) -> str:
+        """How the block is computed, in `lang`."""
+        return self.description_zh if lang == "zh" else self.description
 
 
 class Preset(BaseModel):

@@ -39,8 +39,7 @@ def _row_name(kind: str, name: str, lang: str) -> str:
 def _table(section: dict, k: int, lang: str) -> dict:
     """One protocol's rows: the model, then each baseline and preset, each metric with its interval."""
     names = {m: w.format(k=k) for m, w in table("method_metrics", lang).items()}
-    words, block_labels = text("method_text.loss", lang), {b.name: b.label_zh if lang == "zh" else b.label_en
-                                                            for b in blocks()}
+    words, block_labels = text("method_text.loss", lang), {b.name: b.label(lang) for b in blocks()}
     keys = [m for m in METRICS if m in section.get("model", {})]
     rows: list[dict] = [{"name": text("method_text.served_model", lang),
                          "metrics": {m: _metric(section["model"], m) for m in keys}}]
@@ -129,9 +128,9 @@ def context(bundle: Bundle, models_dir: Path, lang: str = DEFAULT) -> dict:
     total = sum(served.values()) or 1.0
     plain, notes = table("plain", lang), table("preset_notes", lang)
     return {
-        "blocks": [{"name": b.name, "label": b.label_zh if lang == "zh" else b.label_en, "label_zh": b.label_zh,
+        "blocks": [{"name": b.name, "label": b.label(lang), "label_zh": b.label_zh,
                     "plain": plain.get(b.name, ""),
-                    "description": b.description_zh if lang == "zh" else b.description,
+                    "description": b.describe(lang),
                     "weight": served[b.name], "share": served[b.name] / total}
                    for b in blocks()],
         "learned": bool(bundle.fitted_weights),

@@ -85,7 +85,7 @@ def preset_weights(bundle: Bundle) -> dict[str, dict[str, float]]:
 def weighting_label(preset: str | None, overrides: dict[str, float] | None, base: dict[str, float],
                     lang: str = DEFAULT) -> str:
     """The weighting in words: the preset's name, or 'Custom' naming the weights that differ from it."""
-    labels = {b.name: _label(b, lang) for b in blocks()}
+    labels = {b.name: b.label(lang) for b in blocks()}
     changed = {k: v for k, v in (overrides or {}).items() if base.get(k) != v}
     if not changed:
         return preset_label(preset, lang)
@@ -120,22 +120,14 @@ def language(lang: str = DEFAULT, switch: dict[str, str] | None = None, sticky: 
             "qs": f"?lang={lang}" if keep else "", "amp": f"&lang={lang}" if keep else ""}
 
 
-def _label(b, lang: str) -> str:
-    return b.label_zh if lang == "zh" else b.label_en
-
-
-def _description(b, lang: str) -> str:
-    return b.description_zh if lang == "zh" else b.description
-
-
 def render_index(bundle: Bundle, writes_enabled: bool = False, lang: str = DEFAULT,
                  switch: dict[str, str] | None = None, sticky: bool = False) -> str:
     # The served default is the weighting learned from history (blocks.toml only stands in without one).
     defaults = weights_for(bundle, None)
     plain = table("plain", lang)
-    spec = [{"name": b.name, "label_en": b.label_en, "label_zh": b.label_zh, "label": _label(b, lang),
-             "weight": defaults[b.name], "description": _description(b, lang),
-             "plain": plain.get(b.name, _description(b, lang))}
+    spec = [{"name": b.name, "label_en": b.label_en, "label_zh": b.label_zh, "label": b.label(lang),
+             "weight": defaults[b.name], "description": b.describe(lang),
+             "plain": plain.get(b.name, b.describe(lang))}
             for b in blocks()]
     named = preset_weights(bundle)
     choices = [{"name": n, "label": preset_label(n, lang)} for n in named]
@@ -156,7 +148,7 @@ def render_index(bundle: Bundle, writes_enabled: bool = False, lang: str = DEFAU
 
 def render_card(card: dict, back: str = "/", lang: str = DEFAULT, switch: dict[str, str] | None = None,
                 sticky: bool = False) -> str:
-    labels = {b.name: _label(b, lang) for b in blocks()}
+    labels = {b.name: b.label(lang) for b in blocks()}
     return env.get_template("card.html").render(card=card, back=back, labels=labels, colors=BLOCK_COLORS,
                                                 **language(lang, switch, sticky))
 

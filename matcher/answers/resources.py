@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 
+from matcher.config import MISSION_KINDS
 from matcher.i18n import DEFAULT, Local, Msg, Quote, Raw, msg, render
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
@@ -166,7 +167,6 @@ def _local_names(records: dict) -> dict[str, Local]:
             for i, r in records.items()}
 
 
-MISSION_KINDS = ("embassy", "consulate_general")  # consulates.csv kinds that are diplomatic missions
 CBBC_OFFICE = "cbbc_office"  # a China-Britain Business Council office (consulates.csv), support but not a mission
 
 
@@ -182,10 +182,9 @@ def _nearest_row(records: dict, place: str, at: tuple[float, float], rows: list[
     return best
 
 
-def _support_item(records: dict, names: dict, place: str, found: tuple[float, dict], kind: str, key: str,
-                  lang: str, markup: bool) -> dict:
+def _support_item(records: dict, local: dict[str, Local], names: dict, place: str, found: tuple[float, dict],
+                  kind: str, key: str, lang: str, markup: bool) -> dict:
     km, m = found
-    local = _local_names(records)
     host_name = local.get(m["host_id"], Local(m["host_id"]))
     inside = km < 1 or _within(records, place, m["host_id"])
     where = msg("resources.mission_in", host=host_name) if inside else \
@@ -201,7 +200,7 @@ def support(travel: dict, records: dict, uk_id: str, cn_id: str, names: dict, la
     """Who on the ground can help (consulates.csv): the British mission nearest the Chinese place, the
     China-Britain Business Council office nearest it, and the Chinese mission nearest the UK place, each in the
     place or at its distance."""
-    out = []
+    out, local = [], _local_names(records)
     for place, sending in ((cn_id, "GB"), (uk_id, "CN")):
         at = position(records, place)
         if at is None:
@@ -210,10 +209,11 @@ def support(travel: dict, records: dict, uk_id: str, cn_id: str, names: dict, la
         missions = [m for m in travel["missions"] if m["sending_country"] == sending and m["kind"] in MISSION_KINDS]
         if found := _nearest_row(records, place, at, missions):
             key = f"{who}_{'embassy' if found[1]['kind'] == 'embassy' else 'consulate'}"
-            out.append(_support_item(records, names, place, found, f"{who}_{found[1]['kind']}", key, lang, markup))
+            out.append(_support_item(records, local, names, place, found, f"{who}_{found[1]['kind']}", key, lang,
+                                     markup))
         offices = [m for m in travel["missions"] if m["kind"] == CBBC_OFFICE] if sending == "GB" else []
         if found := _nearest_row(records, place, at, offices):
-            out.append(_support_item(records, names, place, found, CBBC_OFFICE, CBBC_OFFICE, lang, markup))
+            out.append(_support_item(records, local, names, place, found, CBBC_OFFICE, CBBC_OFFICE, lang, markup))
     return out
 
 
