@@ -28,6 +28,7 @@ from features.schemas import (
     SCHEMAS,
     Problem,
 )
+from matcher.config import INDUSTRY_CURRENT_FROM
 
 # table -> file patterns under the data directory: one file, or one folder with one file per source.
 FILES: dict[str, tuple[str, ...]] = {
@@ -349,5 +350,9 @@ def load_tables(data_dir: Path) -> Tables:
     # the closed ones stay available as their own frame.
     closed = frames["industry"]["status"] == "closed"
     frames["industry_closed"] = frames["industry"][closed].reset_index(drop=True)
-    frames["industry"] = frames["industry"][~closed].reset_index(drop=True)
+    # Rows dated before INDUSTRY_CURRENT_FROM and not re-confirmed since are history too: a profile shows them
+    # with their year, the fit never reads them.
+    historic = ~closed & (frames["industry"]["year"] < INDUSTRY_CURRENT_FROM)
+    frames["industry_historic"] = frames["industry"][historic].reset_index(drop=True)
+    frames["industry"] = frames["industry"][~closed & ~historic].reset_index(drop=True)
     return Tables(frames=frames, checksums=data_checksums(data_dir))

@@ -15,6 +15,10 @@ from matcher.paths import BLOCKS_TOML, PRESETS_TOML
 # so the answers read it without importing the schemas (pandera).
 MISSION_KINDS = ("embassy", "consulate_general")
 
+# Industry evidence dated before this year is history: shown with its year on a locality's profile, kept out of
+# the fit (a sector's strength must rest on a page from this year or later; older rows count once re-confirmed).
+INDUSTRY_CURRENT_FROM = 2016
+
 
 class BlockSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

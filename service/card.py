@@ -41,6 +41,14 @@ def sectors(bundle: Bundle, i: str) -> list[dict]:
              "year": int(r["year"])} for s, r in rows]
 
 
+def sectors_history(bundle: Bundle, i: str) -> list[dict]:
+    """The place's sector evidence dated before INDUSTRY_CURRENT_FROM and not re-confirmed: history, not fitted."""
+    rows = [r for r in bundle.model.historic_industry_ if r["id"] == i]
+    rows.sort(key=lambda r: (-int(r["year"]), -int(r["strength"])))
+    return [{"sector": r["sector"], "strength": int(r["strength"]), "evidence": r["evidence"], "source": r["source"],
+             "year": int(r["year"])} for r in rows]
+
+
 def priorities(bundle: Bundle, i: str) -> list[dict]:
     return [{"tag": t, "evidence": r["evidence"], "source": r["source"], "year": int(r["year"])}
             for (x, t), r in bundle.model.priority_evidence_map_.items() if x == i]
@@ -72,7 +80,8 @@ def profile(bundle: Bundle, i: str) -> dict:
         "name_pinyin": text("name_pinyin"),
         "parent": bundle.resolver.describe(parent) if parent and parent in bundle.model.records_ else None,
         "coordinates": None if row["lat"] is None else {"lat": float(row["lat"]), "lon": float(row["lon"])},
-        "figures": figures(bundle, i), "sectors": sectors(bundle, i), "priorities": priorities(bundle, i),
+        "figures": figures(bundle, i), "sectors": sectors(bundle, i), "sectors_history": sectors_history(bundle, i),
+        "priorities": priorities(bundle, i),
         "partnerships": partnerships(bundle, i),
     }
 

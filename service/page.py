@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from matcher.answers.labels import preset_label
 from matcher.answers.recommend import weights_for
 from matcher.artifact.store import Bundle
-from matcher.config import blocks, presets
+from matcher.config import INDUSTRY_CURRENT_FROM, blocks, presets
 from matcher.i18n import DEFAULT, HTML_LANG, LANGS, Join, Quote, msg, render, table, wan
 
 env = Environment(loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html"]))
@@ -161,7 +161,7 @@ def render_place(bundle: Bundle, profile: dict, lang: str = DEFAULT, switch: dic
         p=profile, kinds=table("kinds", lang), statuses=table("partner_status", lang),
         sector_labels={k: str(v.get(key) or v.get("label_en", k)) for k, v in m.sector_info_.items()},
         tag_labels={k: str(v.get(key) or v.get("label_en", k)) for k, v in m.tag_info_.items()},
-        **language(lang, switch, sticky))
+        current_from=INDUSTRY_CURRENT_FROM, **language(lang, switch, sticky))
 
 
 def render_methodology(context: dict, lang: str = DEFAULT, switch: dict[str, str] | None = None,

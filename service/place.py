@@ -91,6 +91,9 @@ def profile_rows(profile: dict) -> list[list[str]]:
     for s in profile["sectors"]:
         rows.append(["sector", s["sector"], f"strength {s['strength']}/3: {s['evidence']}", str(s["year"]),
                      s["source"], "", ""])
+    for s in profile["sectors_history"]:
+        rows.append(["sector_history", s["sector"], f"strength {s['strength']}/3 (not used in the score): "
+                     f"{s['evidence']}", str(s["year"]), s["source"], "", ""])
     for t in profile["priorities"]:
         rows.append(["priority", t["tag"], t["evidence"], str(t["year"]), t["source"], "", ""])
     for link in profile["links"]:

@@ -347,3 +347,21 @@ def test_evidence_older_than_2016_is_quoted_with_its_year(bundle):
     planted.industry_evidence_map_[key] = {**m.industry_evidence_map_[key], "year": 2010}
     planted.__dict__.pop("_explain_memo", None)
     assert "(as of 2010)" in explain.industry_reasons(planted, *pair)[0].text
+
+
+def test_size_only_caveat_leads_exactly_the_results_that_rest_on_size(bundle):
+    """A result whose fit is size alone says so first; one that shares anything else never does."""
+    from matcher.answers.recommend import recommend
+
+    assert explain.size_only({"scale": 0.1, "industry": 0.0, "prominence": 0.3})
+    assert not explain.size_only({"scale": 0.1, "industry": 0.01, "prominence": 0.0})
+    assert not explain.size_only({"scale": 0.0, "industry": 0.0, "prominence": 0.3})
+    text = "only size links"
+    only_scale = dict.fromkeys(block_names(), 0.0) | {"scale": 1.0}
+    answer = recommend(bundle, "E08000901", k=5, weights=only_scale)
+    scored = [r for r in answer["results"] if r["contributions"]["scale"] > 0]
+    assert scored and all(r["caveats"][0].startswith(text) for r in scored)
+    for r in recommend(bundle, "E08000901", k=10, weights=weights_for(bundle))["results"]:
+        assert any(c.startswith(text) for c in r["caveats"]) == explain.size_only(r["contributions"])
+    zh = recommend(bundle, "E08000901", k=5, weights=only_scale, lang="zh")["results"]
+    assert all("仅规模相近" in r["caveats"][0] for r in zh if r["contributions"]["scale"] > 0)

@@ -289,3 +289,38 @@ def test_include_sensitive_reaches_the_csv(client, monkeypatch):
     monkeypatch.setattr(routes, "recommend", lambda *a, **kw: seen.append(a[4]) or real(*a, **kw))
     r = client.get("/v1/recommendations.csv", params={"locality": "Portcaster", "include_sensitive": "true"})
     assert r.status_code == 200 and [f.include_sensitive for f in seen] == [True]
+
+
+def test_historic_industry_is_shown_dated_and_left_out_of_the_score(fixture_copy, tmp_path):
+    """A sector row older than INDUSTRY_CURRENT_FROM appears on the profile as history, with its year, and not
+    among the sectors that score; the place's fit on that sector drops to nothing."""
+    from fastapi.testclient import TestClient
+
+    from features.sources import load_tables
+    from matcher.config import INDUSTRY_CURRENT_FROM
+    from matcher.model.build import fit_bundle
+    from service.app import create_app
+    from service.core.config import Settings
+
+    old = INDUSTRY_CURRENT_FROM - 4
+    path = fixture_copy / "industry" / "synthetic.csv"
+    text = path.read_text(encoding="utf-8").replace(
+        "made-up special steels works,synthetic fixture,2023", f"made-up special steels works,synthetic fixture,{old}")
+    # Portcaster's rows are all old: it has evidence, none current, and its caveat says which.
+    text = text.replace("container port,synthetic fixture,2023", f"container port,synthetic fixture,{old}")
+    path.write_text(text.replace("waterfront,synthetic fixture,2023", f"waterfront,synthetic fixture,{old}"))
+    bundle = fit_bundle(load_tables(fixture_copy))
+    assert bundle.estimator.frame_.set_index("id").loc["E08000901", "sector__steel_metals"] == 0.0
+    from matcher.answers.explain import query_caveats
+
+    said = " ".join(query_caveats(bundle.model, "E08000902"))
+    assert f"no industry evidence for Portcaster dated {INDUSTRY_CURRENT_FROM} or later" in said
+    assert "no industry evidence for Steelton" not in " ".join(query_caveats(bundle.model, "E08000901"))
+    with TestClient(create_app(bundle=bundle, settings=Settings(models_dir=tmp_path,
+                                                                database_url=f"sqlite:///{tmp_path}/p.db"))) as c:
+        prof = c.get("/v1/localities/E08000901").json()
+        assert "steel_metals" not in {s["sector"] for s in prof["sectors"]}
+        assert [(s["sector"], s["year"]) for s in prof["sectors_history"]] == [("steel_metals", old)]
+        for lang, heading in (("en", "Older sector evidence"), ("zh", "较早的产业资料")):
+            html = c.get("/place", params={"id": "E08000901", "lang": lang}).text
+            assert heading in html and str(old) in html.split(heading, 1)[1]

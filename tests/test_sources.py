@@ -176,3 +176,23 @@ def test_closed_row_and_its_successor_share_a_sector(fixture_copy):
 def test_optional_columns_exist_when_no_file_has_them(tables):
     assert {"status", "until"} <= set(tables["industry"].columns)
     assert {"status_year", "status_source"} <= set(tables["partnerships"].columns)
+
+
+def test_industry_row_older_than_the_current_cut_is_history_not_fit(fixture_copy):
+    """A row dated before INDUSTRY_CURRENT_FROM leaves the fit (its sector reads 0 for a place with other rows)
+    and stays available, dated, as history; a row of that year or later stays current."""
+    from features.frame import locality_frame
+    from matcher.config import INDUSTRY_CURRENT_FROM
+
+    path = fixture_copy / "industry" / "synthetic.csv"
+    old = "made-up special steels works,synthetic fixture,2023"
+    _edit(path, old, old.replace("2023", str(INDUSTRY_CURRENT_FROM - 1)))
+    t = load_tables(fixture_copy)
+    hist = t["industry_historic"]
+    assert hist[["id", "sector", "year"]].values.tolist() == [["E08000901", "steel_metals", INDUSTRY_CURRENT_FROM - 1]]
+    assert not ((t["industry"]["id"] == "E08000901") & (t["industry"]["sector"] == "steel_metals")).any()
+    row = locality_frame(t).set_index("id").loc["E08000901"]
+    assert row["sector__steel_metals"] == 0.0 and row["sector__machinery"] == 2.0
+    _edit(path, old.replace("2023", str(INDUSTRY_CURRENT_FROM - 1)), old.replace("2023", str(INDUSTRY_CURRENT_FROM)))
+    t = load_tables(fixture_copy)
+    assert t["industry_historic"].empty and (t["industry"]["sector"] == "steel_metals").any()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.artifact.model import AnswerModel
-from matcher.config import block_names, check_weights
+from matcher.config import INDUSTRY_CURRENT_FROM, block_names, check_weights
 from matcher.i18n import DEFAULT, Join, Local, Msg, Quote, msg, render, table
 from matcher.model.ranker import PRIOR_FEATURES
 from matcher.model.scale import ScaleAssessment, assess
@@ -93,7 +93,8 @@ def _pair_key(m: AnswerModel, a: str, b: str) -> tuple[str, str]:
     return (a, b) if m.country_of(a) == "GB" else (b, a)
 
 
-# Evidence dated before this year is quoted with its year: it describes the place as it was then.
+# Evidence dated before this year is quoted with its year: it describes the place as it was then (policy lists;
+# industry rows that old are history, kept out of the fit by load_tables, so never quoted as a reason).
 DATED_BEFORE = 2016
 
 
@@ -456,11 +457,32 @@ def _estimates(m: AnswerModel, x: str) -> list[Msg]:
     if f["industry__imputed"]:
         parent = _parent_name(m, x)
         has_parent_mix = bool(m.sectors_of_.get(x))
-        out.append(msg("caveat.industry_borrowed", place=name, parent=parent, share=f["industry__confidence"])
-                   if has_parent_mix and parent else msg("caveat.industry_none", place=name))
+        # A place whose only rows are older than INDUSTRY_CURRENT_FROM has evidence, just not current evidence.
+        old = "_historic" if x in _historic_places(m) else ""
+        out.append(msg(f"caveat.industry{old}_borrowed", place=name, parent=parent, share=f["industry__confidence"],
+                       year=INDUSTRY_CURRENT_FROM)
+                   if has_parent_mix and parent else msg(f"caveat.industry{old}_none", place=name,
+                                                         year=INDUSTRY_CURRENT_FROM))
     if f["education__imputed"]:
         out.append(msg("caveat.no_education", place=name, gap=_education_gap(m, x, group)))
     return out
+
+
+def _historic_places(m: AnswerModel) -> frozenset[str]:
+    return _memo(m, ("historic_places",), lambda: frozenset(r["id"] for r in m.historic_industry_))
+
+
+def size_only(contributions: dict[str, float]) -> bool:
+    """True when size is all a pair's fit rests on: scale adds to the score and no other fit block does."""
+    return contributions.get("scale", 0.0) > 0 and all(
+        v <= 0 for b, v in contributions.items() if b not in ("scale", "prominence"))
+
+
+def pair_caveats(m: AnswerModel, a: str, b: str, contributions: dict[str, float], sensitive: bool = False,
+                 lang: str = DEFAULT) -> list[str]:
+    """`caveats`, led by one the contributions call for: a result that rests on size alone says so."""
+    lead = [render(msg("caveat.size_only", a=_name(m, a), b=_name(m, b)), lang)] if size_only(contributions) else []
+    return lead + caveats(m, a, b, sensitive, lang)
 
 
 def caveats(m: AnswerModel, a: str, b: str, sensitive: bool = False, lang: str = DEFAULT) -> list[str]:
@@ -563,7 +585,7 @@ def explain_pair(m: AnswerModel, a: str, b: str, weights: dict[str, float] | Non
         "similarities": at_b,
         "reasons": texts,
         "reason_blocks": blocks,
-        "caveats": caveats(m, a, b, sensitive, lang),
+        "caveats": pair_caveats(m, a, b, contrib, sensitive, lang),
         "partnership": m.partnership(a, b),
         "scored_without_partnership": without is not None,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.answers.explain import caveats, query_caveats, reasons_with_blocks
+from matcher.answers.explain import pair_caveats, query_caveats, reasons_with_blocks
 from matcher.artifact.model import Filters
 from matcher.artifact.store import Bundle
 from matcher.config import WeightError, check_weights, default_weights, presets
@@ -54,7 +54,7 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
             "contributions": contrib,
             "reasons": texts,
             "reason_blocks": blocks,
-            "caveats": caveats(m, query_id, cid, sensitive, lang),
+            "caveats": pair_caveats(m, query_id, cid, contrib, sensitive, lang),
             "partnership": m.partnership(query_id, cid),
         }
         if cid in mutual_of:

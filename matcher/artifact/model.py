@@ -340,6 +340,7 @@ class AnswerModel(Scorer):
     partners_: dict[str, list[str]]
     partnerships_: list[dict]            # every partnership row the model knows, in table order
     closed_industry_: list[dict]         # closed plants and clusters (id, sector, evidence, until, source)
+    historic_industry_: list[dict]       # rows dated before INDUSTRY_CURRENT_FROM: shown, never fitted
     saturation_at: int = 3
     reciprocity_: float = 0.0            # rho of the reciprocity factor (Scorer.reciprocity_factor)
     reciprocity_top_: int = 0            # places a candidate is offered to in full (0: no gate)

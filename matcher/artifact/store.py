@@ -26,7 +26,7 @@ from matcher.paths import MODELS_DIR
 
 MANIFEST = "manifest.json"
 # Bump when what is saved changes, so a stale artifact is rebuilt rather than half-read.
-ARTIFACT_FORMAT = 12  # 12: learned county-level tier factor; 11: hub factors (local scaling); 10: travel facts
+ARTIFACT_FORMAT = 13  # 13: historic industry rows (shown, not fitted); 12: county-level tier factor; 11: hub factors
 COUNTRIES = ("GB", "CN")
 PAIR_ARRAYS = ("edu", "flight", "mission", "ties")
 
@@ -135,6 +135,7 @@ def dump(model: AnswerModel, resolver: Resolver, fitted_weights: dict | None) ->
         "partner_counts": model.partner_counts_, "partner_counts_unknown": model.partner_counts_unknown_,
         "partnership_map": {_key(k): v for k, v in model.partnership_map_.items()},
         "partners": model.partners_, "partnerships": model.partnerships_, "closed_industry": model.closed_industry_,
+        "historic_industry": model.historic_industry_,
         "saturation_at": model.saturation_at, "reciprocity": model.reciprocity_,
         "reciprocity_top": model.reciprocity_top_, "travel": model.travel_,
         "resolver": resolver.state(), "fitted_weights": fitted_weights,
@@ -194,7 +195,8 @@ def load(npz: bytes, tables_json: bytes) -> tuple[AnswerModel, Resolver, dict | 
         n_partners_=t["n_partners"], partner_counts_=t["partner_counts"],
         partner_counts_unknown_=t["partner_counts_unknown"],
         partnership_map_={_unkey(k): v for k, v in t["partnership_map"].items()}, partners_=t["partners"],
-        partnerships_=t["partnerships"], closed_industry_=t["closed_industry"], saturation_at=t["saturation_at"],
+        partnerships_=t["partnerships"], closed_industry_=t["closed_industry"],
+        historic_industry_=t["historic_industry"], saturation_at=t["saturation_at"],
         reciprocity_=t["reciprocity"], reciprocity_top_=t["reciprocity_top"], travel_=t["travel"])
     return model, Resolver.from_state(t["resolver"]), t["fitted_weights"]
 

@@ -155,6 +155,10 @@ class PartnerMatcher(BaseEstimator, Scorer):
         self.closed_industry_ = (closed[["id", "sector", "evidence", "until", "source"]].reset_index(drop=True)
                                  if closed is not None else pd.DataFrame(columns=["id", "sector", "evidence", "until",
                                                                                   "source"]))
+        # Evidence older than INDUSTRY_CURRENT_FROM, never re-confirmed: a profile shows it, dated; the fit does not.
+        historic = tables.frames.get("industry_historic")
+        self.historic_industry_ = (historic[["id", "sector", *evidence]].reset_index(drop=True)
+                                   if historic is not None else pd.DataFrame(columns=["id", "sector", *evidence]))
         self._cache_blocks()
         self._cache_lookups(tables)
         self.scale_params_ = ScaleParams()
@@ -490,6 +494,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
             partner_counts_unknown_=dict(self.partner_counts_unknown_), partnership_map_=self.partnership_map_,
             partners_={i: sorted(v) for i, v in self.partners_.items()},
             partnerships_=_plain_rows(self.partnerships_), closed_industry_=_plain_rows(self.closed_industry_),
+            historic_industry_=_plain_rows(self.historic_industry_),
             saturation_at=self.saturation_at, reciprocity_=self.reciprocity_,
             reciprocity_top_=self.reciprocity_top_, travel_=self.travel_)
 
