@@ -25,15 +25,19 @@ Rules, in order, for name_zh:
      more, e.g. a Mandarin and a Cantonese form, none is chosen);
   5. otherwise the name a Chinese-language encyclopedia gives the place (ENCYCLOPEDIA below): a county
      article's list of its non-metropolitan districts, each written with its English name beside it, so the
-     match is by that English name (Chinese Wikipedia and copies of it, 求真百科, the Hunan provincial foreign
-     affairs office's profile of Lincolnshire), or the title of an article on the district itself or on the
-     city it is named after (also Britannica's article on St Albans in a Chinese translation), or a county
+     match is by that English name (Chinese Wikipedia and copies of it, among them the article wikitext stored in
+     the public repository chinapedia/wikipedia.zh.mediawiki for Kent, East Sussex, Devon, Hertfordshire,
+     Leicestershire, Cambridgeshire, Hampshire, Suffolk, Nottinghamshire, Worcestershire, Gloucestershire, Norfolk
+     and Warwickshire; 求真百科, the Hunan provincial foreign affairs office's profile of Lincolnshire), or the
+     title of an article on the district itself (哈特區 for Hart) or on the city it is named after (also
+     Britannica's article on St Albans in a Chinese translation), or a county
      article's sentence placing a town in the district, or the lead of an article on a parliamentary constituency
      that names the district the seat covers (SEATS), or a Chinese-language government page that names the
      place (the PRC foreign ministry's report on Mid and East Antrim; Busan Metropolitan City's page on its
      partner the Liverpool City Region); forms are kept exactly as the page writes them (traditional or simplified).
      Each entry cites the page as read (publisher first, then the copy's address);
-  6. otherwise empty (the rest of the non-metropolitan districts and combined authorities).
+  6. otherwise empty (East Suffolk, West Suffolk and Folkestone and Hythe, named after the lists were written;
+     eleven combined authorities, seven Northern Ireland districts, North Northamptonshire).
 Exception to 1: CLDR's Sandwell entry (砂井, "sand well") translates the English words rather than naming the
 place, so iso-codes' name is used for GB-SAW.
 
@@ -101,6 +105,43 @@ _WSUSSEX = (_WP + "article 西萨塞克斯郡, section 行政区划: 西萨塞�
             "%E6%96%AF%E9%83%A1?oldformat=true, the whole sentence in the same words in the encyclopedia entry "
             "西萨塞克斯郡 reproduced at http://gansulong.com/c/0S0BT0R022.html (whose summary writes Adur 埃得; the "
             "list's form is used)")
+# The same county articles' district lists as stored in a public wikitext copy of Chinese Wikipedia (the
+# repository chinapedia/wikipedia.zh.mediawiki, one file per article, read at the commit given): each list
+# writes the district with its English name in brackets, e.g. [[格雷夫舍姆|格雷夫舍姆]]（Gravesham）; the name is the
+# text shown.
+_ZHWIKI_COPY = ("Chinese Wikipedia (zh.wikipedia.org), article {title}, section {section}: {quote} ... "
+                "{{zh}}（{{en}}） ...; as read in the wikitext copy in the public repository "
+                "chinapedia/wikipedia.zh.mediawiki, file {path} (commit {commit})")
+_C1 = "c14578edfb6ca290050bd469c33c761f398d0d3f"
+_C2 = "2e53b032cb798b61221cbc635d9dae8d9c736926"
+_C3 = "2181639cede05ba2fe6728920fb67e3d2e161c7a"
+_KENT = _ZHWIKI_COPY.format(title="肯特郡", section="行政區劃", quote="肯特是非都市郡，實際管轄12個非都市區：",
+                            path="肯/肯特郡.md", commit=_C1)
+_ESUSSEX = _ZHWIKI_COPY.format(title="東薩塞克斯郡", section="行政區劃",
+                               quote="東薩塞克斯是非都市郡，實際管轄5個非都市區：", path="東/東薩塞克斯郡.md",
+                               commit=_C2)
+_DEVON = _ZHWIKI_COPY.format(title="德文郡", section="行政區劃", quote="德文是非都市郡，實際管轄8個非都市區：",
+                             path="德/德文郡.md", commit=_C3)
+_HERTS = _ZHWIKI_COPY.format(title="赫特福德郡", section="行政區劃", quote="赫特福德郡實際管轄10個行政區：",
+                             path="赫/赫特福德郡.md", commit=_C2)
+_LEICS = _ZHWIKI_COPY.format(title="萊斯特郡", section="行政區劃", quote="萊斯特郡是非都市郡，實際管轄7個非都市區：",
+                             path="莱/莱斯特郡.md", commit=_C3)
+_CAMBS = _ZHWIKI_COPY.format(title="劍橋郡", section="行政區劃", quote="劍橋郡是非都市郡，實際管轄5個非都市區：",
+                             path="劍/劍橋郡.md", commit=_C2)
+_HANTS = _ZHWIKI_COPY.format(title="漢普郡", section="行政區域", quote="漢普郡下轄13區：", path="漢/漢普郡.md",
+                             commit=_C2)
+_SUFFOLK = _ZHWIKI_COPY.format(title="薩福克郡", section="行政區劃", quote="薩福克實際管轄7個非都市區：",
+                               path="薩/薩福克郡.md", commit=_C2)
+_NOTTS = _ZHWIKI_COPY.format(title="諾丁漢郡", section="行政區劃", quote="諾定咸郡是非都市郡，實際管轄7個非都市區：",
+                             path="諾/諾丁漢郡.md", commit=_C2)
+_WORCS = _ZHWIKI_COPY.format(title="伍斯特郡", section="行政區劃", quote="伍斯特郡實際管轄6個非都市區：",
+                             path="伍/伍斯特郡.md", commit=_C2)
+_GLOS = _ZHWIKI_COPY.format(title="格洛斯特郡", section="行政區劃",
+                            quote="看待成非都市郡，格洛斯特郡下轄6個非都市區：", path="格/格洛斯特郡.md", commit=_C2)
+_NORFOLK = _ZHWIKI_COPY.format(title="諾福克郡", section="行政區劃", quote="諾福克郡直接管轄7非都市區：",
+                               path="诺/诺福克郡.md", commit=_C2)
+_WARKS = _ZHWIKI_COPY.format(title="華威郡", section="行政區劃", quote="華威郡實際管5個非都市區：",
+                             path="華/華威郡.md", commit=_C2)
 _LIST_OF_COUNTIES = (_WP + "article 英格蘭都會和非都會郡, list of the metropolitan and non-metropolitan counties "
                      "with their English names ({zh} {mark} {en}); as read in the Kiwix copy of zh.wikipedia "
                      "(wikipedia_zh_all_maxi_2024-04) at https://kiwix.haohe.fun/content/wikipedia_zh_all_maxi_"
@@ -152,6 +193,48 @@ ENCYCLOPEDIA: dict[str, tuple[str, str]] = {
     **_list(_WSUSSEX, {
         "E07000223": ("埃德", "Adur"), "E07000224": ("阿伦", "Arun"), "E07000227": ("霍舍姆", "Horsham"),
         "E07000228": ("中萨塞克斯", "Mid Sussex"), "E07000229": ("沃辛", "Worthing")}),
+    **_list(_KENT, {
+        "E07000109": ("格雷夫舍姆", "Gravesham"), "E07000113": ("斯韋爾", "Swale"), "E07000114": ("薩尼特", "Thanet"),
+        "E07000115": ("湯布里奇-莫靈", "Tonbridge and Malling"),
+        "E07000116": ("坦布里奇韋爾斯", "Tunbridge Wells")}),
+    **_list(_ESUSSEX, {"E07000064": ("羅瑟", "Rother"), "E07000065": ("威爾登", "Wealden")}),
+    **_list(_DEVON, {
+        "E07000040": ("東德文區", "East Devon"), "E07000042": ("中德文區", "Mid Devon"),
+        "E07000043": ("北德文區", "North Devon"), "E07000044": ("南哈姆斯區", "South Hams"),
+        "E07000045": ("廷布里奇區", "Teignbridge"), "E07000046": ("托里奇區", "Torridge"),
+        "E07000047": ("西德文區", "West Devon")}),
+    **_list(_HERTS, {
+        "E07000095": ("布羅克斯本", "Broxbourne"), "E07000242": ("赫特福德郡東", "East Hertfordshire"),
+        "E07000098": ("赫茨米爾", "Hertsmere"), "E07000099": ("赫特福德郡北", "North Hertfordshire"),
+        "E07000241": ("韋林哈特菲爾德", "Welwyn Hatfield")}),
+    **_list(_LEICS, {
+        "E07000129": ("布萊比", "Blaby"), "E07000130": ("查恩伍德", "Charnwood"), "E07000131": ("哈伯勒", "Harborough"),
+        "E07000132": ("欣克利-博斯沃思", "Hinckley and Bosworth"), "E07000133": ("梅爾頓", "Melton"),
+        "E07000135": ("奧德比-威格斯頓", "Oadby and Wigston")}),
+    **_list(_CAMBS, {
+        "E07000009": ("東劍橋郡", "East Cambridgeshire"), "E07000011": ("亨廷登郡", "Huntingdonshire"),
+        "E07000012": ("南劍橋郡", "South Cambridgeshire")}),
+    # Fenland: the list shows [[芬蘭區|芬蘭]]（Fenland）; the shown 芬蘭 is also the Chinese name of Finland, so the
+    # row takes the title of the district's own article that the list links to, 芬蘭區.
+    "E07000010": ("芬蘭區", _CAMBS.format(zh="[[芬蘭區|芬蘭]]", en="Fenland")
+                  + " (the name is the linked article's title 芬蘭區; the text shown, 芬蘭, is also Finland's name)"),
+    **_list(_HANTS, {
+        "E07000084": ("貝辛斯托克-迪恩", "Basingstoke and Deane"), "E07000085": ("漢普郡東", "East Hampshire"),
+        "E07000092": ("拉什穆爾", "Rushmoor"), "E07000093": ("泰斯特河谷", "Test Valley")}),
+    **_list(_SUFFOLK, {"E07000200": ("巴伯", "Babergh"), "E07000203": ("中薩福克", "Mid Suffolk")}),
+    **_list(_NOTTS, {
+        "E07000170": ("阿什菲爾德", "Ashfield"), "E07000171": ("巴西特勞", "Bassetlaw"),
+        "E07000172": ("布羅克斯托", "Broxtowe")}),
+    **_list(_WORCS, {
+        "E07000234": ("布羅姆斯格羅夫", "Bromsgrove"), "E07000235": ("莫爾文希爾斯", "Malvern Hills"),
+        "E07000239": ("懷爾森林", "Wyre Forest")}),
+    **_list(_GLOS, {
+        "E07000079": ("科茨沃爾德", "Cotswold"), "E07000082": ("斯特勞德", "Stroud"),
+        "E07000083": ("蒂克斯伯里", "Tewkesbury")}),
+    **_list(_NORFOLK, {
+        "E07000144": ("布羅德蘭", "Broadland"), "E07000147": ("北諾福克", "North Norfolk"),
+        "E07000149": ("南諾福克", "South Norfolk")}),
+    **_list(_WARKS, {"E07000219": ("紐尼頓-貝德沃思", "Nuneaton and Bedworth")}),
     "E06000063": ("坎伯兰", _LIST_OF_COUNTIES.format(zh="坎伯兰", mark="*", en="Cumberland")),
     "E06000064": ("威斯特摩兰-弗内斯",
                   _LIST_OF_COUNTIES.format(zh="威斯特摩兰-弗内斯", mark="*", en="Westmorland and Furness")),
@@ -231,6 +314,10 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
      "西北安普顿郡(英语:West Northamptonshire)是位于英格兰名誉郡北安普顿郡境内的单一管理区,成立于2021年4月1日; "
      "infobox ONS编码 E06000062 (GSS)",
      "the copy https://wikiwand.com/zh-sg/articles/%E8%A5%BF%E5%8C%97%E5%AE%89%E6%99%AE%E9%A1%BF%E9%83%A1"),
+    ("E07000089", "哈特區", _ENC_WP, "哈特區",
+     "哈特區(英語:Hart District),英國英格蘭東南區域漢普郡的一個非都市區; infobox 英國代碼 24UG (Hart's ONS code)",
+     "the wikitext copy in the public repository chinapedia/wikipedia.zh.mediawiki, file 哈/哈特區.md (commit "
+     "2e53b032cb798b61221cbc635d9dae8d9c736926)"),
     # Chinese-language government pages.
     ("E47000004", "利物浦都市圈", "Busan Metropolitan City (釜山廣域市), page on its partner city in Chinese "
      "(traditional characters)", "基本情況",
