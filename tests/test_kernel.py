@@ -108,6 +108,15 @@ def test_fused_scores_equal_exact_ones_under_hub_scaling(scaled):
     np.testing.assert_allclose(batch, exact, atol=kernel.FUSED_TOLERANCE / 10)
 
 
+def test_fused_scores_equal_exact_ones_under_centring(matcher):
+    assert any((matcher.sides_[c].hub > 0).any() for c in ("GB", "CN"))  # the fixture has hubs to centre
+    for country in ("GB", "CN"):
+        ids = list(matcher.ids_[country])
+        batch = matcher.score_queries(ids, default_weights())
+        exact, _ = matcher.exact_scores(ids, default_weights())
+        np.testing.assert_allclose(batch, exact, atol=kernel.FUSED_TOLERANCE / 10)
+
+
 def test_kernel_blocks_equal_their_definitions(matcher):
     hubs = {c: hub_reference(matcher, c) for c in ("GB", "CN")}
     for c in ("GB", "CN"):

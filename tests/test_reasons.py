@@ -356,6 +356,7 @@ def test_size_only_caveat_leads_exactly_the_results_that_rest_on_size(bundle):
     assert explain.size_only({"scale": 0.1, "industry": 0.0, "prominence": 0.3})
     assert not explain.size_only({"scale": 0.1, "industry": 0.01, "prominence": 0.0})
     assert not explain.size_only({"scale": 0.0, "industry": 0.0, "prominence": 0.3})
+    assert explain.size_only({"scale": 0.1, "complementarity": 0.1 * explain.MIN_SHARE / 2})  # too little to say
     text = "only size links"
     only_scale = dict.fromkeys(block_names(), 0.0) | {"scale": 1.0}
     answer = recommend(bundle, "E08000901", k=5, weights=only_scale)

@@ -473,15 +473,16 @@ def _historic_places(m: AnswerModel) -> frozenset[str]:
 
 
 def size_only(contributions: dict[str, float]) -> bool:
-    """True when size is all a pair's fit rests on: scale adds to the score and no other fit block does."""
-    return contributions.get("scale", 0.0) > 0 and all(
-        v <= 0 for b, v in contributions.items() if b not in ("scale", "prominence"))
+    """True when size is the only fit a pair is shown for: scale is a reason and every other fit block adds less
+    than MIN_SHARE of the score's positive part (too little to be a reason)."""
+    return shown_blocks(contributions) - {"prominence"} == {"scale"}
 
 
 def pair_caveats(m: AnswerModel, a: str, b: str, contributions: dict[str, float], sensitive: bool = False,
                  lang: str = DEFAULT) -> list[str]:
     """`caveats`, led by one the contributions call for: a result that rests on size alone says so."""
-    lead = [render(msg("caveat.size_only", a=_name(m, a), b=_name(m, b)), lang)] if size_only(contributions) else []
+    lead = [render(msg("caveat.size_only", a=_name(m, a), b=_name(m, b), share=MIN_SHARE), lang)] \
+        if size_only(contributions) else []
     return lead + caveats(m, a, b, sensitive, lang)
 
 
