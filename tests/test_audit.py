@@ -9,11 +9,15 @@ def test_audit_size_only_share_is_the_share_of_answers_that_say_so(bundle):
     only_scale = dict.fromkeys(block_names(), 0.0) | {"scale": 1.0, "industry": 0.2}
     report = audit(bundle, only_scale, k=5)
     for country, key in (("GB", "uk_queries"), ("CN", "cn_queries")):
-        said = total = 0
-        for q in _queries(bundle, country):
-            for r in recommend(bundle, q, k=5, weights=only_scale, mutual=False)["results"]:
+        said = total = weak = 0
+        queries = _queries(bundle, country)
+        for q in queries:
+            answer = recommend(bundle, q, k=5, weights=only_scale, mutual=False)
+            weak += any("share only size with" in c for c in answer["query_caveats"])
+            for r in answer["results"]:
                 said += any(c.startswith("only size links") for c in r["caveats"])
                 total += 1
         assert total and report[key]["size_only"] == round(said / total, 4)
+        assert report[key]["lists_mostly_size_only"] == round(weak / len(queries), 4)
         assert abs(sum(report[key]["first_reason"].values()) - 1) < 1e-3
     assert any(report[k]["size_only"] > 0 for k in report)  # the check can fail: some answers rest on size

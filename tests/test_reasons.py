@@ -366,3 +366,18 @@ def test_size_only_caveat_leads_exactly_the_results_that_rest_on_size(bundle):
         assert any(c.startswith(text) for c in r["caveats"]) == explain.size_only(r["contributions"])
     zh = recommend(bundle, "E08000901", k=5, weights=only_scale, lang="zh")["results"]
     assert all("仅规模相近" in r["caveats"][0] for r in zh if r["contributions"]["scale"] > 0)
+
+
+def test_a_list_mostly_resting_on_size_says_so_once(bundle):
+    """Half or more of the results size-only: the answer's own caveats lead with how many; otherwise nothing."""
+    from matcher.answers.recommend import recommend
+
+    only_scale = dict.fromkeys(block_names(), 0.0) | {"scale": 1.0}
+    for lang, words in (("en", "share only size with"), ("zh", "仅规模相近")):
+        answer = recommend(bundle, "E08000901", k=5, weights=only_scale, lang=lang)
+        alone = sum(explain.size_only(r["contributions"]) for r in answer["results"])
+        assert 2 * alone >= len(answer["results"]) > 0
+        assert words in answer["query_caveats"][0] and str(alone) in answer["query_caveats"][0]
+    default = recommend(bundle, "E08000901", k=5, weights=weights_for(bundle))
+    alone = sum(explain.size_only(r["contributions"]) for r in default["results"])
+    assert any("share only size with" in c for c in default["query_caveats"]) == (2 * alone >= len(default["results"]))

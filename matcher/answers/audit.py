@@ -39,22 +39,26 @@ def audit(bundle: Bundle, weights: dict[str, float], k: int = 10) -> dict:
         pos = m.pos_[other]
         lists: list[list[int]] = []
         first: Counter[str] = Counter()
-        n = size_alone = 0
+        n = size_alone = weak_lists = 0
         for q in _queries(bundle, country):
             ids, contrib = m.top(q, weights, k)
             lists.append([pos[c] for c in ids])
+            alone = 0
             for cid, row in zip(ids, contrib, strict=True):
                 by_block = dict(zip(weights, row.tolist(), strict=True))
                 _, blocks = reasons_with_blocks(m, q, cid, by_block)
                 first[blocks[0] if blocks else "none"] += 1
-                size_alone += size_only(by_block)  # the results whose first caveat says only size links them
+                alone += size_only(by_block)  # the results whose first caveat says only size links them
                 n += 1
+            size_alone += alone
+            weak_lists += bool(ids) and 2 * alone >= len(ids)  # answers that say so of themselves (list_caveats)
         report: dict[str, Any] = personalisation(np.array(lists), len(m.ids_[other]))
         report["first_reason"] = {b: round(v / n, 4) for b, v in sorted(first.items())} if n else {}
         report["first_reason_fit"] = round(sum(v for b, v in first.items() if b not in ("prominence", "none"))
                                            / max(n, 1), 4)
         report["first_reason_specific"] = round(sum(v for b, v in first.items() if b in SPECIFIC) / max(n, 1), 4)
         report["size_only"] = round(size_alone / max(n, 1), 4)
+        report["lists_mostly_size_only"] = round(weak_lists / max(len(lists), 1), 4)
         report["n_queries"] = len(lists)
         out[key] = report
     return out

@@ -486,6 +486,15 @@ def pair_caveats(m: AnswerModel, a: str, b: str, contributions: dict[str, float]
     return lead + caveats(m, a, b, sensitive, lang)
 
 
+def list_caveats(m: AnswerModel, q: str, contributions: list[dict[str, float]], lang: str = DEFAULT) -> list[str]:
+    """What a whole answer should say about itself: when half or more of its results rest on size alone, the list
+    is one of places of a suitable size, not of shared interests, and the officer should read it so."""
+    alone = sum(size_only(c) for c in contributions)
+    if not contributions or 2 * alone < len(contributions):
+        return []
+    return [render(msg("caveat.list_size_only", place=_name(m, q), n=alone, k=len(contributions)), lang)]
+
+
 def caveats(m: AnswerModel, a: str, b: str, sensitive: bool = False, lang: str = DEFAULT) -> list[str]:
     """What a committee should know before acting on the pair (the query's own caveats: query_caveats)."""
     return list(_memo(m, ("caveat_texts", a, b, sensitive, lang),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.answers.explain import pair_caveats, query_caveats, reasons_with_blocks
+from matcher.answers.explain import list_caveats, pair_caveats, query_caveats, reasons_with_blocks
 from matcher.artifact.model import Filters
 from matcher.artifact.store import Bundle
 from matcher.config import WeightError, check_weights, default_weights, presets
@@ -39,9 +39,10 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
     mutual_of = m.mutual_ranks(ids, query_id, w, sensitive) if (mutual and ids) else {}
     sims, _ = m.similarities(query_id, sensitive)
     pos = m.pos_[m.other(query_id)]
-    results = []
+    results, contribs = [], []
     for n, (cid, row) in enumerate(zip(ids, contributions, strict=True), start=1):
         contrib = dict(zip(w, row.tolist(), strict=True))
+        contribs.append(contrib)
         texts, blocks = reasons_with_blocks(m, query_id, cid, contrib, sensitive, lang)
         result = {
             "rank": n,
@@ -60,6 +61,7 @@ def recommend(bundle: Bundle, query_id: str, k: int = 10, weights: dict[str, flo
         if cid in mutual_of:
             result["mutual_rank"] = mutual_of[cid]
         results.append(result)
-    # Caveats about the query itself (its own sensitive sectors, its data gaps) are said once, here.
-    return {"query": bundle.resolver.describe(query_id), "weights": w, "results": results,
-            "query_caveats": query_caveats(m, query_id, lang)}
+    # Caveats about the query itself (its own sensitive sectors, its data gaps) and about the list as a whole (most
+    # of it resting on size alone) are said once, here.
+    said = list_caveats(m, query_id, contribs, lang) + query_caveats(m, query_id, lang)
+    return {"query": bundle.resolver.describe(query_id), "weights": w, "results": results, "query_caveats": said}
