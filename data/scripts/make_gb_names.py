@@ -115,33 +115,26 @@ _ZHWIKI_COPY = ("Chinese Wikipedia (zh.wikipedia.org), article {title}, section 
 _C1 = "c14578edfb6ca290050bd469c33c761f398d0d3f"
 _C2 = "2e53b032cb798b61221cbc635d9dae8d9c736926"
 _C3 = "2181639cede05ba2fe6728920fb67e3d2e161c7a"
-_KENT = _ZHWIKI_COPY.format(title="肯特郡", section="行政區劃", quote="肯特是非都市郡，實際管轄12個非都市區：",
-                            path="肯/肯特郡.md", commit=_C1)
-_ESUSSEX = _ZHWIKI_COPY.format(title="東薩塞克斯郡", section="行政區劃",
-                               quote="東薩塞克斯是非都市郡，實際管轄5個非都市區：", path="東/東薩塞克斯郡.md",
-                               commit=_C2)
-_DEVON = _ZHWIKI_COPY.format(title="德文郡", section="行政區劃", quote="德文是非都市郡，實際管轄8個非都市區：",
-                             path="德/德文郡.md", commit=_C3)
-_HERTS = _ZHWIKI_COPY.format(title="赫特福德郡", section="行政區劃", quote="赫特福德郡實際管轄10個行政區：",
-                             path="赫/赫特福德郡.md", commit=_C2)
-_LEICS = _ZHWIKI_COPY.format(title="萊斯特郡", section="行政區劃", quote="萊斯特郡是非都市郡，實際管轄7個非都市區：",
-                             path="莱/莱斯特郡.md", commit=_C3)
-_CAMBS = _ZHWIKI_COPY.format(title="劍橋郡", section="行政區劃", quote="劍橋郡是非都市郡，實際管轄5個非都市區：",
-                             path="劍/劍橋郡.md", commit=_C2)
-_HANTS = _ZHWIKI_COPY.format(title="漢普郡", section="行政區域", quote="漢普郡下轄13區：", path="漢/漢普郡.md",
-                             commit=_C2)
-_SUFFOLK = _ZHWIKI_COPY.format(title="薩福克郡", section="行政區劃", quote="薩福克實際管轄7個非都市區：",
-                               path="薩/薩福克郡.md", commit=_C2)
-_NOTTS = _ZHWIKI_COPY.format(title="諾丁漢郡", section="行政區劃", quote="諾定咸郡是非都市郡，實際管轄7個非都市區：",
-                             path="諾/諾丁漢郡.md", commit=_C2)
-_WORCS = _ZHWIKI_COPY.format(title="伍斯特郡", section="行政區劃", quote="伍斯特郡實際管轄6個非都市區：",
-                             path="伍/伍斯特郡.md", commit=_C2)
-_GLOS = _ZHWIKI_COPY.format(title="格洛斯特郡", section="行政區劃",
-                            quote="看待成非都市郡，格洛斯特郡下轄6個非都市區：", path="格/格洛斯特郡.md", commit=_C2)
-_NORFOLK = _ZHWIKI_COPY.format(title="諾福克郡", section="行政區劃", quote="諾福克郡直接管轄7非都市區：",
-                               path="诺/诺福克郡.md", commit=_C2)
-_WARKS = _ZHWIKI_COPY.format(title="華威郡", section="行政區劃", quote="華威郡實際管5個非都市區：",
-                             path="華/華威郡.md", commit=_C2)
+# The county articles read there: (article, section, the words opening its district list, file, commit).
+_COUNTY_ARTICLES: dict[str, tuple[str, str, str, str, str]] = {
+    "Kent": ("肯特郡", "行政區劃", "肯特是非都市郡，實際管轄12個非都市區：", "肯/肯特郡.md", _C1),
+    "East Sussex": ("東薩塞克斯郡", "行政區劃", "東薩塞克斯是非都市郡，實際管轄5個非都市區：", "東/東薩塞克斯郡.md",
+                    _C2),
+    "Devon": ("德文郡", "行政區劃", "德文是非都市郡，實際管轄8個非都市區：", "德/德文郡.md", _C3),
+    "Hertfordshire": ("赫特福德郡", "行政區劃", "赫特福德郡實際管轄10個行政區：", "赫/赫特福德郡.md", _C2),
+    "Leicestershire": ("萊斯特郡", "行政區劃", "萊斯特郡是非都市郡，實際管轄7個非都市區：", "莱/莱斯特郡.md", _C3),
+    "Cambridgeshire": ("劍橋郡", "行政區劃", "劍橋郡是非都市郡，實際管轄5個非都市區：", "劍/劍橋郡.md", _C2),
+    "Hampshire": ("漢普郡", "行政區域", "漢普郡下轄13區：", "漢/漢普郡.md", _C2),
+    "Suffolk": ("薩福克郡", "行政區劃", "薩福克實際管轄7個非都市區：", "薩/薩福克郡.md", _C2),
+    "Nottinghamshire": ("諾丁漢郡", "行政區劃", "諾定咸郡是非都市郡，實際管轄7個非都市區：", "諾/諾丁漢郡.md", _C2),
+    "Worcestershire": ("伍斯特郡", "行政區劃", "伍斯特郡實際管轄6個非都市區：", "伍/伍斯特郡.md", _C2),
+    "Gloucestershire": ("格洛斯特郡", "行政區劃", "看待成非都市郡，格洛斯特郡下轄6個非都市區：", "格/格洛斯特郡.md",
+                        _C2),
+    "Norfolk": ("諾福克郡", "行政區劃", "諾福克郡直接管轄7非都市區：", "诺/诺福克郡.md", _C2),
+    "Warwickshire": ("華威郡", "行政區劃", "華威郡實際管5個非都市區：", "華/華威郡.md", _C2),
+}
+_COPY = {county: _ZHWIKI_COPY.format(title=t, section=s, quote=q, path=p, commit=c)
+         for county, (t, s, q, p, c) in _COUNTY_ARTICLES.items()}
 _LIST_OF_COUNTIES = (_WP + "article 英格蘭都會和非都會郡, list of the metropolitan and non-metropolitan counties "
                      "with their English names ({zh} {mark} {en}); as read in the Kiwix copy of zh.wikipedia "
                      "(wikipedia_zh_all_maxi_2024-04) at https://kiwix.haohe.fun/content/wikipedia_zh_all_maxi_"
@@ -193,48 +186,48 @@ ENCYCLOPEDIA: dict[str, tuple[str, str]] = {
     **_list(_WSUSSEX, {
         "E07000223": ("埃德", "Adur"), "E07000224": ("阿伦", "Arun"), "E07000227": ("霍舍姆", "Horsham"),
         "E07000228": ("中萨塞克斯", "Mid Sussex"), "E07000229": ("沃辛", "Worthing")}),
-    **_list(_KENT, {
+    **_list(_COPY["Kent"], {
         "E07000109": ("格雷夫舍姆", "Gravesham"), "E07000113": ("斯韋爾", "Swale"), "E07000114": ("薩尼特", "Thanet"),
         "E07000115": ("湯布里奇-莫靈", "Tonbridge and Malling"),
         "E07000116": ("坦布里奇韋爾斯", "Tunbridge Wells")}),
-    **_list(_ESUSSEX, {"E07000064": ("羅瑟", "Rother"), "E07000065": ("威爾登", "Wealden")}),
-    **_list(_DEVON, {
+    **_list(_COPY["East Sussex"], {"E07000064": ("羅瑟", "Rother"), "E07000065": ("威爾登", "Wealden")}),
+    **_list(_COPY["Devon"], {
         "E07000040": ("東德文區", "East Devon"), "E07000042": ("中德文區", "Mid Devon"),
         "E07000043": ("北德文區", "North Devon"), "E07000044": ("南哈姆斯區", "South Hams"),
         "E07000045": ("廷布里奇區", "Teignbridge"), "E07000046": ("托里奇區", "Torridge"),
         "E07000047": ("西德文區", "West Devon")}),
-    **_list(_HERTS, {
+    **_list(_COPY["Hertfordshire"], {
         "E07000095": ("布羅克斯本", "Broxbourne"), "E07000242": ("赫特福德郡東", "East Hertfordshire"),
         "E07000098": ("赫茨米爾", "Hertsmere"), "E07000099": ("赫特福德郡北", "North Hertfordshire"),
         "E07000241": ("韋林哈特菲爾德", "Welwyn Hatfield")}),
-    **_list(_LEICS, {
+    **_list(_COPY["Leicestershire"], {
         "E07000129": ("布萊比", "Blaby"), "E07000130": ("查恩伍德", "Charnwood"), "E07000131": ("哈伯勒", "Harborough"),
         "E07000132": ("欣克利-博斯沃思", "Hinckley and Bosworth"), "E07000133": ("梅爾頓", "Melton"),
         "E07000135": ("奧德比-威格斯頓", "Oadby and Wigston")}),
-    **_list(_CAMBS, {
+    **_list(_COPY["Cambridgeshire"], {
         "E07000009": ("東劍橋郡", "East Cambridgeshire"), "E07000011": ("亨廷登郡", "Huntingdonshire"),
         "E07000012": ("南劍橋郡", "South Cambridgeshire")}),
     # Fenland: the list shows [[芬蘭區|芬蘭]]（Fenland）; the shown 芬蘭 is also the Chinese name of Finland, so the
     # row takes the title of the district's own article that the list links to, 芬蘭區.
-    "E07000010": ("芬蘭區", _CAMBS.format(zh="[[芬蘭區|芬蘭]]", en="Fenland")
+    "E07000010": ("芬蘭區", _COPY["Cambridgeshire"].format(zh="[[芬蘭區|芬蘭]]", en="Fenland")
                   + " (the name is the linked article's title 芬蘭區; the text shown, 芬蘭, is also Finland's name)"),
-    **_list(_HANTS, {
+    **_list(_COPY["Hampshire"], {
         "E07000084": ("貝辛斯托克-迪恩", "Basingstoke and Deane"), "E07000085": ("漢普郡東", "East Hampshire"),
         "E07000092": ("拉什穆爾", "Rushmoor"), "E07000093": ("泰斯特河谷", "Test Valley")}),
-    **_list(_SUFFOLK, {"E07000200": ("巴伯", "Babergh"), "E07000203": ("中薩福克", "Mid Suffolk")}),
-    **_list(_NOTTS, {
+    **_list(_COPY["Suffolk"], {"E07000200": ("巴伯", "Babergh"), "E07000203": ("中薩福克", "Mid Suffolk")}),
+    **_list(_COPY["Nottinghamshire"], {
         "E07000170": ("阿什菲爾德", "Ashfield"), "E07000171": ("巴西特勞", "Bassetlaw"),
         "E07000172": ("布羅克斯托", "Broxtowe")}),
-    **_list(_WORCS, {
+    **_list(_COPY["Worcestershire"], {
         "E07000234": ("布羅姆斯格羅夫", "Bromsgrove"), "E07000235": ("莫爾文希爾斯", "Malvern Hills"),
         "E07000239": ("懷爾森林", "Wyre Forest")}),
-    **_list(_GLOS, {
+    **_list(_COPY["Gloucestershire"], {
         "E07000079": ("科茨沃爾德", "Cotswold"), "E07000082": ("斯特勞德", "Stroud"),
         "E07000083": ("蒂克斯伯里", "Tewkesbury")}),
-    **_list(_NORFOLK, {
+    **_list(_COPY["Norfolk"], {
         "E07000144": ("布羅德蘭", "Broadland"), "E07000147": ("北諾福克", "North Norfolk"),
         "E07000149": ("南諾福克", "South Norfolk")}),
-    **_list(_WARKS, {"E07000219": ("紐尼頓-貝德沃思", "Nuneaton and Bedworth")}),
+    **_list(_COPY["Warwickshire"], {"E07000219": ("紐尼頓-貝德沃思", "Nuneaton and Bedworth")}),
     "E06000063": ("坎伯兰", _LIST_OF_COUNTIES.format(zh="坎伯兰", mark="*", en="Cumberland")),
     "E06000064": ("威斯特摩兰-弗内斯",
                   _LIST_OF_COUNTIES.format(zh="威斯特摩兰-弗内斯", mark="*", en="Westmorland and Furness")),
