@@ -33,20 +33,23 @@ def figures(bundle: Bundle, i: str) -> list[dict]:
     return out
 
 
+def _sector_item(sector: str, r: dict) -> dict:
+    return {"sector": sector, "strength": int(r["strength"]), "evidence": r["evidence"], "source": r["source"],
+            "year": int(r["year"])}
+
+
 def sectors(bundle: Bundle, i: str) -> list[dict]:
     """The place's sourced sectors, strongest first (table order among equals)."""
     rows = [(s, r) for (x, s), r in bundle.model.industry_evidence_map_.items() if x == i]
     rows.sort(key=lambda sr: -sr[1]["strength"])
-    return [{"sector": s, "strength": int(r["strength"]), "evidence": r["evidence"], "source": r["source"],
-             "year": int(r["year"])} for s, r in rows]
+    return [_sector_item(s, r) for s, r in rows]
 
 
 def sectors_history(bundle: Bundle, i: str) -> list[dict]:
     """The place's sector evidence dated before INDUSTRY_CURRENT_FROM and not re-confirmed: history, not fitted."""
     rows = [r for r in bundle.model.historic_industry_ if r["id"] == i]
     rows.sort(key=lambda r: (-int(r["year"]), -int(r["strength"])))
-    return [{"sector": r["sector"], "strength": int(r["strength"]), "evidence": r["evidence"], "source": r["source"],
-             "year": int(r["year"])} for r in rows]
+    return [_sector_item(r["sector"], r) for r in rows]
 
 
 def priorities(bundle: Bundle, i: str) -> list[dict]:
