@@ -353,13 +353,13 @@ def audit(k: Annotated[int, typer.Option(min=1, max=50)] = 10,
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table("weighting", "direction", "mean Jaccard", "max share", "distinct", "first reason fit",
-                  "first reason scale", "size alone")
+    table = Table("weighting", "direction", "mean Jaccard", "max share", "distinct", "pairs sharing half",
+                  "first reason fit", "size alone", "prominence share")
     for name, rep in report.items():
         for direction, r in rep.items():
             table.add_row(name, direction.replace("_queries", ""), f"{r['mean_jaccard']:.3f}", f"{r['max_share']:.3f}",
-                          str(r["distinct"]), f"{r['first_reason_fit']:.1%}",
-                          f"{r['first_reason'].get('scale', 0):.1%}", f"{r['size_only']:.1%}")
+                          str(r["distinct"]), f"{r['pairs_sharing_half']:.2%}", f"{r['first_reason_fit']:.1%}",
+                          f"{r['size_only']:.1%}", f"{r['prominence_share']:.1%}")
     out.print(table)
 
 

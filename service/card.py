@@ -191,6 +191,7 @@ def card(bundle: Bundle, a: str, b: str, weights: dict[str, float], weighting: s
     return {
         "capacity": capacity, "markup": markup,
         "a": bundle.resolver.describe(a), "b": bundle.resolver.describe(b), "score": ex["score"],
+        "scored_without_partnership": ex["scored_without_partnership"],
         "contributions": contrib, "reasons": ex["reasons"], "reason_blocks": ex["reason_blocks"],
         "fit": ex["fit"], "prominence": ex["prominence"], "caveats": ex["caveats"],
         "weights": dict(weights), "weighting": weighting, "partnership": ex["partnership"],

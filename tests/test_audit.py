@@ -21,3 +21,14 @@ def test_audit_size_only_share_is_the_share_of_answers_that_say_so(bundle):
         assert report[key]["lists_mostly_size_only"] == round(weak / len(queries), 4)
         assert abs(sum(report[key]["first_reason"].values()) - 1) < 1e-3
     assert any(report[k]["size_only"] > 0 for k in report)  # the check can fail: some answers rest on size
+
+
+def test_overlap_tail_on_a_hand_made_case():
+    """Top 4 of three queries: {0,1,2,3}, {0,1,2,3} (the same set, reordered), {0,1,8,9}: the first pair shares
+    all four (identical), the other two share two of four (half). So every pair shares half or more, and one
+    pair is identical; with a fourth list sharing one place, 3 of 6 pairs share half."""
+    from matcher.answers.audit import overlap_tail
+
+    lists = [[0, 1, 2, 3], [3, 2, 1, 0], [0, 1, 8, 9]]
+    assert overlap_tail(lists, 4) == {"pairs_sharing_half": 1.0, "identical_pairs": 1}
+    assert overlap_tail([*lists, [9, 5, 6, 7]], 4) == {"pairs_sharing_half": 0.5, "identical_pairs": 1}

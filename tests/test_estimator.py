@@ -1,6 +1,8 @@
 """Ranking behaviour, including property tests over arbitrary weights."""
 
 import copy
+from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -84,9 +86,9 @@ def test_scale_prefers_typical_ratio_and_same_tier(matcher):
     f = matcher.features_
     cities = [i for i in sims.index if f.loc[i, "scale__tier"] == f.loc[q, "scale__tier"]]
     log_gb = f.loc[q, "scale__log_population"]
-    mu = matcher.scale_params_.typical_log_ratio(log_gb, 0, 0)
-    gap = (f.loc[cities, "scale__log_population"] - log_gb - mu).abs()
-    assert sims[cities].idxmax() == gap.idxmin()
+    # The best size match is the city nearest both lines (the mean squared z-score), not the UK line alone.
+    z2 = matcher.scale_params_.z2(log_gb, f.loc[cities, "scale__log_population"].to_numpy(), 0, 0)
+    assert sims[cities].idxmax() == cities[int(np.argmin(z2))]
     # The same size gap costs more across tiers (a city council with a province).
     regions = [i for i in sims.index if i not in cities]
     assert sims[regions].max() <= 0.5 + 1e-12
@@ -100,8 +102,55 @@ def test_scale_prior_depends_on_uk_size():
     log_gb = np.array([5.0, 5.2, 5.4, 6.0, 6.2, 6.4])
     log_cn = log_gb + np.array([1.6, 1.5, 1.4, 1.0, 0.9, 0.8])  # ratio shrinks as the UK side grows
     p = fit_scale(log_gb, log_cn, np.zeros(6, int), np.zeros(6, int))
-    assert p.slope < -0.3
+    assert p.uk.slope < -0.3
     assert p.typical_log_ratio(5.0, 0, 0) > p.typical_log_ratio(6.4, 0, 0) + 0.5
+
+
+def test_tier_pair_with_enough_pairs_gets_its_own_line():
+    """Hand-worked: 12 city pairs whose ratio falls by 0.3 per decade of UK size and 12 region pairs whose
+    ratio falls by 1.5: pooled, one slope would sit between them; each tier pair with >= 10 pairs gets its own
+    exactly, and the few pairs of a third tier pair share the pooled slope."""
+    from matcher.model.scale import UK_CENTRE, fit_scale
+
+    x = np.linspace(5.0, 6.1, 12)
+    gb = np.r_[x, x + 0.8, [5.2, 5.6, 6.0]]
+    d = np.r_[1.2 - 0.3 * (x - UK_CENTRE), 2.0 - 1.5 * (x + 0.8 - UK_CENTRE), [2.0, 1.9, 1.7]]
+    g = np.r_[np.zeros(12, int), np.ones(12, int), np.zeros(3, int)]
+    t = np.r_[np.zeros(12, int), np.ones(12, int), np.ones(3, int)]
+    p = fit_scale(gb, gb + d, g, t)
+    assert p.uk.slopes[(0, 0)] == pytest.approx(-0.3) and p.uk.slopes[(1, 1)] == pytest.approx(-1.5)
+    assert (0, 1) not in p.uk.slopes and -1.5 < p.uk.slope < -0.3
+    assert p.typical_log_ratio(5.0, 0, 0) == pytest.approx(1.2 - 0.3 * (5.0 - UK_CENTRE))
+
+
+def _sides_of(*logs: np.ndarray):
+    """Stand-ins for kernel.Side with what the scale kernel reads: city tier, sizes."""
+    return [SimpleNamespace(log_pop=x, tier_idx=np.zeros(len(x), int), tier3=np.zeros(len(x), int)) for x in logs]
+
+
+def test_scale_reads_both_lines_so_small_uk_places_are_not_every_small_citys_match():
+    """Partner sizes only loosely tied: the Chinese side hardly grows with the UK side. Inverting the UK line
+    alone would send a small Chinese city to the smallest UK council; with the Chinese line, the best UK size for
+    it is a usual partner size. The kernel is the same number whichever side asks."""
+    from matcher.model.kernel import scale as kernel_scale
+    from matcher.model.scale import fit_scale
+
+    rng = np.random.default_rng(0)
+    gb = rng.normal(5.4, 0.3, 60)
+    cn = 6.7 + 0.3 * (gb - 5.4) + rng.normal(0, 0.3, 60)  # the Chinese side grows with the UK side^0.3
+    zeros = np.zeros(60, int)
+    both = fit_scale(gb, cn, zeros, zeros)
+    uk_only = replace(both, cn=None)
+    uk_sizes = np.linspace(4.0, 6.5, 251)
+    small_city = 6.0
+
+    def best_uk_size(p):
+        return uk_sizes[np.argmax(np.exp(-0.5 * p.z2(uk_sizes, small_city, 0, 0)))]
+
+    assert best_uk_size(uk_only) < 4.6  # the UK line read backwards: a council of a few tens of thousands
+    assert 4.9 < best_uk_size(both) < 5.6  # both lines: a usual partner size
+    q, c = _sides_of(np.array([5.0, 5.5]), np.array([6.0, 7.0]))
+    assert np.allclose(kernel_scale(q, c, both, True), kernel_scale(c, q, both, False).T)
 
 
 def test_county_level_factor_is_a_ratio_of_lifts():
@@ -125,9 +174,10 @@ def test_county_level_factor_is_a_ratio_of_lifts():
 def test_county_level_factor_scales_the_fit_and_says_so():
     """assess applies the factor to a county-level city only, and its caveat states the counts it came from."""
     from matcher.i18n import render
-    from matcher.model.scale import ScaleParams, assess
+    from matcher.model.scale import ScaleParams, SizeLine, assess
 
-    p = ScaleParams(offset={(0, 0): 1.0}, county_factor=0.2, county_pairs=3, city_pairs=40, county_share=0.5)
+    p = ScaleParams(uk=SizeLine(offset={(0, 0): 1.0}), county_factor=0.2, county_pairs=3, city_pairs=40,
+                    county_share=0.5)
     city = assess(p, 5.5, 6.5, 0, 0, "Here", "There")
     county = assess(p, 5.5, 6.5, 0, 0, "Here", "There", cn_county=True)
     assert county.kernel == city.kernel and county.fit == pytest.approx(0.2 * city.fit)
@@ -210,3 +260,35 @@ def test_recommend_completes_partial_weights(bundle):
     for r, (cid, row) in zip(out["results"], expected.iterrows(), strict=True):
         assert r["locality"]["id"] == cid
         assert r["contributions"] == pytest.approx({b: row[b] for b in block_names()})
+
+
+def test_prominence_share_is_what_prominence_adds_to_the_served_top_10(matcher):
+    """Hand-checked against the answer's own contributions: for one query, the prominence share of each top-10
+    result is its prominence contribution over its score; the method averages that over queries."""
+    masks = matcher.query_masks()
+    w = {**matcher.weights_, "prominence": 2.0}
+    q = next(i for i, ok in zip(matcher.ids_["GB"], masks["GB"], strict=True) if ok)
+    only = np.array([i == q for i in matcher.ids_["GB"]])
+    ids, contrib = matcher.top(q, w, 10)
+    total = contrib.sum(axis=1)
+    expected = np.clip(np.where(total > 0, contrib[:, -1] / np.where(total > 0, total, 1), 1.0), 0, 1).mean()
+    assert matcher.prominence_share(w, "GB", only) == pytest.approx(expected)
+    assert matcher.prominence_share({**w, "prominence": 0.0}, "GB", masks["GB"]) == 0.0
+    more = matcher.prominence_share({**w, "prominence": 8.0}, "GB", masks["GB"])
+    assert matcher.prominence_share(w, "GB", masks["GB"]) < more <= 1.0
+
+
+def test_prominence_dial_keeps_fit_first(matcher):
+    """With the personalisation limits out of the way, the dial is the largest value of the grid whose top-10
+    scores prominence carries at most half of, and the next value carries more."""
+    from matcher.model.estimator import MAX_PROMINENCE_SHARE, PROMINENCE_GRID
+
+    m = copy.copy(matcher)
+    m.personal_limit = 1.0
+    fit = {b: v for b, v in matcher.weights_.items() if b != "prominence"}
+    chosen, tried = m.choose_prominence(fit)
+    shares = {t["prominence"]: max(t["prominence_share"].values()) for t in tried}
+    assert all(shares[p] <= MAX_PROMINENCE_SHARE for p in PROMINENCE_GRID if p <= chosen)
+    after = [p for p in PROMINENCE_GRID if p > chosen]
+    assert not after or shares[after[0]] > MAX_PROMINENCE_SHARE
+    assert chosen > 0  # the fixture's fit leaves room for some prominence: the test is not vacuous

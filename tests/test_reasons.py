@@ -171,11 +171,16 @@ def _check_every_query(bundle, direction) -> int:
                 # A block that contributed and has a reason to give is never silently dropped.
                 assert shown <= set(block_names())
                 # A result the score puts forward says why: at least one reason, unless all it has (beyond
-                # MIN_SHARE) is a size outside the usual range, which its caveat says.
+                # MIN_SHARE) is a size outside the usual range, which its caveat says, and a candidate prior with
+                # nothing above the average candidate to name (every place has some prominence).
                 if sum(contrib.values()) > 0 and not rs:
                     gap = scale_assessment(m, q, cid).kernel < GAP_FIT
-                    assert gap and explain.shown_blocks(contrib) <= {"scale"}, \
+                    shown = explain.shown_blocks(contrib)
+                    assert gap and shown - {"prominence"} <= {"scale"}, \
                         f"{name}: {q} -> {cid} has no reason ({contrib})"
+                    assert "prominence" not in shown or not explain.prominence_reasons(m, q, cid)
+                    if "scale" in shown:
+                        assert explain.size_only(contrib)  # the answer leads its caveats with "only size"
                 check_caveats(bundle, q, cid, caveats(m, q, cid))
     return checked
 

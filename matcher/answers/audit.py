@@ -30,8 +30,23 @@ def _queries(bundle: Bundle, country: str) -> list[str]:
     return [i for i, ok in zip(m.ids_[country], keep, strict=True) if ok]
 
 
+def overlap_tail(lists: list[list[int]], k: int) -> dict[str, float | int]:
+    """Beyond the mean: the share of query pairs whose top-k lists share half or more of their places, and how
+    many pairs get the same set (places our data cannot tell apart get the same answer)."""
+    member = np.zeros((len(lists), 1 + max((max(x) for x in lists if x), default=0)))
+    for i, x in enumerate(lists):
+        member[i, x] = 1.0
+    inter = member @ member.T
+    upper = inter[np.triu_indices(len(lists), 1)]
+    sizes = member.sum(axis=1)
+    same = (inter == sizes[:, None]) & (inter == sizes[None, :])
+    return {"pairs_sharing_half": round(float((upper >= k / 2).mean()), 4) if len(upper) else 0.0,
+            "identical_pairs": int(np.triu(same, 1).sum())}
+
+
 def audit(bundle: Bundle, weights: dict[str, float], k: int = 10) -> dict:
-    """Personalisation of the top-k lists both ways, and which block each result's first reason rests on."""
+    """Personalisation of the top-k lists both ways (with the tail of the overlap), which block each result's first
+    reason rests on, and the mean share of a result's score that prominence carries."""
     m = bundle.model
     out = {}
     for country, key in (("GB", "uk_queries"), ("CN", "cn_queries")):
@@ -40,12 +55,15 @@ def audit(bundle: Bundle, weights: dict[str, float], k: int = 10) -> dict:
         lists: list[list[int]] = []
         first: Counter[str] = Counter()
         n = size_alone = weak_lists = 0
+        prom_share: list[float] = []
         for q in _queries(bundle, country):
             ids, contrib = m.top(q, weights, k)
             lists.append([pos[c] for c in ids])
             alone = 0
             for cid, row in zip(ids, contrib, strict=True):
                 by_block = dict(zip(weights, row.tolist(), strict=True))
+                total = sum(by_block.values())
+                prom_share.append(min(max(by_block["prominence"] / total, 0.0), 1.0) if total > 0 else 1.0)
                 _, blocks = reasons_with_blocks(m, q, cid, by_block)
                 first[blocks[0] if blocks else "none"] += 1
                 alone += size_only(by_block)  # the results whose first caveat says only size links them
@@ -53,6 +71,8 @@ def audit(bundle: Bundle, weights: dict[str, float], k: int = 10) -> dict:
             size_alone += alone
             weak_lists += bool(ids) and 2 * alone >= len(ids)  # answers that say so of themselves (list_caveats)
         report: dict[str, Any] = personalisation(np.array(lists), len(m.ids_[other]))
+        report.update(overlap_tail(lists, k))
+        report["prominence_share"] = round(float(np.mean(prom_share)), 4) if prom_share else 0.0
         report["first_reason"] = {b: round(v / n, 4) for b, v in sorted(first.items())} if n else {}
         report["first_reason_fit"] = round(sum(v for b, v in first.items() if b not in ("prominence", "none"))
                                            / max(n, 1), 4)

@@ -17,6 +17,7 @@ import numpy as np
 from features.pair_types import PairFeatures
 from matcher.config import check_weights
 from matcher.model import kernel
+from matcher.model.personalisation import top_lists
 from matcher.model.ranker import PRIOR_FEATURES, Prior
 from matcher.model.scale import ScaleParams
 
@@ -196,6 +197,26 @@ class Scorer:
             m[:, j] = len(col) - np.searchsorted(col, theirs[:, j], side="right") + 1
         f = self.reciprocity_factor(m)
         return np.where(mine >= 0, mine * f, mine * (2.0 - f))
+
+    def prominence_share(self, weights: dict[str, float], query_country: str, queries: np.ndarray,
+                         k: int = 10) -> float:
+        """The mean share of the served top-k scores that prominence carries, over `queries` (a mask over
+        `query_country`'s places): 0 without a prominence weight. Reciprocity scales every block of a result
+        alike, so the share is read off the scores before it."""
+        w = check_weights(weights)
+        if not w["prominence"]:
+            return 0.0
+        cube, prom_rev = self._cube(False)
+        base = self.base_scores(w, query_country)
+        prom = prom_rev if query_country == "CN" else cube[BLOCKS.index("prominence")]
+        if query_country == "CN":
+            base, prom = base.T, prom.T  # rows: queries
+        base, prom = base[queries], prom[queries]
+        top = top_lists(self.served_matrix(w, query_country)[queries], k, self.live_[other_country(query_country)])
+        part = w["prominence"] / sum(w.values()) * np.take_along_axis(prom, top, axis=1)
+        total = np.take_along_axis(base, top, axis=1)
+        share = np.divide(part, total, out=np.ones_like(part), where=total > 0)
+        return float(np.clip(share, 0.0, 1.0).mean())
 
     def reciprocity_factor(self, mutual: np.ndarray) -> np.ndarray:
         """1 / (1 + rho log2 m) for a query at mutual rank m in the candidate's own list, times GATE beyond the

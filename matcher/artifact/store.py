@@ -26,7 +26,8 @@ from matcher.paths import MODELS_DIR
 
 MANIFEST = "manifest.json"
 # Bump when what is saved changes, so a stale artifact is rebuilt rather than half-read.
-ARTIFACT_FORMAT = 13  # 13: historic industry rows (shown, not fitted); 12: county-level tier factor; 11: hub factors
+ARTIFACT_FORMAT = 14  # 14: two size lines (UK and Chinese side)
+# 13: historic industry rows (shown, not fitted); 12: county-level tier factor; 11: hub factors
 COUNTRIES = ("GB", "CN")
 PAIR_ARRAYS = ("edu", "flight", "mission", "ties")
 
@@ -119,10 +120,7 @@ def dump(model: AnswerModel, resolver: Resolver, fitted_weights: dict | None) ->
                   "flight_note": {_key(k): v for k, v in p.flight_note.items()},
                   "mission_host": p.mission_host,
                   "ties_note": {_key(k): list(v) for k, v in p.ties_note.items()}},
-        "scale": {"offset": [[g, t, v] for (g, t), v in sp.offset.items()], "slope": sp.slope, "sigma": sp.sigma,
-                  "offset_default": sp.offset_default, "n_pairs": sp.n_pairs,
-                  "county": [sp.county_factor, sp.county_pairs, sp.city_pairs, sp.county_share],
-                  "log_gb_range": [v if np.isfinite(v) else None for v in (sp.log_gb_min, sp.log_gb_max)]},
+        "scale": sp.to_json(),
         "priors": {c: _prior_json(model.priors_.get(c)) for c in COUNTRIES},
         "records": model.records_, "feature_rows": model.feature_rows_, "figure_names": model.figure_names_,
         "sector_info": model.sector_info_, "tag_info": model.tag_info_,
@@ -142,10 +140,6 @@ def dump(model: AnswerModel, resolver: Resolver, fitted_weights: dict | None) ->
     }
     text = json.dumps(tables, ensure_ascii=False, sort_keys=False, default=_json_default, allow_nan=False)
     return buf.getvalue(), text.encode()
-
-
-def _or(v, default: float) -> float:
-    return default if v is None else float(v)
 
 
 def load(npz: bytes, tables_json: bytes) -> tuple[AnswerModel, Resolver, dict | None]:
@@ -169,13 +163,7 @@ def load(npz: bytes, tables_json: bytes) -> tuple[AnswerModel, Resolver, dict | 
         flight=arrays["pairs.flight"], flight_note={_unkey(k): v for k, v in p["flight_note"].items()},
         mission=arrays["pairs.mission"], mission_host=p["mission_host"],
         ties=arrays["pairs.ties"], ties_note={_unkey(k): tuple(v) for k, v in p["ties_note"].items()})
-    s = t["scale"]
-    scale = ScaleParams(offset={(g, tt): v for g, tt, v in s["offset"]}, slope=s["slope"], sigma=s["sigma"],
-                        offset_default=s["offset_default"], n_pairs=s["n_pairs"],
-                        log_gb_min=_or(s["log_gb_range"][0], float("-inf")),
-                        log_gb_max=_or(s["log_gb_range"][1], float("inf")),
-                        county_factor=float(s["county"][0]), county_pairs=int(s["county"][1]),
-                        city_pairs=int(s["county"][2]), county_share=float(s["county"][3]))
+    scale = ScaleParams.from_json(t["scale"])
     model = AnswerModel(
         ids_=t["ids"], sides_=sides("sides_"), sides_sensitive_=sides("sides_sensitive_"), pairs_=pairs,
         scale_params_=scale, live_={c: arrays[f"live.{c}"] for c in COUNTRIES},

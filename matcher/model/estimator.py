@@ -48,6 +48,9 @@ CORE_SENSITIVE_AREAS = ("defence", "military and dual-use", "satellite and space
 
 # Prominence weights tried for the served default, on top of fit weights that sum to 10 (see choose_prominence).
 PROMINENCE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+# Fit first: the served default's prominence may carry at most this share of its top-10 scores (mean over queries,
+# each direction), so popularity can lift a place that fits, never stand in for fit.
+MAX_PROMINENCE_SHARE = 0.5
 
 
 # Localities a query can be about but that cannot sign a partnership: England has no government of its own
@@ -292,31 +295,41 @@ class PartnerMatcher(BaseEstimator, Scorer):
         self.reciprocity_ = float(self.reciprocity)
         self.reciprocity_top_ = int(self.reciprocity_top)
 
+    def query_masks(self) -> dict[str, np.ndarray]:
+        """Who asks, per country, when lists are measured: every UK place that can partner, and every Chinese
+        place at prefecture level or above."""
+        cn = self.live_["CN"] & ~np.isin(self.levels_["CN"], ("county_city", "district"))
+        return {"GB": self.live_["GB"].copy(), "CN": cn}
+
     def personalisation(self, weights: dict[str, float], k: int = 10) -> dict[str, dict]:
-        """How personal the top-k lists are under `weights` (matcher.model.personalisation), both ways: every UK
-        place that can partner asking, and every Chinese place at prefecture level or above asking."""
+        """How personal the top-k lists are under `weights` (matcher.model.personalisation), both ways
+        (`query_masks`)."""
         out = {}
-        for qc, oc in (("GB", "CN"), ("CN", "GB")):
-            queries = self.live_[qc].copy()
-            if qc == "CN":
-                queries &= ~np.isin(self.levels_["CN"], ("county_city", "district"))
+        for qc, queries in self.query_masks().items():
+            oc = "CN" if qc == "GB" else "GB"
             lists = top_lists(self.served_matrix(weights, qc)[queries], k, self.live_[oc])
             out["uk_queries" if qc == "GB" else "cn_queries"] = personalisation(lists, len(self.ids_[oc]))
         return out
 
     def choose_prominence(self, fit_weights: dict[str, float], grid=PROMINENCE_GRID) -> tuple[float, list[dict]]:
         """The largest prominence weight (on top of fit weights summing to 10) whose lists stay personal in
-        both directions (mean Jaccard and max share within `personal_limit`); 0 when none does. Uses no
-        labels: it is a limit on how alike everyone's list may be, not a fit to history."""
+        both directions (mean Jaccard and max share within `personal_limit`) and rest on fit first: prominence
+        carries at most `MAX_PROMINENCE_SHARE` of the served top-10 scores, on average, each way. 0 when none
+        does. Uses no labels: it is a limit on how alike everyone's list may be and on how much of it popularity
+        may decide, not a fit to history."""
         tried, chosen = [], 0.0
         for p in grid:
-            pers = self.personalisation({**fit_weights, "prominence": p})
-            ok = all(within_limits(v, self.personal_limit) for v in pers.values())
-            tried.append({"prominence": p, "ok": ok, **pers})
+            w = {**fit_weights, "prominence": p}
+            pers = self.personalisation(w)
+            share = {qc: self.prominence_share(w, qc, mask) for qc, mask in self.query_masks().items()}
+            ok = all(within_limits(v, self.personal_limit) for v in pers.values()) \
+                and max(share.values()) <= MAX_PROMINENCE_SHARE
+            tried.append({"prominence": p, "ok": ok, **pers,
+                          "prominence_share": {"uk_queries": share["GB"], "cn_queries": share["CN"]}})
             if ok:
                 chosen = p
             else:
-                break  # more prominence only makes lists more alike
+                break  # more prominence only makes lists more alike, and more of them popularity's
         return chosen, tried
 
     def learn(self, partnerships: pd.DataFrame) -> PartnerMatcher:

@@ -146,9 +146,11 @@ def _static_z(m: PartnerMatcher) -> pd.DataFrame:
 
 
 def _methods(m: PartnerMatcher, queries: list[str], sets: dict[str, dict[str, float]], z: pd.DataFrame | None,
-             ablate: dict[str, float] | None = None) -> tuple[dict[str, np.ndarray], list[str]]:
+             ablate: dict[str, float] | None = None, prior: PartnerMatcher | None = None
+             ) -> tuple[dict[str, np.ndarray], list[str]]:
     """(queries x candidates) scores of each weight set in `sets`, of each baseline (when `z` is given) and of
-    each ablation of `ablate`; the candidates are the other country's places, in the estimator's order."""
+    each ablation of `ablate`; the candidates are the other country's places, in the estimator's order. The
+    candidate-prior baseline reads `prior` (a snapshot of the model fitted with the baseline's own L2), else m."""
     rows = [m.similarities(q)[0] for q in queries]
     sims = {b: np.vstack([r[b] for r in rows]) for b in block_names()}
     out = {name: _served(m, queries, w, sims) for name, w in sets.items()}
@@ -169,7 +171,7 @@ def _methods(m: PartnerMatcher, queries: list[str], sets: dict[str, dict[str, fl
         "popularity": np.repeat(popular, len(queries), axis=0),
         "euclidean": -np.sqrt(np.maximum(d2, 0.0)),
         "tier_size": (tier.loc[queries].to_numpy()[:, None] == tier.loc[cands].to_numpy()[None, :]) * 100.0 + lp_c,
-        "candidate_prior": np.vstack([m.prior_scores(q) for q in queries]) + 1e-6 * lp_c,
+        "candidate_prior": np.vstack([(prior or m).prior_scores(q) for q in queries]) + 1e-6 * lp_c,
         "scale_only": sims["scale"],
     })
     return out, cands
@@ -242,8 +244,8 @@ class Outcome:
 
 
 def _score_case(m: PartnerMatcher, case: Case, weight_sets: dict[str, dict[str, float]], z: pd.DataFrame,
-                ablate: dict[str, float] | None) -> Outcome:
-    scores, cands = _methods(m, [case.uk], weight_sets, z, ablate)
+                ablate: dict[str, float] | None, prior: PartnerMatcher | None = None) -> Outcome:
+    scores, cands = _methods(m, [case.uk], weight_sets, z, ablate, prior)
     methods = {n: s[0] for n, s in scores.items()}
     ids = np.array(cands)
     target = int(np.flatnonzero(ids == case.cn)[0])
@@ -253,7 +255,7 @@ def _score_case(m: PartnerMatcher, case: Case, weight_sets: dict[str, dict[str, 
     imputed = f["scale__population_imputed"].to_numpy() > 0
     same_tier = keep & (m.tier_array("CN") == m.tier_array("CN")[target])
     size_peers = np.flatnonzero(same_tier & ~imputed & (np.abs(log_pop - log_pop[target]) <= SIZE_BAND))
-    decile = _deciles(m.prior_scores(case.uk), keep)
+    decile = _deciles((prior or m).prior_scores(case.uk), keep)
     prom_peers = np.flatnonzero(same_tier & (decile == decile[target]))
     peers = {"size_matched_fit": size_peers[size_peers != target],
              "prominence_matched_fit": prom_peers[prom_peers != target]}
@@ -262,6 +264,14 @@ def _score_case(m: PartnerMatcher, case: Case, weight_sets: dict[str, dict[str, 
                    {n: _rank(s, target, keep) for n, s in methods.items()},
                    {fit: {n: _size_matched(s, target, p) for n, s in methods.items()} for fit, p in peers.items()},
                    int(keep.sum()), {fit: len(p) for fit, p in peers.items()}, float(methods[main][target]))
+
+
+def _prior_rank(m: PartnerMatcher, case: Case) -> int:
+    """The held-out partner's rank under the candidate prior alone (the `candidate_prior` baseline)."""
+    ids = np.asarray(m.ids_["CN"])
+    keep = ~np.isin(ids, list(case.known - {case.cn}))
+    log_pop = m.features_.loc[list(ids), "scale__log_population"].to_numpy()
+    return _rank(m.prior_scores(case.uk) + 1e-6 * log_pop, int(np.flatnonzero(ids == case.cn)[0]), keep)
 
 
 def _model_rank(m: PartnerMatcher, case: Case, w: dict[str, float]) -> int:
@@ -434,12 +444,14 @@ def choose(full: PartnerMatcher, train: pd.DataFrame, k: int = 10) -> tuple[dict
             w = _weights(m)
             cases = _cases(val, inner, snap, lambda r: cut)
             mrr = float(np.mean([1.0 / _model_rank(snap, c, w) for c in cases])) if cases else 0.0
+            prior_mrr = float(np.mean([1.0 / _prior_rank(snap, c) for c in cases])) if cases else 0.0
             p, rev = _model_personalisation(snap, w)
             # With the estimator's margin below the limits: the choice is measured on an earlier snapshot than
             # the one it will serve, whose lists are a little less personal.
             limit = min(LIMIT, float(getattr(full, "personal_limit", LIMIT)))
             meets = within_limits(p, limit) and (rev is None or within_limits(rev, limit))
-            tried[key] = {"params": dict(params), "mrr": mrr, **p, "reverse": rev, "meets_limits": meets}
+            tried[key] = {"params": dict(params), "mrr": mrr, "prior_mrr": prior_mrr, **p, "reverse": rev,
+                          "meets_limits": meets}
         return tried[key]
 
     def excess(r: dict) -> float:
@@ -466,7 +478,11 @@ def choose(full: PartnerMatcher, train: pd.DataFrame, k: int = 10) -> tuple[dict
         current = dict(best()["params"])
     chosen: dict = best() if tried else {"params": defaults, "meets_limits": None, "mrr": float("nan")}
     free: dict = max(tried.values(), key=lambda r: r["mrr"]) if tried else chosen  # ignoring the limits
-    return chosen["params"], {**record, "split_year": cut, "n_train": int(len(inner)), "n_val": int(len(val)),
+    # The candidate-prior baseline gets its own L2, the one that ranks the inner validation pairs best by the
+    # prior alone: the model's choice serves the model, and a baseline weakened by it would flatter the model.
+    baseline = max(tried.values(), key=lambda r: r["prior_mrr"]) if tried else chosen
+    return chosen["params"], {**record, "baseline_prior_l2": baseline["params"].get("prior_l2"),
+                              "split_year": cut, "n_train": int(len(inner)), "n_val": int(len(val)),
                               "n_fits": len(fits), "tried": list(tried.values()), "chosen": chosen["params"],
                               "limits_met": chosen["meets_limits"],
                               # what the personalisation limits cost on the inner validation pairs
@@ -567,7 +583,8 @@ class _Run:
     folds: list[dict] = field(default_factory=list)  # per model: its training set, choice and learned weights
 
 
-def _reverse(snap: PartnerMatcher, c: Case, w: dict[str, float], universe: pd.DataFrame) -> tuple[str, int, int, int]:
+def _reverse(snap: PartnerMatcher, c: Case, w: dict[str, float], universe: pd.DataFrame,
+             prior: PartnerMatcher | None = None) -> tuple[str, int, int, int]:
     """The pair ranked from the Chinese side: the UK partner's rank among UK candidates under the model and
     under the candidate prior (the Chinese place's other UK partners left out), and the candidates' count."""
     sims, ids = snap.similarities(c.cn)
@@ -576,8 +593,8 @@ def _reverse(snap: PartnerMatcher, c: Case, w: dict[str, float], universe: pd.Da
     keep = ~np.isin(ids, list(known_uk - {c.uk}))
     target = int(np.flatnonzero(ids == c.uk)[0])
     log_pop = snap.features_.loc[list(ids), "scale__log_population"].to_numpy()
-    prior = snap.prior_scores(c.cn) + 1e-6 * log_pop  # the candidate_prior baseline, reversed
-    return c.uk, _rank(scores, target, keep), _rank(prior, target, keep), int(keep.sum())
+    by_prior = (prior or snap).prior_scores(c.cn) + 1e-6 * log_pop  # the candidate_prior baseline, reversed
+    return c.uk, _rank(scores, target, keep), _rank(by_prior, target, keep), int(keep.sum())
 
 
 def _run(full: PartnerMatcher, plans: list[_Plan], universe: pd.DataFrame, preset: str | None, z: pd.DataFrame,
@@ -602,23 +619,26 @@ def _run(full: PartnerMatcher, plans: list[_Plan], universe: pd.DataFrame, prese
         params, choices[b] = choose(full, common, k)
         step(f"{label}: bucket {n + 1} of {len(by_bucket)}: learning from {len(common)} pairs, scoring {len(idx)}")
         m = learned(full, common, params)
+        bl2 = choices[b].get("baseline_prior_l2")
+        mb = m if bl2 is None or bl2 == params.get("prior_l2") else learned(full, common, {**params, "prior_l2": bl2})
         main, sets = _method_sets(m, preset)
         fold_records.append({"bucket": b, "n_train_pairs": len(common), "n_held_out": len(idx),
                              "years": sorted({y for i in idx if (y := plans[i].case.year) is not None}),
-                             "params": params, "weights": _weights(m)})
+                             "params": params, "baseline_prior_l2": bl2, "weights": _weights(m)})
         by_snap: dict[tuple, list[int]] = {}
         for i in idx:
             by_snap.setdefault((_key(plans[i].train), plans[i].case.year), []).append(i)
         for group in by_snap.values():
             first = plans[group[0]]
             snap = m.snapshot(first.train, first.case.year)
+            prior = snap if mb is m else mb.snapshot(first.train, first.case.year)
             for i in group:
                 c = plans[i].case
-                o = _score_case(snap, c, sets, z, sets[main])
+                o = _score_case(snap, c, sets, z, sets[main], prior)
                 o.choice, o.n_train = b, len(common)
                 outcomes[i] = o
                 if reverse:
-                    rev[i] = _reverse(snap, c, sets[main], universe)
+                    rev[i] = _reverse(snap, c, sets[main], universe, prior)
             key = (len(common), math.inf if first.case.year is None else first.case.year)
             if key > ref_key:  # the most history: personalisation is measured on it
                 ref, ref_key, ref_sets = snap, key, sets

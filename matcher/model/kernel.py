@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from matcher.model import scale as scale_fit
 from matcher.model.scale import ScaleParams
 
 if TYPE_CHECKING:  # the fit builds sides from a frame; serving loads them as arrays, without pandas
@@ -145,18 +144,14 @@ def _query_vectors(q: Side, w: dict[str, float]) -> np.ndarray:
 
 def scale(q: Side, c: Side, params: ScaleParams, query_is_gb: bool) -> np.ndarray:
     """(Q, N) scale fit: the formula of matcher.model.scale.assess, vectorised (a test holds them equal)."""
-    off, fit = params.tables
     qi, ci = q.tier_idx[:, None], c.tier_idx[None, :]
     g, t = (qi, ci) if query_is_gb else (ci, qi)
-    log_gb = q.log_pop[:, None] if query_is_gb else c.log_pop[None, :]
-    # Ratios are CN over GB whichever side asks.
-    d = c.log_pop[None, :] - q.log_pop[:, None]
-    if not query_is_gb:
-        d = -d
-    z = (d - (off[g, t] + params.slope * (params.clamp(log_gb) - scale_fit.UK_CENTRE))) / params.sigma
+    gb, cn = (q, c) if query_is_gb else (c, q)
+    log_gb = gb.log_pop[:, None] if query_is_gb else gb.log_pop[None, :]
+    log_cn = cn.log_pop[None, :] if query_is_gb else cn.log_pop[:, None]
     cn3 = c.tier3[None, :] if query_is_gb else q.tier3[:, None]
     county = np.where(cn3 == 2, min(params.county_factor, 1.0), 1.0)
-    return np.exp(-0.5 * z * z) * fit[g, t] * county
+    return np.exp(-0.5 * params.z2(log_gb, log_cn, g, t)) * params.tier_fit[g, t] * county
 
 
 def prominence(q: Side, c: Side) -> np.ndarray:

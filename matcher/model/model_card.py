@@ -95,14 +95,17 @@ def _choices(rep: dict) -> list[str]:
                  else c.get("note", "–"))
         cost = c.get("limits_cost_mrr")
         cost = f"{cost:.3f}" if cost is not None and cost == cost else "–"
-        rows.append(f"| {bucket} | {c.get('n_pairs', 0)} | {chosen} | {c.get('limits_met')} | {inner} | {cost} |")
+        base = c.get("baseline_prior_l2")
+        rows.append(f"| {bucket} | {c.get('n_pairs', 0)} | {chosen} | {c.get('limits_met')} | {inner} | {cost} | "
+                    f"{'–' if base is None else base} |")
     first: dict = next(iter(rep.get("choices", {}).values()), {})
     skipped = first.get("skipped", [])
     return ["Method choices, one per bucket of held-out years, made on the training pairs common to the "
             "bucket's pairs (the latest 25% validate a model of the rest):"
             + (f" not yet estimator parameters, skipped: {', '.join(skipped)}." if skipped else ""), "",
             "| pairs scored | choice made on (dated pairs) | chosen | limits met | inner MRR / Jaccard / max share | "
-            "inner MRR the limits cost |", "|---|---|---|---|---|---|", *rows, ""]
+            "inner MRR the limits cost | candidate prior's L2 (its own choice) |", "|---|---|---|---|---|---|---|",
+            *rows, ""]
 
 
 def _size_claim(report: dict) -> str:
@@ -127,11 +130,12 @@ METHOD = [
     "bucket's training pairs, by inner MRR subject to the personalisation limits (mean Jaccard <= "
     f"{LIMITS['mean_jaccard']}, max share <= {LIMITS['max_share']}); where no setting meets them, the one "
     "closest to them (in steps of 0.01), then the best inner MRR; never on test pairs. The prominence dial is "
-    "set inside each fit by the estimator (the largest weight whose lists stay personal), so on training pairs "
-    "too.",
+    "set inside each fit by the estimator (the largest weight whose lists stay personal and whose top-10 scores "
+    "it carries at most half of), so on training pairs too.",
     "- **Baselines** on the same candidates: random (expected), population-nearest, popularity, Euclidean over "
-    "place attributes z-scored within each country, tier + size, the candidate prior (prominence alone) and "
-    "the scale block alone.",
+    "place attributes z-scored within each country, tier + size, the candidate prior (prominence alone, with "
+    "its own L2 strength: the one whose prior alone ranks the same inner validation pairs best, so the model's "
+    "choice never weakens it) and the scale block alone.",
     "- **Size- / prominence-matched fit:** the share of same-tier candidates within 0.15 log10 of the partner's "
     "population / in the same decile of the candidate prior that the partner outranks.",
     "- **Personalisation** (Jaccard / max share / distinct): mean Jaccard of two queries' top 10 over every pair "
