@@ -34,10 +34,12 @@ Rules, in order, for name_zh:
      article's sentence placing a town in the district, or the lead of an article on a parliamentary constituency
      that names the district the seat covers (SEATS), or a Chinese-language government page that names the
      place (the PRC foreign ministry's report on Mid and East Antrim; Busan Metropolitan City's page on its
-     partner the Liverpool City Region); forms are kept exactly as the page writes them (traditional or simplified).
+     partner the Liverpool City Region), or a Chinese-language news report of an English mayoral election that names
+     the area the combined authority's mayor is elected for (中央社 on Tees Valley, 星島日報 on Greater
+     Lincolnshire); forms are kept exactly as the page writes them (traditional or simplified).
      Each entry cites the page as read (publisher first, then the copy's address);
   6. otherwise empty (East Suffolk, West Suffolk and Folkestone and Hythe, named after the lists were written;
-     eleven combined authorities, seven Northern Ireland districts, North Northamptonshire).
+     nine combined authorities, seven Northern Ireland districts, North Northamptonshire).
 Exception to 1: CLDR's Sandwell entry (砂井, "sand well") translates the English words rather than naming the
 place, so iso-codes' name is used for GB-SAW.
 
@@ -323,6 +325,25 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
      "Belfast", "under 驻外报道 > 外事活动, 2025-07-11",
      "2025年7月9日,驻贝尔法斯特总领事李南走访中东安特里姆市,会见市长明福德...推动中东安特里姆与东海友城关系",
      "https://www.mfa.gov.cn/zwbd_673032/wshd_673034/202507/t20250711_11669363.shtml"),
+    # Chinese-language news reports of the English mayoral elections, naming the area a combined authority's mayor is
+    # elected for (the authority's area); the name is the area's as the report writes it, not the authority body's.
+    ("E47000006", "蒂斯河谷", "中央社 (Central News Agency, Taiwan), news report from London, 2024-05-04, "
+     "as carried by 自由時報 (Liberty Times)", "工黨倫敦市長再連任 保守黨地方選舉結果40年來最慘",
+     "英格蘭2日有107個地方議會、11個市長職位舉行改選,改選市長的包括大倫敦地區、大曼徹斯特地區(Greater Manchester)、"
+     "伯明罕市(Birmingham)所在的西密德蘭(West Midlands)地區、蒂斯河谷(Tees Valley)地區等...保守黨在具指標意義的選區"
+     "蒂斯河谷贏得市長選舉,現任市長豪琛(Ben Houchen)成功連任; the source names the mayoral area (the Tees Valley "
+     "mayor leads the combined authority of its five councils), not the combined authority itself (same words in "
+     "another 中央社 report of the day as carried by 經濟日報, https://test-money.udn.com/money/story/5599/7943074: "
+     "該黨籍市長在英格蘭東北部蒂斯河谷(Tees Valley)贏得第3個任期)",
+     "https://news.ltn.com.tw/news/world/breakingnews/4662723"),
+    ("E47000017", "大林肯郡", "星島日報 (Sing Tao Daily, Hong Kong), news report, 2025-05-03",
+     "英右翼改革党险胜国会补选 首赢市长岗位",
+     "改革党候选人詹金斯也在约有100万人口的大林肯郡当选市长,这是该党首度赢得市长选举 (Andrea Jenkyns, elected "
+     "on 1 May 2025 as the first Mayor of Greater Lincolnshire); the report gives no English name beside it and names "
+     "the mayoral area (the combined county authority's), not the authority itself",
+     "https://www.stheadline.com/zh-hans/daily-international/3452316/%E8%8B%B1%E5%8F%B3%E7%BF%BC%E6%94%B9%E9%9D%A9"
+     "%E5%85%9A%E9%99%A9%E8%83%9C%E5%9B%BD%E4%BC%9A%E8%A1%A5%E9%80%89-%E9%A6%96%E8%B5%A2%E5%B8%82%E9%95%BF%E5%B2%97"
+     "%E4%BD%8D"),
 ]
 # Chinese Wikipedia articles on UK parliamentary constituencies whose lead names the district(s) the seat covers
 # (包括...X一部 / 与X同域): the name is the district's as the article writes it, not the constituency's.
