@@ -401,10 +401,17 @@ def available_choices(est: PartnerMatcher) -> tuple[dict[str, tuple], list[str]]
 
 def _model_personalisation(snap: PartnerMatcher, w: dict[str, float]) -> tuple[dict, dict | None]:
     """Personalisation of the served lists under `w`: UK queries, and Chinese ones where the estimator measures
-    them itself (PartnerMatcher.personalisation, both directions)."""
+    them itself (PartnerMatcher.personalisation, both directions). The hub correction and reciprocity serve every
+    preset too, so Jaccard and max share are the worst over `w` and the presets (distinct stays `w`'s)."""
     if hasattr(snap, "personalisation"):
-        both = snap.personalisation(_full(w))
-        return both["uk_queries"], both["cn_queries"]
+        worst = {d: dict(v) for d, v in snap.personalisation(_full(w)).items()}
+        for name, preset in presets().items():
+            if name == "balanced":  # served as the learned default: `w` itself
+                continue
+            for d, v in snap.personalisation(_full(preset.weights)).items():
+                for key in ("mean_jaccard", "max_share"):
+                    worst[d][key] = max(worst[d][key], v[key])
+        return worst["uk_queries"], worst["cn_queries"]
     scores, _ = _methods(snap, uk_queries(snap), {"model": w}, None)
     return personalisation(scores["model"], snap.live_["CN"]), None
 

@@ -103,7 +103,8 @@ def _choices(rep: dict) -> list[str]:
     return ["Method choices, one per bucket of held-out years, made on the training pairs common to the "
             "bucket's pairs (the latest 25% validate a model of the rest):"
             + (f" not yet estimator parameters, skipped: {', '.join(skipped)}." if skipped else ""), "",
-            "| pairs scored | choice made on (dated pairs) | chosen | limits met | inner MRR / Jaccard / max share | "
+            "| pairs scored | choice made on (dated pairs) | chosen | limits met | inner MRR / Jaccard / max share "
+            "(worst of default and presets) | "
             "inner MRR the limits cost | candidate prior's L2 (its own choice) |", "|---|---|---|---|---|---|---|",
             *rows, ""]
 
@@ -128,7 +129,8 @@ METHOD = [
     "- **Nested choices.** L2 strengths, the hub correction (its form: centring, CSLS, or local scaling; and "
     "its strength) and reciprocity are chosen on the latest 25% of each "
     "bucket's training pairs, by inner MRR subject to the personalisation limits (mean Jaccard <= "
-    f"{LIMITS['mean_jaccard']}, max share <= {LIMITS['max_share']}); where no setting meets them, the one "
+    f"{LIMITS['mean_jaccard']}, max share <= {LIMITS['max_share']}, on the default's lists and on every "
+    "preset's, which share the hub correction and reciprocity); where no setting meets them, the one "
     "closest to them (in steps of 0.01), then the best inner MRR; never on test pairs. The prominence dial is "
     "set inside each fit by the estimator (the largest weight whose lists stay personal and whose top-10 scores "
     "it carries at most half of), so on training pairs too.",
