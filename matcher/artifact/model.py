@@ -39,6 +39,9 @@ def other_country(country: str) -> str:
 
 
 BLOCKS = (*kernel.FIT_BLOCKS, "prominence")  # the cube's block axis: block_names() order (a test holds them equal)
+# Scores closer than this are a tie in a mutual rank: the same weights scaled by a constant give the same scores
+# only to rounding, and a rounding difference must not move a place past its equal in a candidate's list.
+TIE = 1e-9
 GATE = 0.25     # what is left of a candidate's score beyond its own `reciprocity_top` best places
 BASE_CACHE = 8  # weightings whose all-pairs base scores are kept (an analyst's last few slider positions)
 
@@ -140,20 +143,21 @@ class Scorer:
     def mutual_all(self, query: str, weights: dict[str, float], sensitive: bool = False) -> np.ndarray:
         """Where `query` stands in each candidate's own list (1 = its best match), for every candidate: the
         places of the query's country that can partner and score above it in that candidate's base scores,
-        plus those tied with it whose id comes first. Reciprocity and the `mutual_rank` column read this."""
+        plus those tied with it (within TIE) whose id comes first. Reciprocity and the `mutual_rank` column read
+        this."""
         qc = self.country_of(query)
         i = self.pos_[qc][query]
         live, ids = self.live_[qc], self.sides_[qc].ids
         if qc == "GB":  # candidate c's own list ranks UK places by base_scores(..., "CN")[:, c]
             theirs = self.base_scores(weights, "CN", sensitive)
             mine = theirs[i, :]
-            ahead = ((theirs > mine[None, :]) & live[:, None]).sum(axis=0)
-            tied = ((theirs == mine[None, :]) & (live & (ids < query))[:, None]).sum(axis=0)
+            ahead = ((theirs > mine[None, :] + TIE) & live[:, None]).sum(axis=0)
+            tied = ((np.abs(theirs - mine[None, :]) <= TIE) & (live & (ids < query))[:, None]).sum(axis=0)
         else:
             theirs = self.base_scores(weights, "GB", sensitive)
             mine = theirs[:, i]
-            ahead = ((theirs > mine[:, None]) & live[None, :]).sum(axis=1)
-            tied = ((theirs == mine[:, None]) & (live & (ids < query))[None, :]).sum(axis=1)
+            ahead = ((theirs > mine[:, None] + TIE) & live[None, :]).sum(axis=1)
+            tied = ((np.abs(theirs - mine[:, None]) <= TIE) & (live & (ids < query))[None, :]).sum(axis=1)
         return ahead + tied + 1
 
     def answer_contributions(self, query: str, weights: dict[str, float], sensitive: bool = False
@@ -194,7 +198,7 @@ class Scorer:
         m = np.empty_like(mine)
         for j in range(mine.shape[1]):
             col = np.sort(theirs[live, j])
-            m[:, j] = len(col) - np.searchsorted(col, theirs[:, j], side="right") + 1
+            m[:, j] = len(col) - np.searchsorted(col, theirs[:, j] + TIE, side="right") + 1
         f = self.reciprocity_factor(m)
         return np.where(mine >= 0, mine * f, mine * (2.0 - f))
 
