@@ -19,15 +19,10 @@ from matcher.artifact.store import Bundle
 from matcher.config import presets
 from matcher.model.personalisation import personalisation
 
-COUNTY_OR_BELOW = ("county_city", "district")
-
 
 def _queries(bundle: Bundle, country: str) -> list[str]:
-    m = bundle.model
-    keep = m.live_[country].copy()
-    if country == "CN":
-        keep &= ~np.isin(m.levels_["CN"], COUNTY_OR_BELOW)
-    return [i for i, ok in zip(m.ids_[country], keep, strict=True) if ok]
+    keep = bundle.model.query_masks()[country]
+    return [i for i, ok in zip(bundle.model.ids_[country], keep, strict=True) if ok]
 
 
 def overlap_tail(lists: list[list[int]], k: int) -> dict[str, float | int]:

@@ -202,6 +202,12 @@ class Scorer:
         f = self.reciprocity_factor(m)
         return np.where(mine >= 0, mine * f, mine * (2.0 - f))
 
+    def query_masks(self) -> dict[str, np.ndarray]:
+        """Who asks, per country, when lists are measured: every UK place that can partner, and every Chinese
+        place at prefecture level or above."""
+        cn = self.live_["CN"] & ~np.isin(self.levels_["CN"], ("county_city", "district"))
+        return {"GB": self.live_["GB"].copy(), "CN": cn}
+
     def prominence_share(self, weights: dict[str, float], query_country: str, queries: np.ndarray,
                          k: int = 10) -> float:
         """The mean share of the served top-k scores that prominence carries, over `queries` (a mask over

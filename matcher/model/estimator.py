@@ -295,12 +295,6 @@ class PartnerMatcher(BaseEstimator, Scorer):
         self.reciprocity_ = float(self.reciprocity)
         self.reciprocity_top_ = int(self.reciprocity_top)
 
-    def query_masks(self) -> dict[str, np.ndarray]:
-        """Who asks, per country, when lists are measured: every UK place that can partner, and every Chinese
-        place at prefecture level or above."""
-        cn = self.live_["CN"] & ~np.isin(self.levels_["CN"], ("county_city", "district"))
-        return {"GB": self.live_["GB"].copy(), "CN": cn}
-
     def personalisation(self, weights: dict[str, float], k: int = 10) -> dict[str, dict]:
         """How personal the top-k lists are under `weights` (matcher.model.personalisation), both ways
         (`query_masks`)."""

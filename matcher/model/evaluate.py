@@ -171,7 +171,7 @@ def _methods(m: PartnerMatcher, queries: list[str], sets: dict[str, dict[str, fl
         "popularity": np.repeat(popular, len(queries), axis=0),
         "euclidean": -np.sqrt(np.maximum(d2, 0.0)),
         "tier_size": (tier.loc[queries].to_numpy()[:, None] == tier.loc[cands].to_numpy()[None, :]) * 100.0 + lp_c,
-        "candidate_prior": np.vstack([(prior or m).prior_scores(q) for q in queries]) + 1e-6 * lp_c,
+        "candidate_prior": np.vstack([_prior_baseline(prior or m, q) for q in queries]),
         "scale_only": sims["scale"],
     })
     return out, cands
@@ -266,12 +266,17 @@ def _score_case(m: PartnerMatcher, case: Case, weight_sets: dict[str, dict[str, 
                    int(keep.sum()), {fit: len(p) for fit, p in peers.items()}, float(methods[main][target]))
 
 
+def _prior_baseline(m: PartnerMatcher, query: str) -> np.ndarray:
+    """The `candidate_prior` baseline's scores of `query`'s candidates: the prior, ties broken by population."""
+    ids = list(m.ids_[m.other(query)])
+    return m.prior_scores(query) + 1e-6 * m.features_.loc[ids, "scale__log_population"].to_numpy()
+
+
 def _prior_rank(m: PartnerMatcher, case: Case) -> int:
     """The held-out partner's rank under the candidate prior alone (the `candidate_prior` baseline)."""
     ids = np.asarray(m.ids_["CN"])
     keep = ~np.isin(ids, list(case.known - {case.cn}))
-    log_pop = m.features_.loc[list(ids), "scale__log_population"].to_numpy()
-    return _rank(m.prior_scores(case.uk) + 1e-6 * log_pop, int(np.flatnonzero(ids == case.cn)[0]), keep)
+    return _rank(_prior_baseline(m, case.uk), int(np.flatnonzero(ids == case.cn)[0]), keep)
 
 
 def _model_rank(m: PartnerMatcher, case: Case, w: dict[str, float]) -> int:
@@ -599,8 +604,7 @@ def _reverse(snap: PartnerMatcher, c: Case, w: dict[str, float], universe: pd.Da
     known_uk = set(universe.loc[universe["cn_id"] == c.cn, "uk_id"]) | {c.uk}
     keep = ~np.isin(ids, list(known_uk - {c.uk}))
     target = int(np.flatnonzero(ids == c.uk)[0])
-    log_pop = snap.features_.loc[list(ids), "scale__log_population"].to_numpy()
-    by_prior = (prior or snap).prior_scores(c.cn) + 1e-6 * log_pop  # the candidate_prior baseline, reversed
+    by_prior = _prior_baseline(prior or snap, c.cn)  # the candidate_prior baseline, reversed
     return c.uk, _rank(scores, target, keep), _rank(by_prior, target, keep), int(keep.sum())
 
 
