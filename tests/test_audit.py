@@ -1,7 +1,7 @@
 """matcher audit reads the served answers themselves: its shares must agree with what each answer says."""
 
 from matcher.answers.audit import _queries, audit
-from matcher.answers.recommend import recommend
+from matcher.answers.recommend import recommend, weights_for
 from matcher.config import block_names
 
 
@@ -32,3 +32,27 @@ def test_overlap_tail_on_a_hand_made_case():
     lists = [[0, 1, 2, 3], [3, 2, 1, 0], [0, 1, 8, 9]]
     assert overlap_tail(lists, 4) == {"pairs_sharing_half": 1.0, "identical_pairs": 1}
     assert overlap_tail([*lists, [9, 5, 6, 7]], 4) == {"pairs_sharing_half": 0.5, "identical_pairs": 1}
+
+
+def test_shipped_lists_stay_personal_and_fit_first(shipped_bundle):
+    """On the shipped data, the served default and every preset keep each direction's lists within the limits
+    (mean Jaccard and largest share <= 0.15), and the default's prominence carries at most half of its top-10
+    scores. A data change that brought back a hub (a place in most lists) or let popularity lead fails here."""
+    import numpy as np
+
+    from matcher.config import presets
+    from matcher.model.estimator import MAX_PROMINENCE_SHARE
+    from matcher.model.personalisation import LIMIT, personalisation, top_lists, within_limits
+
+    m = shipped_bundle.model
+    default = weights_for(shipped_bundle, None)
+    for name in ["default", *presets()]:
+        w = default if name == "default" else weights_for(shipped_bundle, name)
+        for qc, queries in m.query_masks().items():
+            oc = "CN" if qc == "GB" else "GB"
+            lists = top_lists(m.served_matrix(w, qc)[queries], 10, m.live_[oc])
+            p = personalisation(lists, len(m.ids_[oc]))
+            assert within_limits(p, LIMIT), (name, qc, p)
+            assert p["distinct"] > 10 * np.sqrt(queries.sum())  # far more than a shared shortlist
+    for qc, queries in m.query_masks().items():
+        assert m.prominence_share(default, qc, queries) <= MAX_PROMINENCE_SHARE
