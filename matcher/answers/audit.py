@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.answers.explain import SPECIFIC, reasons_with_blocks, size_only
+from matcher.answers.explain import SPECIFIC, mostly_size_only, reasons_with_blocks, size_only
 from matcher.answers.recommend import weights_for
 from matcher.artifact.store import Bundle
 from matcher.config import presets
@@ -54,17 +54,17 @@ def audit(bundle: Bundle, weights: dict[str, float], k: int = 10) -> dict:
         for q in _queries(bundle, country):
             ids, contrib = m.top(q, weights, k)
             lists.append([pos[c] for c in ids])
-            alone = 0
+            answer: list[dict[str, float]] = []
             for cid, row in zip(ids, contrib, strict=True):
                 by_block = dict(zip(weights, row.tolist(), strict=True))
+                answer.append(by_block)
                 total = sum(by_block.values())
                 prom_share.append(min(max(by_block["prominence"] / total, 0.0), 1.0) if total > 0 else 1.0)
                 _, blocks = reasons_with_blocks(m, q, cid, by_block)
                 first[blocks[0] if blocks else "none"] += 1
-                alone += size_only(by_block)  # the results whose first caveat says only size links them
+                size_alone += size_only(by_block)  # the results whose first caveat says only size links them
                 n += 1
-            size_alone += alone
-            weak_lists += bool(ids) and 2 * alone >= len(ids)  # answers that say so of themselves (list_caveats)
+            weak_lists += mostly_size_only(answer)  # answers that say so of themselves (list_caveats)
         report: dict[str, Any] = personalisation(np.array(lists), len(m.ids_[other]))
         report.update(overlap_tail(lists, k))
         report["prominence_share"] = round(float(np.mean(prom_share)), 4) if prom_share else 0.0

@@ -486,12 +486,17 @@ def pair_caveats(m: AnswerModel, a: str, b: str, contributions: dict[str, float]
     return lead + caveats(m, a, b, sensitive, lang)
 
 
+def mostly_size_only(contributions: list[dict[str, float]]) -> bool:
+    """True when half or more of a list's results rest on size alone (`size_only`)."""
+    return bool(contributions) and 2 * sum(size_only(c) for c in contributions) >= len(contributions)
+
+
 def list_caveats(m: AnswerModel, q: str, contributions: list[dict[str, float]], lang: str = DEFAULT) -> list[str]:
     """What a whole answer should say about itself: when half or more of its results rest on size alone, the list
     is one of places of a suitable size, not of shared interests, and the officer should read it so."""
-    alone = sum(size_only(c) for c in contributions)
-    if not contributions or 2 * alone < len(contributions):
+    if not mostly_size_only(contributions):
         return []
+    alone = sum(size_only(c) for c in contributions)
     return [render(msg("caveat.list_size_only", place=_name(m, q), n=alone, k=len(contributions)), lang)]
 
 
