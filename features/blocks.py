@@ -11,6 +11,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from matcher.config import education_group
+
 
 class _Block(TransformerMixin, BaseEstimator):
     """Shared plumbing: names out, pandas output, fitted check."""
@@ -121,8 +123,11 @@ class EducationBlock(_Block):
     figures = ("hei_count", "students_he", "students_from_china", "born_in_china")
 
     def fit(self, X: pd.DataFrame, y=None):
+        # Figures are ranked within matcher.config.education_group (a Chinese county-level city among
+        # prefecture-level cities); a gap is filled by the place's own group's rule below.
+        groups = [education_group(c, t) for c, t in zip(X["country"], X["tier"], strict=True)]
         self.reference_ = {}
-        for key, grp in X.groupby(["country", "tier"]):
+        for key, grp in X.groupby(pd.Series(groups, index=X.index)):
             self.reference_[key] = {f: np.sort(grp[f].dropna().astype(float).to_numpy()) for f in self.figures}
         known = self._raw(X)
         groups = pd.Series(known).groupby([X["country"].to_numpy(), X["tier"].to_numpy()])
@@ -139,7 +144,7 @@ class EducationBlock(_Block):
         return float(np.searchsorted(ref, v, side="right")) / ref.size
 
     def _pcts(self, row) -> list[float]:
-        return [self._pct((row["country"], row["tier"]), f, float(row[f])) for f in self.figures]
+        return [self._pct(education_group(row["country"], row["tier"]), f, float(row[f])) for f in self.figures]
 
     def _raw(self, X: pd.DataFrame) -> np.ndarray:
         out = []

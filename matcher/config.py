@@ -19,6 +19,16 @@ MISSION_KINDS = ("embassy", "consulate_general")
 # the fit (a sector's strength must rest on a page from this year or later; older rows count once re-confirmed).
 INDUSTRY_CURRENT_FROM = 2016
 
+# Education strength is a percentile among the places a partner weighs together. Chinese county-level places
+# are ranked with prefecture-level cities: in their own group only a dozen have any college recorded, so one
+# college put a county-level city level with Wuhan, and the education preset offered Cambridge such places.
+EDUCATION_RANKED_WITH = {("CN", "county"): ("CN", "cities"), ("CN", "city"): ("CN", "cities")}
+
+
+def education_group(country: str, tier: str) -> tuple[str, str]:
+    """The (country, tier) group a place's education figures are ranked in."""
+    return EDUCATION_RANKED_WITH.get((country, tier), (country, tier))
+
 
 class BlockSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

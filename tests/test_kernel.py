@@ -56,7 +56,8 @@ def hub_reference(m, country: str) -> np.ndarray:
     live = raw[:, :, m.live_[other]]
     k = m.hub_k if 0 < m.hub_k < live.shape[2] else live.shape[2]
     r = np.sort(live, axis=2)[:, :, ::-1][:, :, :k].mean(axis=2)  # (places, blocks): mean of the k best
-    return m.hub_strength / 2 * np.maximum(r - r[m.live_[country]].mean(axis=0), 0.0)
+    corrected = np.isin(kernel.FIT_BLOCKS, kernel.HUB_BLOCKS)
+    return m.hub_strength / 2 * np.maximum(r - r[m.live_[country]].mean(axis=0), 0.0) * corrected
 
 
 def hub_scale_reference(m, country: str) -> np.ndarray:
@@ -68,7 +69,8 @@ def hub_scale_reference(m, country: str) -> np.ndarray:
     k = m.hub_k if 0 < m.hub_k < live.shape[2] else live.shape[2]
     r = np.sort(live, axis=2)[:, :, ::-1][:, :, :k].mean(axis=2)
     mean = r[m.live_[country]].mean(axis=0)
-    return np.where(mean > 0, (mean / np.maximum(r, mean)) ** (m.hub_strength / 2), 1.0)
+    corrected = np.isin(kernel.FIT_BLOCKS, kernel.HUB_BLOCKS)
+    return np.where((mean > 0) & corrected, (mean / np.maximum(r, mean)) ** (m.hub_strength / 2), 1.0)
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +133,32 @@ def test_kernel_blocks_equal_their_definitions(matcher):
             if b in kernel.FIT_BLOCKS:  # the hub-corrected similarity the scores read
                 want = want - hubs[qc][matcher.pos_[qc][query], j] - hubs[other][:, j]
             np.testing.assert_allclose(fast[b].to_numpy(), want, atol=1e-12, err_msg=f"{query} {b}")
+
+
+@pytest.mark.parametrize("form", ["centre", "scale"])
+def test_education_never_ranks_weaker_universities_above_stronger_ones(matcher, form):
+    """The education block is a product of both sides' strengths: for a query with universities, a candidate
+    with stronger ones must never score lower on it. A hub correction applied to it ranked them upside down
+    (the education preset offered Cambridge the places with the weakest universities)."""
+    import copy
+
+    m = copy.copy(matcher)
+    m.set_params(hub_form=form, hub_strength=3.0)
+    m._apply_hubs()
+    j = kernel.FIT_BLOCKS.index("education")
+    other = {"GB": "CN", "CN": "GB"}
+    checked = 0
+    for query in [*m.ids_["GB"], *m.ids_["CN"]]:
+        qc = m.country_of(query)
+        if m.sides_[qc].edu_sqrt[m.pos_[qc][query]] == 0:
+            continue
+        strength = m.sides_[other[qc]].edu_sqrt
+        edu = m.block_similarities(query)["education"].to_numpy()
+        order = np.argsort(strength, kind="stable")
+        assert (np.diff(edu[order]) >= -1e-12).all(), query
+        checked += 1
+    assert checked  # the fixture has places with universities: the check ran
+    assert all((m.sides_[c].hub[:, j] == 0).all() and (m.sides_[c].hub_scale[:, j] == 1).all() for c in ("GB", "CN"))
 
 
 weights_st = st.fixed_dictionaries({b: st.floats(0, 10) for b in block_names()}).filter(

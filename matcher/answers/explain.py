@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.artifact.model import AnswerModel
-from matcher.config import INDUSTRY_CURRENT_FROM, block_names, check_weights
+from matcher.config import INDUSTRY_CURRENT_FROM, block_names, check_weights, education_group
 from matcher.i18n import DEFAULT, Join, Local, Msg, Quote, msg, render, table
 from matcher.model.ranker import PRIOR_FEATURES
 from matcher.model.scale import ScaleAssessment, assess
@@ -186,20 +186,23 @@ def _education_gap(m: AnswerModel, x: str, group: Msg) -> Msg:
     return msg("education.counted_median", group=group)
 
 
-def _group(row: dict) -> Msg:
-    key = f"{row['country']}_{row['tier']}"
-    return msg(f"groups.{key}" if key in GROUP_WORDS else "groups.other")
+def _group(row: dict, key: tuple[str, str] | None = None) -> Msg:
+    """The words for a place's (country, tier) group, or for `key`."""
+    name = "_".join(key or (row["country"], row["tier"]))
+    return msg(f"groups.{name}" if name in GROUP_WORDS else "groups.other")
 
 
 def education_ranks(m: AnswerModel) -> dict[str, tuple[int, int]]:
     """Each place with a sourced education figure: (its rank, the number ranked) by education strength among
-    the places of its country and tier that have one. A phrase about a rank is a rank in exactly this group."""
+    the places of its education group (matcher.config.education_group) that have one. A phrase about a rank
+    is a rank in exactly this group."""
     def compute():
         groups: dict[tuple, list[tuple[float, str]]] = {}
         for i, f in m.feature_rows_.items():
             if not f["education__imputed"]:
                 row = m.records_[i]
-                groups.setdefault((row["country"], row["tier"]), []).append((f["education__strength"], i))
+                groups.setdefault(education_group(row["country"], row["tier"]), []).append(
+                    (f["education__strength"], i))
         out = {}
         for members in groups.values():
             members.sort(key=lambda t: (-t[0], t[1]))
@@ -228,7 +231,7 @@ def _education_phrase(m: AnswerModel, x: str) -> Msg:
     rank, n = education_ranks(m)[x]
     return msg("education.phrase", place=_name(m, x),
                figures=Join(bits, "comma") if bits else msg("education.sourced_figures"),
-               rank=rank, n=n, group=group)
+               rank=rank, n=n, group=_group(row, education_group(row["country"], row["tier"])))
 
 
 def is_centre(m: AnswerModel, x: str) -> bool:

@@ -36,6 +36,12 @@ CONNECTIVITY_PARTS = {"flight": 0.3, "ties": 0.7}
 # The blocks that measure fit, in block order; each has a hub correction (Side.hub's columns). Prominence is
 # a dial of its own and is never corrected.
 FIT_BLOCKS = ("industry", "scale", "education", "student_links", "priorities", "connectivity", "complementarity")
+# The fit blocks a hub correction applies to. Education is left out: its similarity is a product of the two
+# sides' strengths (sqrt(e_q e_c)), so a place's closeness to its best matches is just its own strength times a
+# constant, and taking that off (or dividing by it) cancels the block or turns it upside down: the education
+# preset then offered Cambridge places with the weakest universities. Its hubness (the strongest university
+# cities suit everyone) is left to reciprocity, which offers a candidate in full only to the places it fits best.
+HUB_BLOCKS = tuple(b for b in FIT_BLOCKS if b != "education")
 
 # Bound on |fused - exact| score: float32 products over <100 terms in [0, 1] err by < 1e-5.
 FUSED_TOLERANCE = 1e-4
@@ -227,23 +233,25 @@ def _neighbourhoods(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, li
 
 def hub_terms(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb: np.ndarray,
               live_cn: np.ndarray, strength: float, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """Each place's hub term per fit block, for Side.hub: (strength / 2) x (its mean similarity to its k best
-    matches in the other country, minus the average of that over the places that can partner). k must be wide
-    enough for smooth blocks (a city of the usual partner size has ten perfect scale matches, like every other
-    city; what sets it apart is how many places it fits at all) and narrow enough for sparse ones (a tag held by
-    a hundred places and one council); k = 0 takes the mean over every place of the other country.
+    """Each place's hub term per fit block (0 outside HUB_BLOCKS), for Side.hub: (strength / 2) x (its mean similarity
+    to its k best matches in the other country, minus the average of that over the places that can partner). k
+    must be wide enough for smooth blocks (a city of the usual partner size has ten perfect scale matches, like
+    every other city; what sets it apart is how many places it fits at all) and narrow enough for sparse ones (a
+    tag held by a hundred places and one council); k = 0 takes the mean over every place of the other country.
 
     This is the cross-domain similarity local scaling (CSLS) of bilingual word retrieval, per block: a pair's
-    corrected similarity is s(g, c) - strength/2 (r(g) + r(c)) + constants, the same number from either side.
-    A place that is close to everything (a large hub city, a place with every priority tag) is pulled down
-    by how close it is to its own best matches, so it ranks high only for places it fits better than it fits
-    most; a place ranked first for a query must be among that place's own better matches (reciprocity).
-    Centring by the average keeps an ordinary place's similarity where it was, and a place closer to the other
-    country than average is the only kind corrected."""
+    corrected similarity is s(g, c) - strength/2 (r(g) + r(c)) + constants, the same number from either side. A
+    place that is close to everything (a large hub city, a place with every priority tag) is pulled down by how
+    close it is to its own best matches, so it ranks high only for places it fits better than it fits most; a
+    place ranked first for a query must be among that place's own better matches (reciprocity). Centring by the
+    average keeps an ordinary place's similarity where it was, and a place closer to the other country than
+    average is the only kind corrected."""
     hub_gb, hub_cn = np.zeros((len(gb), len(FIT_BLOCKS))), np.zeros((len(cn), len(FIT_BLOCKS)))
     if strength == 0 or not live_gb.any() or not live_cn.any():
         return hub_gb, hub_cn
     for j, r_gb, mean_gb, r_cn, mean_cn in _neighbourhoods(gb, cn, pairs, params, live_gb, live_cn, k):
+        if FIT_BLOCKS[j] not in HUB_BLOCKS:
+            continue
         # Only above-average closeness is taken off: raising a place that is close to nothing (a tiny island
         # council, a place with no data) would make it the new hub of every list.
         hub_gb[:, j] = strength / 2 * np.maximum(r_gb - mean_gb, 0.0)
@@ -253,18 +261,21 @@ def hub_terms(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb:
 
 def hub_scales(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb: np.ndarray,
                live_cn: np.ndarray, strength: float, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """Each place's hub factor per fit block, for Side.hub_scale: (mean / max(r, mean)) ** (strength / 2),
-    r as in `hub_terms`. A pair's corrected similarity is s(g, c) f(g) f(c), the same number from either side.
+    """Each place's hub factor per fit block (1 outside HUB_BLOCKS), for Side.hub_scale: (mean / max(r, mean)) **
+    (strength / 2), r as in `hub_terms`. A pair's corrected similarity is s(g, c) f(g) f(c), the same number from
+    either side.
 
-    This is the local scaling of hubness reduction (a similarity divided by each side's neighbourhood
-    radius), kept to places closer to the other country than average. Unlike the centring of `hub_terms` it
-    never turns a block negative: a block on which a query has no data (no priority tags, no links) scores 0
-    for every candidate, so it cannot reorder them; centring takes a rich candidate's hub term off even there.
-    Which form serves is chosen on validation (matcher.model.evaluate.CHOICES)."""
+    This is the local scaling of hubness reduction (a similarity divided by each side's neighbourhood radius),
+    kept to places closer to the other country than average. Unlike the centring of `hub_terms` it never turns a
+    block negative: a block on which a query has no data (no priority tags, no links) scores 0 for every
+    candidate, so it cannot reorder them; centring takes a rich candidate's hub term off even there. Which form
+    serves is chosen on validation (matcher.model.evaluate.CHOICES)."""
     f_gb, f_cn = np.ones((len(gb), len(FIT_BLOCKS))), np.ones((len(cn), len(FIT_BLOCKS)))
     if strength == 0 or not live_gb.any() or not live_cn.any():
         return f_gb, f_cn
     for j, r_gb, mean_gb, r_cn, mean_cn in _neighbourhoods(gb, cn, pairs, params, live_gb, live_cn, k):
+        if FIT_BLOCKS[j] not in HUB_BLOCKS:
+            continue
         if mean_gb > 0:
             f_gb[:, j] = (mean_gb / np.maximum(r_gb, mean_gb)) ** (strength / 2)
         if mean_cn > 0:
