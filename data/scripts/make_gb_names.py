@@ -32,14 +32,16 @@ Rules, in order, for name_zh:
      title of an article on the district itself (哈特區 for Hart) or on the city it is named after (also
      Britannica's article on St Albans in a Chinese translation), or a county
      article's sentence placing a town in the district, or the lead of an article on a parliamentary constituency
-     that names the district the seat covers (SEATS), or a Chinese-language government page that names the
+     that names the district the seat covers (SEATS), or a list article's table giving each district's ISO
+     3166-2 code and English name beside its Chinese one (the same wikitext copy: 北爱尔兰行政区划 for seven
+     Northern Ireland districts, 英国行政区划 for East Suffolk, West Suffolk and Folkestone and Hythe), or a
+     Chinese-language government page that names the
      place (the PRC foreign ministry's report on Mid and East Antrim; Busan Metropolitan City's page on its
      partner the Liverpool City Region), or a Chinese-language news report of an English mayoral election that names
      the area the combined authority's mayor is elected for (中央社 on Tees Valley, 星島日報 on Greater
      Lincolnshire); forms are kept exactly as the page writes them (traditional or simplified).
      Each entry cites the page as read (publisher first, then the copy's address);
-  6. otherwise empty (East Suffolk, West Suffolk and Folkestone and Hythe, named after the lists were written;
-     nine combined authorities, seven Northern Ireland districts, North Northamptonshire).
+  6. otherwise empty (nine combined authorities and North Northamptonshire).
 Exception to 1: CLDR's Sandwell entry (砂井, "sand well") translates the English words rather than naming the
 place, so iso-codes' name is used for GB-SAW.
 
@@ -137,6 +139,29 @@ _COUNTY_ARTICLES: dict[str, tuple[str, str, str, str, str]] = {
 }
 _COPY = {county: _ZHWIKI_COPY.format(title=t, section=s, quote=q, path=p, commit=c)
          for county, (t, s, q, p, c) in _COUNTY_ARTICLES.items()}
+# Two list articles in the same wikitext copy, each a table with the ISO 3166-2:GB code and the English name in the
+# row beside the Chinese one; the name is the linked text shown (most links go to an article titled with 区 added).
+_ZHWIKI_TABLE = ("Chinese Wikipedia (zh.wikipedia.org), article {title}, section {section}: {quote}; the row "
+                 "{{code}} | {{zh}} | {{en}} ...; as read in the wikitext copy in the public repository "
+                 "chinapedia/wikipedia.zh.mediawiki, file {path} (commit {commit})")
+_C4 = "48c8ee6d504662c396b6bf5496b9eeccebf5f35d"
+_C5 = "31edb369cdf3c1872e68d937614c45409ac2b204"
+_NI_TABLE = _ZHWIKI_TABLE.format(
+    title="北爱尔兰行政区划", section="行政區劃列表",
+    quote="北爱尔兰被分為11个區 ... 该层级的行政区共有11个行政区 (table 地圖代號 | ISO代码 | 主要地区 | 英文名 | 类别, "
+          "the eleven districts formed in April 2015)",
+    path="北/北爱尔兰行政区划.wikitext", commit=_C4)
+_UK_TABLE = _ZHWIKI_TABLE.format(
+    title="英国行政区划", section="区份（下层）英格兰",
+    quote="table ISO代码 | 区份 | 英文名 | 郡份 | 地位 | 类别, listing the post-2019 districts (Suffolk's five, "
+          "Kent's Folkestone and Hythe)",
+    path="英/英国行政区划.wikitext", commit=_C5)
+
+
+def _rows(src: str, items: dict[str, tuple[str, str, str]]) -> dict[str, tuple[str, str]]:
+    return {gss: (zh, src.format(code=code, zh=zh, en=en)) for gss, (code, zh, en) in items.items()}
+
+
 _LIST_OF_COUNTIES = (_WP + "article 英格蘭都會和非都會郡, list of the metropolitan and non-metropolitan counties "
                      "with their English names ({zh} {mark} {en}); as read in the Kiwix copy of zh.wikipedia "
                      "(wikipedia_zh_all_maxi_2024-04) at https://kiwix.haohe.fun/content/wikipedia_zh_all_maxi_"
@@ -230,6 +255,20 @@ ENCYCLOPEDIA: dict[str, tuple[str, str]] = {
         "E07000144": ("布羅德蘭", "Broadland"), "E07000147": ("北諾福克", "North Norfolk"),
         "E07000149": ("南諾福克", "South Norfolk")}),
     **_list(_COPY["Warwickshire"], {"E07000219": ("紐尼頓-貝德沃思", "Nuneaton and Bedworth")}),
+    **_rows(_NI_TABLE, {
+        "N09000002": ("ABC", "阿马市-班布里奇-克雷加文", "Armagh City, Banbridge and Craigavon"),
+        "N09000004": ("CCG", "堤道海岸-峡谷", "Causeway Coast and Glens"),
+        "N09000006": ("FMO", "弗马纳-奥马", "Fermanagh and Omagh"),
+        "N09000007": ("LBC", "利斯本-卡斯尔雷", "Lisburn and Castlereagh"),
+        "N09000009": ("MUL", "中阿尔斯特", "Mid Ulster"),
+        "N09000010": ("NMD", "纽里-莫恩-唐", "Newry, Mourne and Down"),
+        "N09000011": ("AND", "阿兹-北唐", "Ards and North Down")}),
+    # The same seven rows, with the same English names and codes, are in 英国行政区划 (_UK_TABLE's article), which
+    # writes only Armagh differently (阿马城-班布里奇-克雷加文); the district list's form is used.
+    **_rows(_UK_TABLE, {
+        "E07000244": ("（无）", "东萨福克", "East Suffolk"),
+        "E07000245": ("（无）", "西萨福克", "West Suffolk"),
+        "E07000112": ("（无）", "福克斯通-海斯", "Folkestone and Hythe")}),
     "E06000063": ("坎伯兰", _LIST_OF_COUNTIES.format(zh="坎伯兰", mark="*", en="Cumberland")),
     "E06000064": ("威斯特摩兰-弗内斯",
                   _LIST_OF_COUNTIES.format(zh="威斯特摩兰-弗内斯", mark="*", en="Westmorland and Furness")),
