@@ -39,7 +39,8 @@ Rules, in order, for name_zh:
      place (the PRC foreign ministry's report on Mid and East Antrim; Busan Metropolitan City's page on its
      partner the Liverpool City Region), or a Chinese-language news report of an English mayoral election that names
      the area the combined authority's mayor is elected for (中央社 on Tees Valley, 星島日報 on Greater
-     Lincolnshire); forms are kept exactly as the page writes them (traditional or simplified).
+     Lincolnshire), or the Chinese Wikipedia article on the 2017 local elections, which names the West of England's
+     mayoral area among the six of 2017; forms are kept exactly as the page writes them (traditional or simplified).
      Each entry cites the page as read (publisher first, then the copy's address);
   6. otherwise empty (nine combined authorities and North Northamptonshire).
 Exception to 1: CLDR's Sandwell entry (砂井, "sand well") translates the English words rather than naming the
@@ -383,6 +384,19 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
      "https://www.stheadline.com/zh-hans/daily-international/3452316/%E8%8B%B1%E5%8F%B3%E7%BF%BC%E6%94%B9%E9%9D%A9"
      "%E5%85%9A%E9%99%A9%E8%83%9C%E5%9B%BD%E4%BC%9A%E8%A1%A5%E9%80%89-%E9%A6%96%E8%B5%A2%E5%B8%82%E9%95%BF%E5%B2%97"
      "%E4%BD%8D"),
+    # The Chinese Wikipedia article on the 2017 local elections, whose lead lists the six areas electing the first
+    # combined-authority mayors of May 2017 (Cambridgeshire and Peterborough, Greater Manchester, Liverpool City
+    # Region, Tees Valley, West Midlands, West of England): the other five are named by their own places (劍橋郡,
+    # 彼德堡, 大曼徹斯特, 利物浦, 蒂斯谷, 西米德兰), which leaves the West of England for 英格蘭西部. The last item
+    # stands clear in the copy read (和 before it, the footnote after it); the copy runs the first three linked names
+    # together (劍橋郡彼德堡大曼徹斯特利物浦), so Cambridgeshire and Peterborough's form
+    # cannot be read there and is not taken.
+    ("E47000009", "英格蘭西部", "Chinese Wikipedia (zh.wikipedia.org)", "2017年英國地方選舉",
+     "另外,六個英格蘭地區選民將會各自選出新創立的聯合機構市長(英语:Combined authority),分別是:劍橋郡彼德堡大曼徹斯特"
+     "利物浦、蒂斯谷、西米德兰和英格蘭西部[3] (the six new combined-authority mayoralties of 4 May 2017; the "
+     "other five named by their own places, this is the West of England's); the article gives no English name "
+     "beside it and names the mayoral area, not the combined authority itself",
+     "https://zh.wikipedia.org/wiki/2017%E5%B9%B4%E8%8B%B1%E5%9C%8B%E5%9C%B0%E6%96%B9%E9%81%B8%E8%88%89"),
 ]
 # Chinese Wikipedia articles on UK parliamentary constituencies whose lead names the district(s) the seat covers
 # (包括...X一部 / 与X同域): the name is the district's as the article writes it, not the constituency's.
