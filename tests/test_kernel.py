@@ -35,7 +35,9 @@ def reference_blocks(m, query: str) -> dict[str, np.ndarray]:
     return {
         "industry": sim.cosine(qi * idf, Ci * idf) * conf,
         "scale": np.array(scale),
-        "education": np.sqrt(q["education__strength"] * C["education__strength"].to_numpy()),
+        # Both strong counts most, and a peer (a similar strength) more than a much stronger place.
+        "education": np.sqrt(q["education__strength"] * C["education__strength"].to_numpy())
+        * np.exp(-0.5 * ((q["education__strength"] - C["education__strength"].to_numpy()) / kernel.EDU_PEER_SD) ** 2),
         "student_links": pick(m.pairs_.edu),
         "priorities": sim.ochiai(q[m.tag_cols_].to_numpy(float), C[m.tag_cols_].to_numpy(float), m.tag_idf_),
         "connectivity": parts["flight"] * pick(m.pairs_.flight) + parts["ties"] * pick(m.pairs_.ties),
@@ -136,29 +138,34 @@ def test_kernel_blocks_equal_their_definitions(matcher):
 
 
 @pytest.mark.parametrize("form", ["centre", "scale"])
-def test_education_never_ranks_weaker_universities_above_stronger_ones(matcher, form):
-    """The education block is a product of both sides' strengths: for a query with universities, a candidate
-    with stronger ones must never score lower on it. A hub correction applied to it ranked them upside down
-    (the education preset offered Cambridge the places with the weakest universities)."""
+def test_education_matches_peers_and_is_never_hub_corrected(matcher, form):
+    """On the education block a place's best matches are places of about its own strength: a strong university
+    place's are strong, a weak one's are not the strongest. A hub correction ranked Cambridge's upside down (the
+    weakest first), and a product alone gave every place the same strongest cities."""
     import copy
 
     m = copy.copy(matcher)
     m.set_params(hub_form=form, hub_strength=3.0)
     m._apply_hubs()
     j = kernel.FIT_BLOCKS.index("education")
+    assert all((m.sides_[c].hub[:, j] == 0).all() and (m.sides_[c].hub_scale[:, j] == 1).all() for c in ("GB", "CN"))
     other = {"GB": "CN", "CN": "GB"}
     checked = 0
     for query in [*m.ids_["GB"], *m.ids_["CN"]]:
         qc = m.country_of(query)
-        if m.sides_[qc].edu_sqrt[m.pos_[qc][query]] == 0:
+        mine = m.sides_[qc].edu_sqrt[m.pos_[qc][query]] ** 2
+        theirs = m.sides_[other[qc]].edu_sqrt ** 2
+        if mine == 0 or theirs.max() == 0:
             continue
-        strength = m.sides_[other[qc]].edu_sqrt
         edu = m.block_similarities(query)["education"].to_numpy()
-        order = np.argsort(strength, kind="stable")
-        assert (np.diff(edu[order]) >= -1e-12).all(), query
+        best = theirs[np.argmax(edu)]
+        # The best match is at least as near the query's own strength as the other country's strongest place.
+        assert abs(best - mine) <= abs(theirs.max() - mine) + 1e-12, query
+        weak = theirs < mine / 2
+        if weak.any() and (theirs >= mine).any():  # a place at least as strong beats a much weaker one
+            assert edu[theirs >= mine].max() > edu[weak].max(), query
         checked += 1
     assert checked  # the fixture has places with universities: the check ran
-    assert all((m.sides_[c].hub[:, j] == 0).all() and (m.sides_[c].hub_scale[:, j] == 1).all() for c in ("GB", "CN"))
 
 
 weights_st = st.fixed_dictionaries({b: st.floats(0, 10) for b in block_names()}).filter(

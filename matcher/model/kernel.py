@@ -36,11 +36,17 @@ CONNECTIVITY_PARTS = {"flight": 0.3, "ties": 0.7}
 # The blocks that measure fit, in block order; each has a hub correction (Side.hub's columns). Prominence is
 # a dial of its own and is never corrected.
 FIT_BLOCKS = ("industry", "scale", "education", "student_links", "priorities", "connectivity", "complementarity")
-# The fit blocks a hub correction applies to. Education is left out: its similarity is a product of the two
-# sides' strengths (sqrt(e_q e_c)), so a place's closeness to its best matches is just its own strength times a
-# constant, and taking that off (or dividing by it) cancels the block or turns it upside down: the education
-# preset then offered Cambridge places with the weakest universities. Its hubness (the strongest university
-# cities suit everyone) is left to reciprocity, which offers a candidate in full only to the places it fits best.
+# Education is a peer measure: the geometric mean of the two strengths (both strong counts most) times a Gaussian
+# in their gap, this wide in percentile points. A product alone makes the strongest university cities every
+# place's best match (Cambridge and a one-college town alike), which left the answer to reciprocity: the education
+# preset then offered Cambridge the places for which it is the best UK match, places with one college. Universities
+# at a similar level are what a committee can build a link on (peer institutions, comparable student numbers).
+EDU_PEER_SD = 0.25
+
+# The fit blocks a hub correction applies to. Education is left out: its similarity grows with each side's own
+# strength, so a place's closeness to its best matches is mostly its own strength, and taking that off (or dividing
+# by it) cancels the block or turns it upside down (centring offered Cambridge places with the weakest
+# universities). The peer term above keeps it personal instead.
 HUB_BLOCKS = tuple(b for b in FIT_BLOCKS if b != "education")
 
 # Bound on |fused - exact| score: float32 products over <100 terms in [0, 1] err by < 1e-5.
@@ -136,6 +142,12 @@ class PairRows:
         return p["flight"] * self.flight + p["ties"] * self.ties
 
 
+def education(q_sqrt: np.ndarray, c_sqrt: np.ndarray) -> np.ndarray:
+    """(Q, N) education fit from each side's sqrt strength: sqrt(e_q e_c) exp(-(e_q - e_c)^2 / (2 EDU_PEER_SD^2))."""
+    gap = np.subtract.outer(q_sqrt ** 2, c_sqrt ** 2)
+    return np.outer(q_sqrt, c_sqrt) * np.exp(-0.5 * (gap / EDU_PEER_SD) ** 2)
+
+
 def _query_vectors(q: Side, w: dict[str, float]) -> np.ndarray:
     """(Q, linear width): each query's weights on the stacked linear columns.
 
@@ -182,7 +194,7 @@ def fused(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScaleP
         out[...] += w[block] * (sims * np.outer(q.hub_scale[:, j], c.hub_scale[:, j]) if scaled else sims)
 
     if w["education"]:
-        add("education", np.outer(q.edu_sqrt, c.edu_sqrt))
+        add("education", education(q.edu_sqrt, c.edu_sqrt))
     if w["scale"]:
         add("scale", scale(q, c, params, query_is_gb))
     if w["student_links"]:
@@ -292,7 +304,7 @@ def raw_blocks(q: Side, c: Side, pairs: PairRows, params: ScaleParams, query_is_
     return {
         "industry": q.linear[:, :S] @ c.linear[:, :S].T,
         "scale": scale(q, c, params, query_is_gb),
-        "education": np.outer(q.edu_sqrt, c.edu_sqrt),
+        "education": education(q.edu_sqrt, c.edu_sqrt),
         "student_links": pairs.edu,
         "priorities": q.tags_unit @ c.linear[:, S:S + T].T,
         "connectivity": pairs.connectivity(),
