@@ -144,8 +144,13 @@ class PairRows:
 
 def education(q_sqrt: np.ndarray, c_sqrt: np.ndarray) -> np.ndarray:
     """(Q, N) education fit from each side's sqrt strength: sqrt(e_q e_c) exp(-(e_q - e_c)^2 / (2 EDU_PEER_SD^2))."""
-    gap = np.subtract.outer(q_sqrt ** 2, c_sqrt ** 2)
-    return np.outer(q_sqrt, c_sqrt) * np.exp(-0.5 * (gap / EDU_PEER_SD) ** 2)
+    out = np.subtract.outer(q_sqrt * q_sqrt, c_sqrt * c_sqrt)  # in place from here: one (Q, N) array, no temporaries
+    out *= out
+    out *= -0.5 / EDU_PEER_SD ** 2
+    np.exp(out, out=out)
+    out *= q_sqrt[:, None]
+    out *= c_sqrt[None, :]
+    return out
 
 
 def _query_vectors(q: Side, w: dict[str, float]) -> np.ndarray:
@@ -194,7 +199,8 @@ def fused(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScaleP
         out[...] += w[block] * (sims * np.outer(q.hub_scale[:, j], c.hub_scale[:, j]) if scaled else sims)
 
     if w["education"]:
-        add("education", education(q.edu_sqrt, c.edu_sqrt))
+        # float32 like the linear part: this path only chooses which candidates to score exactly.
+        add("education", education(q.edu_sqrt.astype(np.float32), c.edu_sqrt.astype(np.float32)))
     if w["scale"]:
         add("scale", scale(q, c, params, query_is_gb))
     if w["student_links"]:
