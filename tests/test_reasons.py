@@ -15,6 +15,7 @@ from matcher.answers.explain import STRONG, Reason, caveats, reason_objects, sca
 from matcher.answers.recommend import weights_for
 from matcher.artifact.model import Filters
 from matcher.config import block_names, presets
+from matcher.model import kernel
 from matcher.model.ranker import PRIOR_FEATURES
 from matcher.model.scale import GAP_FIT, GOOD_FIT
 
@@ -59,6 +60,10 @@ def check_reason(bundle, a, b, r, sims, sensitive=False):
         if r.text.startswith("Both are higher-education centres"):
             for x in (a, b):
                 assert f[x]["education__imputed"] == 0 and ranks[x][0] <= max(1, ranks[x][1] // 4), r.text
+        # "a similar level" only for two sourced strengths within the peer term's width.
+        if r.text.startswith("Universities at a similar level"):
+            assert f[a]["education__imputed"] == f[b]["education__imputed"] == 0, r.text
+            assert abs(f[a]["education__strength"] - f[b]["education__strength"]) <= kernel.EDU_PEER_SD, r.text
         # Every rank quoted is the place's rank among the places of its group with a sourced figure.
         for x in (a, b):
             if x in ranks:
@@ -290,6 +295,9 @@ def _planted(shipped_bundle):
     wrong_rank = _first(m.ids_["GB"], lambda x: x in ranks and ranks[x][0] > 1)
     strong_auto = _first(m.ids_["GB"], lambda x: m.sectors_of_[x].get("automotive", 0) >= explain.STRONG)
     air = _first(m.ids_["CN"], lambda x: "air_quality" in m.tags_of_[x])
+    f = m.feature_rows_
+    far = _pair_with(m, lambda g, c: not f[g]["education__imputed"] and not f[c]["education__imputed"]
+                     and abs(f[g]["education__strength"] - f[c]["education__strength"]) > 2 * kernel.EDU_PEER_SD)
     prom = {"attributes": ["log_gdp"], "contributions": {"log_gdp": 0.5}, "z": {"log_gdp": 1.0}}
     return [
         ("a large economy from an imputed GDP", gb, no_gdp,
@@ -309,6 +317,8 @@ def _planted(shipped_bundle):
         ("a rank that is not the rank in the group named", wrong_rank, no_edu,
          Reason("education", f"Universities: {m.records_[wrong_rank]['name']}: 3 higher-education institutions, "
                 f"1st of the {ranks[wrong_rank][1]} UK councils with a sourced figure", {})),
+        ("a similar level of universities between far-apart strengths", far[0], far[1],
+         Reason("education", "Universities at a similar level, compared with places of their own kind (X; Y)", {})),
         ("automotive serving air quality", strong_auto, air,
          Reason("complementarity", "X's automotive industry can serve Y's air quality priority",
                 {"strong": strong_auto, "needs": air, "tag": "air_quality", "sectors": ["automotive"]})),
@@ -324,7 +334,7 @@ def test_each_planted_overstatement_fails_the_reason_check(shipped_bundle):
         with pytest.raises(AssertionError):
             check_reason(shipped_bundle, a, b, r, sims)
             raise RuntimeError(f"not caught: {name}")  # a RuntimeError fails pytest.raises(AssertionError)
-    assert len(planted) == 7
+    assert len(planted) == 8
 
 
 def test_evidence_older_than_2016_is_quoted_with_its_year(bundle):

@@ -16,6 +16,7 @@ import numpy as np
 from matcher.artifact.model import AnswerModel
 from matcher.config import INDUSTRY_CURRENT_FROM, block_names, check_weights, education_group
 from matcher.i18n import DEFAULT, Join, Local, Msg, Quote, msg, render, table
+from matcher.model.kernel import EDU_PEER_SD
 from matcher.model.ranker import PRIOR_FEATURES
 from matcher.model.scale import ScaleAssessment, assess
 
@@ -249,7 +250,17 @@ def education_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -
     detail = Join([_education_phrase(m, x) for x in (a, b)], "list")
     if len(strong) == 2:
         return [_reason("education", msg("reason.education_centres", detail=detail), facts)]
+    if are_peers(m, a, b):
+        return [_reason("education", msg("reason.education_peers", detail=detail), facts)]
     return [_reason("education", msg("reason.education", detail=detail), facts)]
+
+
+def are_peers(m: AnswerModel, a: str, b: str) -> bool:
+    """Both have a sourced figure and their strengths differ by at most kernel.EDU_PEER_SD: the part of the
+    block's peer term where it is near its peak (a "similar level" the block rewards)."""
+    f = m.feature_rows_
+    return (not f[a]["education__imputed"] and not f[b]["education__imputed"]
+            and abs(f[a]["education__strength"] - f[b]["education__strength"]) <= EDU_PEER_SD)
 
 
 def student_link_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
