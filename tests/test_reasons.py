@@ -64,6 +64,7 @@ def check_reason(bundle, a, b, r, sims, sensitive=False):
         if r.text.startswith("Universities at a similar level"):
             assert f[a]["education__imputed"] == f[b]["education__imputed"] == 0, r.text
             assert abs(f[a]["education__strength"] - f[b]["education__strength"]) <= kernel.EDU_PEER_SD, r.text
+            assert min(f[a]["education__strength"], f[b]["education__strength"]) >= explain.PEER_FLOOR, r.text
         # Every rank quoted is the place's rank among the places of its group with a sourced figure.
         for x in (a, b):
             if x in ranks:

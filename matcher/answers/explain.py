@@ -20,6 +20,7 @@ from matcher.model.kernel import EDU_PEER_SD
 from matcher.model.ranker import PRIOR_FEATURES
 from matcher.model.scale import ScaleAssessment, assess
 
+PEER_FLOOR = 0.5     # education percentile from which two places of a similar level are called peers
 CENTRE = 0.75        # education percentile (within country and tier) from which a place is a "centre"
 STRONG = 2 / 3       # sector strength (major or defining) that can serve a partner's priority
 # A block is a reason when its contribution is at least this share of what the pair's positive contributions add
@@ -256,11 +257,13 @@ def education_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -
 
 
 def are_peers(m: AnswerModel, a: str, b: str) -> bool:
-    """Both have a sourced figure and their strengths differ by at most kernel.EDU_PEER_SD: the part of the
-    block's peer term where it is near its peak (a "similar level" the block rewards)."""
+    """Both have a sourced figure, both are at least at their group's median (two places with almost no
+    universities are alike, but that is nothing to build a link on), and their strengths differ by at most
+    kernel.EDU_PEER_SD: where the block's peer term is near its peak."""
     f = m.feature_rows_
-    return (not f[a]["education__imputed"] and not f[b]["education__imputed"]
-            and abs(f[a]["education__strength"] - f[b]["education__strength"]) <= EDU_PEER_SD)
+    e = [f[x]["education__strength"] for x in (a, b)]
+    return (not f[a]["education__imputed"] and not f[b]["education__imputed"] and min(e) >= PEER_FLOOR
+            and abs(e[0] - e[1]) <= EDU_PEER_SD)
 
 
 def student_link_reasons(m: AnswerModel, a: str, b: str, sensitive: bool = False) -> list[Reason]:
