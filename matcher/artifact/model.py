@@ -123,15 +123,21 @@ class Scorer:
         """(GB, CN) fit-and-prominence scores before reciprocity, for queries of `query_country` (entry [g, c]
         is the score of the pair in that direction: prominence is the candidate's). Kept per weighting."""
         w = check_weights(weights)
-        key = (tuple(w.values()), query_country, sensitive)
-        cache = self.__dict__.setdefault("_base_cache", OrderedDict())
-        hit = cache.get(key)
-        if hit is None:
+
+        def compute() -> np.ndarray:
             cube, prom_rev = self._cube(sensitive)
             planes = {b: cube[j] for j, b in enumerate(BLOCKS)}
             if query_country == "CN":
                 planes["prominence"] = prom_rev
-            hit = kernel.scores(planes, w)
+            return kernel.scores(planes, w)
+        return self._kept("_base_cache", (tuple(w.values()), query_country, sensitive), compute)
+
+    def _kept(self, name: str, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """`compute()`, kept read-only in the cache `name` for the last BASE_CACHE keys."""
+        cache = self.__dict__.setdefault(name, OrderedDict())
+        hit = cache.get(key)
+        if hit is None:
+            hit = compute()
             hit.flags.writeable = False
             cache[key] = hit
             while len(cache) > BASE_CACHE:
@@ -144,7 +150,13 @@ class Scorer:
         """Where `query` stands in each candidate's own list (1 = its best match), for every candidate: the
         places of the query's country that can partner and score above it in that candidate's base scores,
         plus those tied with it (within TIE) whose id comes first. Reciprocity and the `mutual_rank` column read
-        this."""
+        this. Kept for the last few (query, weights): an answer reads it twice (scores, then its column), and it
+        was half of an uncached answer's time."""
+        w = check_weights(weights)
+        return self._kept("_mutual_cache", (query, tuple(w.values()), sensitive),
+                          lambda: self._mutual_all(query, w, sensitive))
+
+    def _mutual_all(self, query: str, weights: dict[str, float], sensitive: bool) -> np.ndarray:
         qc = self.country_of(query)
         i = self.pos_[qc][query]
         live, ids = self.live_[qc], self.sides_[qc].ids

@@ -96,6 +96,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
     _attr_cache: dict
     _cube_cache: dict
     _base_cache: OrderedDict
+    _mutual_cache: OrderedDict
     prominence_choice_: list[dict]
 
     def __init__(self, saturation_at: int = 3, prior_l2: float = 0.1, weights_l2: float = 0.1,
@@ -291,7 +292,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
             field = "hub" if self.hub_form == "centre" else "hub_scale"
             setattr(self, name, {"GB": replace(raw["GB"], **{field: gb}), "CN": replace(raw["CN"], **{field: cn})})
         # New dicts, never cleared in place: a snapshot is a shallow copy and must not share its parent's.
-        self._cube_cache, self._base_cache = {}, OrderedDict()
+        self._cube_cache, self._base_cache, self._mutual_cache = {}, OrderedDict(), OrderedDict()
         self.reciprocity_ = float(self.reciprocity)
         self.reciprocity_top_ = int(self.reciprocity_top)
 
