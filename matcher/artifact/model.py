@@ -125,11 +125,18 @@ class Scorer:
         w = check_weights(weights)
 
         def compute() -> np.ndarray:
+            # One matrix-vector product over the stacked planes (a quarter of the time of adding them plane by
+            # plane, which every fresh-weights answer pays for its mutual ranks). The sum's order differs from
+            # kernel.total's in the last bit; these scores only rank places against each other (mutual ranks,
+            # within TIE), never stand beside an answer's reported score.
             cube, prom_rev = self._cube(sensitive)
-            planes = {b: cube[j] for j, b in enumerate(BLOCKS)}
-            if query_country == "CN":
-                planes["prominence"] = prom_rev
-            return kernel.scores(planes, w)
+            t = sum(w.values())
+            coef = np.array([w[b] / t for b in BLOCKS])
+            if query_country == "GB":
+                return np.tensordot(coef, cube, axes=1)
+            out = np.tensordot(coef[:-1], cube[:-1], axes=1)  # prominence is the last plane: the other side's
+            out += coef[-1] * prom_rev
+            return out
         return self._kept("_base_cache", (tuple(w.values()), query_country, sensitive), compute)
 
     def _kept(self, name: str, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
