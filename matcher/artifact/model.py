@@ -204,7 +204,8 @@ class Scorer:
                       sensitive: bool = False) -> np.ndarray:
         """Served scores of every pair at once, (queries of `query_country`) x (candidates): the batch twin of
         `full_scores` for measuring whole rankings (personalisation). Exact ties in a mutual rank are not
-        broken by id here, so a score can differ from `full_scores` in that rare case."""
+        broken by id here, and the base scores are summed in another order (`base_scores`), so a score can
+        differ from `full_scores` in that rare case and in the last bit."""
         w = check_weights(weights)
         mine = self.base_scores(w, query_country, sensitive)
         theirs = self.base_scores(w, other_country(query_country), sensitive)
