@@ -275,8 +275,15 @@ def write_model_card(tables: Tables, output: Path, k: int = 10, report: dict | N
         f"  {len(tables.frames.get('industry_historic', []))} rows dated before {INDUSTRY_CURRENT_FROM} and not "
         "re-confirmed are history: shown on a place's profile, kept out of the fit.",
         "- Locality attributes (industry, priorities, population) are as of today, even in time-sliced snapshots.",
-        "- The scale prior is learned from still-active partnerships; its typical ratio depends on the UK side's size.",
-        "- Flights and partnership status change; each row carries the year it was reported.",
+        "- The scale prior is learned from still-active partnerships; its typical ratio depends on both sides' "
+        "sizes (one line each).",
+        "- Reciprocity offers a candidate in full only to the places it fits best, so a small council's default "
+        "list is often led, at low scores, by small and remote prefectures for which it is among the best UK "
+        "matches; read the scores and reasons, not the order alone.",
+        "- Education matches universities of a similar level: two places with few universities give each other a "
+        "small edge on it (the reason does not call them peers below their groups' median).",
+        "- Flights and partnership status change; each row carries the year it was reported (flights also their "
+        "first year).",
         "- The model ranks fit; it does not replace due diligence (NSI Act areas are flagged, not assessed; "
         "shared core-sensitive sectors never raise the default score).",
     ]
