@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher.paths import BLOCKS_TOML, PRESETS_TOML
+from matcher.paths import BLOCKS_TOML, HUMAN_RIGHTS_TOML, PRESETS_TOML
 
 # consulates.csv kinds that are diplomatic missions (the pair features and the resources' missions); the table
 # also holds China-Britain Business Council offices, support on the ground but never a mission. Here, on floor 0,
@@ -74,6 +74,19 @@ def block_names() -> list[str]:
 
 def default_weights() -> dict[str, float]:
     return {b.name: b.default_weight for b in blocks()}
+
+
+@lru_cache(maxsize=1)
+def human_rights_regions() -> dict[str, dict]:
+    """Province code -> {finding, year, source}: human_rights.toml, where the UK government's own statements
+    on human rights in a Chinese province are recorded for the due-diligence caveat."""
+    raw = tomllib.loads(HUMAN_RIGHTS_TOML.read_text())
+    for code, spec in raw.items():
+        missing = {"finding", "year", "source"} - set(spec)
+        if len(code) != 6 or not code.isdigit() or not code.endswith("0000") or missing:
+            raise ValueError(f"{HUMAN_RIGHTS_TOML.name}: [{code}] must be a GB/T 2260 province code with finding, "
+                             f"year and source (missing: {sorted(missing)})")
+    return raw
 
 
 @lru_cache(maxsize=1)

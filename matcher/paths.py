@@ -28,5 +28,6 @@ RAW_DIR = DATA_DIR / "raw"
 FIXTURES_DIR = DATA_DIR / "fixtures"
 MODELS_DIR = PATHS.models_dir
 BLOCKS_TOML = PACKAGE_DIR / "blocks.toml"
+HUMAN_RIGHTS_TOML = PACKAGE_DIR / "human_rights.toml"
 PRESETS_TOML = PACKAGE_DIR / "presets.toml"
 INDICATORS_TOML = PACKAGE_DIR / "indicators.toml"

@@ -397,3 +397,40 @@ def test_a_list_mostly_resting_on_size_says_so_once(bundle):
     default = recommend(bundle, "E08000901", k=5, weights=weights_for(bundle))
     alone = sum(explain.size_only(r["contributions"]) for r in default["results"])
     assert any("share only size with" in c for c in default["query_caveats"]) == (2 * alone >= len(default["results"]))
+
+
+def test_human_rights_caveat_only_in_listed_provinces_and_cited(shipped_bundle):
+    """A pair whose Chinese side is in a province of matcher/human_rights.toml, and only such a pair, gets the
+    human-rights caveat, naming the place, its province and the dated statement, in both languages."""
+    from matcher.config import human_rights_regions
+
+    m = shipped_bundle.model
+    regions = human_rights_regions()
+    assert regions and all(code in m.records_ for code in regions)  # every listed province is a locality
+    gb = m.ids_["GB"][0]
+    flagged = 0
+    for c in m.ids_["CN"]:
+        hr = [t for t in caveats(m, gb, c) if t.startswith("Human-rights due diligence")]
+        province = f"{c[:2]}0000"
+        assert len(hr) == (province in regions), c
+        if hr:
+            flagged += 1
+            assert m.records_[c]["name"] in hr[0] and m.records_[province]["name"] in hr[0], hr[0]
+            assert "not part of the fit score" in hr[0] and ("2021" in hr[0] or "2023" in hr[0]), hr[0]
+            zh = [t for t in caveats(m, c, gb, lang="zh") if t.startswith("人权尽职调查")]
+            assert len(zh) == 1 and m.records_[c]["name_zh"] in zh[0], zh
+    assert flagged > len(regions)  # provinces and the places in them
+
+
+def test_human_rights_regions_refuse_a_bad_entry(tmp_path, monkeypatch):
+    from matcher import config
+
+    bad = tmp_path / "human_rights.toml"
+    bad.write_text('[6501]\nfinding = "xinjiang"\nyear = 2021\n')
+    monkeypatch.setattr(config, "HUMAN_RIGHTS_TOML", bad)
+    config.human_rights_regions.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"human_rights\.toml: \[6501\].*source"):
+            config.human_rights_regions()
+    finally:
+        config.human_rights_regions.cache_clear()

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.artifact.model import AnswerModel
-from matcher.config import INDUSTRY_CURRENT_FROM, block_names, check_weights, education_group
+from matcher.config import (
+    INDUSTRY_CURRENT_FROM,
+    block_names,
+    check_weights,
+    education_group,
+    human_rights_regions,
+)
 from matcher.i18n import DEFAULT, Join, Local, Msg, Quote, msg, render, table
 from matcher.model.kernel import EDU_PEER_SD
 from matcher.model.ranker import PRIOR_FEATURES
@@ -576,6 +582,23 @@ def _caveats(m: AnswerModel, a: str, b: str, sensitive: bool) -> list[Msg]:
     est = _estimates(m, b)
     if est:
         out.append(msg("caveat.data_gap", items=Join(est, "list")))
+    out.extend(human_rights_caveats(m, a, b))
+    return out
+
+
+def human_rights_caveats(m: AnswerModel, a: str, b: str) -> list[Msg]:
+    """For the Chinese side of a pair in a province where the UK government has stated human-rights concerns
+    (matcher/human_rights.toml): what the statement says, cited, and that partnership there needs human-rights
+    due diligence. Never part of the score."""
+    regions = human_rights_regions()
+    out = []
+    for x in (a, b):
+        province = f"{x[:2]}0000" if m.country_of(x) == "CN" else None
+        if province in regions and province in m.records_:
+            spec = regions[province]
+            out.append(msg("caveat.human_rights", place=_name(m, x), region=_name(m, province),
+                           finding=msg(f"caveat.hr_{spec['finding']}"),
+                           cite=msg(f"caveat.hr_{spec['finding']}_cite")))
     return out
 
 
