@@ -33,8 +33,8 @@ if TYPE_CHECKING:  # the fit builds sides from a frame; serving loads them as ar
 # hour, a consulate in the region) says nothing about this pair: it belongs to prominence.
 CONNECTIVITY_PARTS = {"flight": 0.3, "ties": 0.7}
 
-# The blocks that measure fit, in block order; each has a hub correction (Side.hub's columns). Prominence is
-# a dial of its own and is never corrected.
+# The blocks that measure fit, in block order; each has a column in Side.hub and Side.hub_scale (the correction
+# itself is applied to HUB_BLOCKS only). Prominence is a dial of its own and is never corrected.
 FIT_BLOCKS = ("industry", "scale", "education", "student_links", "priorities", "connectivity", "complementarity")
 # Education is a peer measure: the geometric mean of the two strengths (both strong counts most) times a Gaussian
 # in their gap, this wide in percentile points. A product alone makes the strongest university cities every
@@ -236,13 +236,16 @@ def _linear_factors(s: Side) -> np.ndarray:
 
 def _neighbourhoods(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb: np.ndarray,
                     live_cn: np.ndarray, k: int):
-    """Per fit block: r(g), each UK place's mean raw similarity to its k best live Chinese places, and r(c),
-    each Chinese place's to its k best live UK places (k = 0: every place), with the live places' means."""
+    """Per hub-corrected block (HUB_BLOCKS; j its index in FIT_BLOCKS): r(g), each UK place's mean raw similarity
+    to its k best live Chinese places, and r(c), each Chinese place's to its k best live UK places (k = 0: every
+    place), with the live places' means."""
     raw = raw_blocks(gb, cn, pairs, params, True)
     k = int(k)
     kg = min(k, int(live_cn.sum())) if k > 0 else int(live_cn.sum())
     kc = min(k, int(live_gb.sum())) if k > 0 else int(live_gb.sum())
     for j, b in enumerate(FIT_BLOCKS):
+        if b not in HUB_BLOCKS:
+            continue
         m = raw[b]
         r_gb = -np.partition(-m[:, live_cn], kg - 1, axis=1)[:, :kg].mean(axis=1)
         r_cn = -np.partition(-m[live_gb, :], kc - 1, axis=0)[:kc, :].mean(axis=0)
@@ -268,8 +271,6 @@ def hub_terms(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb:
     if strength == 0 or not live_gb.any() or not live_cn.any():
         return hub_gb, hub_cn
     for j, r_gb, mean_gb, r_cn, mean_cn in _neighbourhoods(gb, cn, pairs, params, live_gb, live_cn, k):
-        if FIT_BLOCKS[j] not in HUB_BLOCKS:
-            continue
         # Only above-average closeness is taken off: raising a place that is close to nothing (a tiny island
         # council, a place with no data) would make it the new hub of every list.
         hub_gb[:, j] = strength / 2 * np.maximum(r_gb - mean_gb, 0.0)
@@ -292,8 +293,6 @@ def hub_scales(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb
     if strength == 0 or not live_gb.any() or not live_cn.any():
         return f_gb, f_cn
     for j, r_gb, mean_gb, r_cn, mean_cn in _neighbourhoods(gb, cn, pairs, params, live_gb, live_cn, k):
-        if FIT_BLOCKS[j] not in HUB_BLOCKS:
-            continue
         if mean_gb > 0:
             f_gb[:, j] = (mean_gb / np.maximum(r_gb, mean_gb)) ** (strength / 2)
         if mean_cn > 0:
