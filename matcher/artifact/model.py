@@ -229,11 +229,19 @@ class Scorer:
         cn = self.live_["CN"] & ~np.isin(self.levels_["CN"], ("county_city", "district"))
         return {"GB": self.live_["GB"].copy(), "CN": cn}
 
+    def served_lists(self, weights: dict[str, float], query_country: str, queries: np.ndarray,
+                     k: int = 10) -> np.ndarray:
+        """(queries, k) positions of each query's served top k (`served_matrix`), `queries` a mask over
+        `query_country`'s places."""
+        return top_lists(self.served_matrix(weights, query_country)[queries], k,
+                         self.live_[other_country(query_country)])
+
     def prominence_share(self, weights: dict[str, float], query_country: str, queries: np.ndarray,
-                         k: int = 10) -> float:
+                         k: int = 10, top: np.ndarray | None = None) -> float:
         """The mean share of the served top-k scores that prominence carries, over `queries` (a mask over
         `query_country`'s places): 0 without a prominence weight. Reciprocity scales every block of a result
-        alike, so the share is read off the scores before it."""
+        alike, so the share is read off the scores before it. `top`: the lists `served_lists` gives, when the
+        caller has them already."""
         w = check_weights(weights)
         if not w["prominence"]:
             return 0.0
@@ -243,7 +251,8 @@ class Scorer:
         if query_country == "CN":
             base, prom = base.T, prom.T  # rows: queries
         base, prom = base[queries], prom[queries]
-        top = top_lists(self.served_matrix(w, query_country)[queries], k, self.live_[other_country(query_country)])
+        if top is None:
+            top = self.served_lists(w, query_country, queries, k)
         part = w["prominence"] / sum(w.values()) * np.take_along_axis(prom, top, axis=1)
         total = np.take_along_axis(base, top, axis=1)
         share = np.divide(part, total, out=np.ones_like(part), where=total > 0)

@@ -26,10 +26,10 @@ from features.pairs import (
 )
 from features.pipeline import build_pipeline
 from features.travel import travel_facts
-from matcher.artifact.model import AnswerModel, Filters, Scorer
+from matcher.artifact.model import AnswerModel, Filters, Scorer, other_country
 from matcher.config import block_names, check_weights
 from matcher.model import kernel
-from matcher.model.personalisation import LIMIT, MARGIN, personalisation, top_lists, within_limits
+from matcher.model.personalisation import LIMIT, MARGIN, personalisation, within_limits
 from matcher.model.ranker import PRIOR_FEATURES, Choice, Prior, fit_block_weights, fit_prior
 from matcher.model.scale import ScaleParams, fit_scale
 
@@ -296,15 +296,17 @@ class PartnerMatcher(BaseEstimator, Scorer):
         self.reciprocity_ = float(self.reciprocity)
         self.reciprocity_top_ = int(self.reciprocity_top)
 
-    def personalisation(self, weights: dict[str, float], k: int = 10) -> dict[str, dict]:
+    def _lists(self, weights: dict[str, float], k: int = 10) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per query country: who asks (`query_masks`) and their served top-k lists under `weights`."""
+        return {qc: (mask, self.served_lists(weights, qc, mask, k)) for qc, mask in self.query_masks().items()}
+
+    def personalisation(self, weights: dict[str, float], k: int = 10,
+                        lists: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> dict[str, dict]:
         """How personal the top-k lists are under `weights` (matcher.model.personalisation), both ways
-        (`query_masks`)."""
-        out = {}
-        for qc, queries in self.query_masks().items():
-            oc = "CN" if qc == "GB" else "GB"
-            lists = top_lists(self.served_matrix(weights, qc)[queries], k, self.live_[oc])
-            out["uk_queries" if qc == "GB" else "cn_queries"] = personalisation(lists, len(self.ids_[oc]))
-        return out
+        (`query_masks`); `lists`: what `_lists` gives, when the caller has it already."""
+        lists = lists or self._lists(weights, k)
+        return {"uk_queries" if qc == "GB" else "cn_queries": personalisation(top, len(self.ids_[other_country(qc)]))
+                for qc, (_, top) in lists.items()}
 
     def choose_prominence(self, fit_weights: dict[str, float], grid=PROMINENCE_GRID) -> tuple[float, list[dict]]:
         """The largest prominence weight (on top of fit weights summing to 10) whose lists stay personal in
@@ -315,8 +317,9 @@ class PartnerMatcher(BaseEstimator, Scorer):
         tried, chosen = [], 0.0
         for p in grid:
             w = {**fit_weights, "prominence": p}
-            pers = self.personalisation(w)
-            share = {qc: self.prominence_share(w, qc, mask) for qc, mask in self.query_masks().items()}
+            lists = self._lists(w)  # one served matrix per direction, read by both measures
+            pers = self.personalisation(w, lists=lists)
+            share = {qc: self.prominence_share(w, qc, mask, top=top) for qc, (mask, top) in lists.items()}
             ok = all(within_limits(v, self.personal_limit) for v in pers.values()) \
                 and max(share.values()) <= MAX_PROMINENCE_SHARE
             tried.append({"prominence": p, "ok": ok, **pers,
