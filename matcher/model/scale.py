@@ -125,15 +125,16 @@ class ScaleParams:
         """The typical log10 ratio for a Chinese side of this size (the Chinese line; None without one)."""
         return None if self.cn is None else self.cn.typical(log_cn, gb_tier, cn_tier)
 
+    def zs(self, log_gb, log_cn, gb_tier, cn_tier) -> tuple[np.ndarray, np.ndarray | None]:
+        """The z-scores of the pair's log ratio on the UK line and on the Chinese line (None without one)."""
+        d = np.asarray(log_cn, float) - np.asarray(log_gb, float)
+        z = (d - self.uk.typical(log_gb, gb_tier, cn_tier)) / self.uk.sigma
+        return z, None if self.cn is None else (d - self.cn.typical(log_cn, gb_tier, cn_tier)) / self.cn.sigma
+
     def z2(self, log_gb, log_cn, gb_tier, cn_tier) -> np.ndarray:
         """The mean squared z-score of the pair's log ratio on the lines (the UK line alone without a Chinese
         one): the one formula `assess` and the kernel share."""
-        d = np.asarray(log_cn, float) - np.asarray(log_gb, float)
-        z = (d - self.uk.typical(log_gb, gb_tier, cn_tier)) / self.uk.sigma
-        if self.cn is None:
-            return z * z
-        zc = (d - self.cn.typical(log_cn, gb_tier, cn_tier)) / self.cn.sigma
-        return 0.5 * (z * z + zc * zc)
+        return _mean_square(*self.zs(log_gb, log_cn, gb_tier, cn_tier))
 
     def to_json(self) -> dict:
         return {"uk": self.uk.to_json(), "cn": None if self.cn is None else self.cn.to_json(),
@@ -145,6 +146,10 @@ class ScaleParams:
         return cls(uk=SizeLine.from_json(s["uk"]), cn=None if s["cn"] is None else SizeLine.from_json(s["cn"]),
                    n_pairs=int(s["n_pairs"]), county_factor=float(s["county"][0]), county_pairs=int(s["county"][1]),
                    city_pairs=int(s["county"][2]), county_share=float(s["county"][3]))
+
+
+def _mean_square(z: np.ndarray, zc: np.ndarray | None) -> np.ndarray:
+    return z * z if zc is None else 0.5 * (z * z + zc * zc)
 
 
 def county_factor(county_pairs: int, city_pairs: int, county_share: float,
@@ -254,7 +259,8 @@ def assess(p: ScaleParams, log_gb: float, log_cn: float, gb_tier: int, cn_tier: 
     mu = float(p.typical_log_ratio(log_gb, gb_tier, cn_tier))
     mu_cn = p.typical_log_ratio_cn(log_cn, gb_tier, cn_tier)
     d = log_cn - log_gb
-    kernel = float(np.exp(-0.5 * p.z2(log_gb, log_cn, gb_tier, cn_tier)))
+    z, zc = p.zs(log_gb, log_cn, gb_tier, cn_tier)
+    kernel = float(np.exp(-0.5 * _mean_square(z, zc)))
     same = gb_tier == cn_tier
     county = bool(cn_county) and p.county_factor < 1.0
     fit = kernel * (1.0 if same else TIER_MISMATCH) * (p.county_factor if county else 1.0)
@@ -265,7 +271,7 @@ def assess(p: ScaleParams, log_gb: float, log_cn: float, gb_tier: int, cn_tier: 
     usual = msg("scale.usual", typical=_ratio_words(typical)) if typical_cn is None else \
         msg("scale.usual_both", typical=_ratio_words(typical), typical_cn=_ratio_words(typical_cn))
     # Larger or smaller than usual: the sign of the mean z over the lines.
-    off_line = (d - mu) / p.uk.sigma + (0.0 if p.cn is None or mu_cn is None else (d - mu_cn) / p.cn.sigma)
+    off_line = float(z) + (0.0 if zc is None else float(zc))
     reason = caveat = None
     # "typical" only for the same tier inside the middle half; otherwise the sizes as they are, so a block that
     # adds to the score always has its sentence (different tiers also get their caveat below).
