@@ -17,7 +17,7 @@ from matcher.answers.explain import SPECIFIC, mostly_size_only, reasons_with_blo
 from matcher.answers.recommend import weights_for
 from matcher.artifact.store import Bundle
 from matcher.config import presets
-from matcher.model.personalisation import personalisation
+from matcher.model.personalisation import carried_share, personalisation
 
 
 def _queries(bundle: Bundle, country: str) -> list[str]:
@@ -50,7 +50,8 @@ def audit(bundle: Bundle, weights: dict[str, float], k: int = 10) -> dict:
         lists: list[list[int]] = []
         first: Counter[str] = Counter()
         n = size_alone = weak_lists = 0
-        prom_share: list[float] = []
+        prom_part: list[float] = []
+        prom_total: list[float] = []
         for q in _queries(bundle, country):
             ids, contrib = m.top(q, weights, k)
             lists.append([pos[c] for c in ids])
@@ -58,8 +59,8 @@ def audit(bundle: Bundle, weights: dict[str, float], k: int = 10) -> dict:
             for cid, row in zip(ids, contrib, strict=True):
                 by_block = dict(zip(weights, row.tolist(), strict=True))
                 answer.append(by_block)
-                total = sum(by_block.values())
-                prom_share.append(min(max(by_block["prominence"] / total, 0.0), 1.0) if total > 0 else 1.0)
+                prom_part.append(by_block["prominence"])
+                prom_total.append(sum(by_block.values()))
                 _, blocks = reasons_with_blocks(m, q, cid, by_block)
                 first[blocks[0] if blocks else "none"] += 1
                 size_alone += size_only(by_block)  # the results whose first caveat says only size links them
@@ -67,7 +68,8 @@ def audit(bundle: Bundle, weights: dict[str, float], k: int = 10) -> dict:
             weak_lists += mostly_size_only(answer)  # answers that say so of themselves (list_caveats)
         report: dict[str, Any] = personalisation(np.array(lists), len(m.ids_[other]))
         report.update(overlap_tail(lists, k))
-        report["prominence_share"] = round(float(np.mean(prom_share)), 4) if prom_share else 0.0
+        report["prominence_share"] = round(float(carried_share(np.array(prom_part), np.array(prom_total)).mean()),
+                                           4) if prom_part else 0.0
         report["first_reason"] = {b: round(v / n, 4) for b, v in sorted(first.items())} if n else {}
         report["first_reason_fit"] = round(sum(v for b, v in first.items() if b not in ("prominence", "none"))
                                            / max(n, 1), 4)

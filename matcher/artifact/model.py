@@ -17,7 +17,7 @@ import numpy as np
 from features.pair_types import PairFeatures
 from matcher.config import check_weights
 from matcher.model import kernel
-from matcher.model.personalisation import top_lists
+from matcher.model.personalisation import carried_share, top_lists
 from matcher.model.ranker import PRIOR_FEATURES, Prior
 from matcher.model.scale import ScaleParams
 
@@ -255,8 +255,7 @@ class Scorer:
             top = self.served_lists(w, query_country, queries, k)
         part = w["prominence"] / sum(w.values()) * np.take_along_axis(prom, top, axis=1)
         total = np.take_along_axis(base, top, axis=1)
-        share = np.divide(part, total, out=np.ones_like(part), where=total > 0)
-        return float(np.clip(share, 0.0, 1.0).mean())
+        return float(carried_share(part, total).mean())
 
     def reciprocity_factor(self, mutual: np.ndarray) -> np.ndarray:
         """1 / (1 + rho log2 m) for a query at mutual rank m in the candidate's own list, times GATE beyond the

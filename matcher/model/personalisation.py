@@ -44,5 +44,13 @@ def personalisation(lists: np.ndarray, n_candidates: int) -> dict[str, float | i
             "distinct": int((held > 0).sum())}
 
 
+def carried_share(part: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """The share of each score `total` that its `part` carries, within [0, 1]; 1 where the total is not positive
+    (nothing else carries it). How much of a served result prominence carries, read by the estimator's dial
+    (Scorer.prominence_share) and by the audit alike."""
+    share = np.divide(part, total, out=np.ones_like(part, dtype=float), where=total > 0)
+    return np.clip(share, 0.0, 1.0)
+
+
 def within_limits(p: dict, limit: float = LIMIT) -> bool:
     return p["mean_jaccard"] <= limit and p["max_share"] <= limit
