@@ -125,9 +125,9 @@ class EducationBlock(_Block):
     def fit(self, X: pd.DataFrame, y=None):
         # Figures are ranked within matcher.config.education_group (a Chinese county-level city among
         # prefecture-level cities); a gap is filled by the place's own group's rule below.
-        groups = [education_group(c, t) for c, t in zip(X["country"], X["tier"], strict=True)]
+        ranked_in = [education_group(c, t) for c, t in zip(X["country"], X["tier"], strict=True)]
         self.reference_ = {}
-        for key, grp in X.groupby(pd.Series(groups, index=X.index)):
+        for key, grp in X.groupby(pd.Series(ranked_in, index=X.index)):
             self.reference_[key] = {f: np.sort(grp[f].dropna().astype(float).to_numpy()) for f in self.figures}
         known = self._raw(X)
         groups = pd.Series(known).groupby([X["country"].to_numpy(), X["tier"].to_numpy()])
