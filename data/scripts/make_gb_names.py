@@ -39,10 +39,12 @@ Rules, in order, for name_zh:
      place (the PRC foreign ministry's report on Mid and East Antrim; Busan Metropolitan City's page on its
      partner the Liverpool City Region), or a Chinese-language news report of an English mayoral election that names
      the area the combined authority's mayor is elected for (中央社 on Tees Valley, 星島日報 on Greater
-     Lincolnshire), or the Chinese Wikipedia article on the 2017 local elections, which names the West of England's
-     mayoral area among the six of 2017; forms are kept exactly as the page writes them (traditional or simplified).
+     Lincolnshire; zh.helm.news, a news aggregator whose Chinese may be machine translated, on the North East and
+     the North of Tyne, for want of a newsroom's report), or the Chinese Wikipedia article on the 2017 local
+     elections, which names the West of England's mayoral area among the six of 2017; forms are kept exactly as
+     the page writes them (traditional or simplified).
      Each entry cites the page as read (publisher first, then the copy's address);
-  6. otherwise empty (nine combined authorities and North Northamptonshire).
+  6. otherwise empty (six combined authorities and North Northamptonshire).
 Exception to 1: CLDR's Sandwell entry (砂井, "sand well") translates the English words rather than naming the
 place, so iso-codes' name is used for GB-SAW.
 
@@ -282,6 +284,12 @@ ENCYCLOPEDIA: dict[str, tuple[str, str]] = {
 # what the article says, address of the copy read).
 _ENC_WP = "Chinese Wikipedia (zh.wikipedia.org)"
 _ENC_QZ = "求真百科 (factpedia.org, Chinese-language encyclopedia)"
+_HELM = ("zh.helm.news (Helm News, Chinese edition), news summary, 2024-05-04 (dated May 03, 2024 on the page); "
+         "a news aggregator naming no newsroom, whose Chinese may be machine translated (no human newsroom's Chinese "
+         "report naming the place was found)")
+_HELM_TITLE = "工党候选人金·麦吉尼斯 (Kim McGuinness) 赢得东北区市长选举"
+_HELM_URL = ("https://zh.helm.news/2024-05-04/kim-mcguinness-labour-wins-north-east-mayoral-election-defeating-"
+             "jamie.html")
 ARTICLES: list[tuple[str, str, str, str, str, str]] = [
     ("E06000058", "伯恩茅斯-克赖斯特彻奇-普尔", _ENC_WP, "伯恩茅斯-克赖斯特彻奇-普尔",
      "伯恩茅斯-克赖斯特彻奇-普尔(英語:Bournemouth, Christchurch and Poole, BCP)是英格兰西南的一个单一管理区; "
@@ -384,6 +392,24 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
      "https://www.stheadline.com/zh-hans/daily-international/3452316/%E8%8B%B1%E5%8F%B3%E7%BF%BC%E6%94%B9%E9%9D%A9"
      "%E5%85%9A%E9%99%A9%E8%83%9C%E5%9B%BD%E4%BC%9A%E8%A1%A5%E9%80%89-%E9%A6%96%E8%B5%A2%E5%B8%82%E9%95%BF%E5%B2%97"
      "%E4%BD%8D"),
+    # A news aggregator's Chinese summary of the first North East mayoral election (2 May 2024), which names the new
+    # mayoral area and the North of Tyne's, whose mayor stood against the winner. The aggregator names no newsroom and
+    # its Chinese may be machine translated: used only because no human newsroom's Chinese report naming either place
+    # was found (data/README.md, eighth pass).
+    ("E47000014", "东北区", _HELM, _HELM_TITLE,
+     "工党候选人金·麦吉尼斯 (Kim McGuinness) 赢得东北区市长选举。工党的金·麦吉尼斯 (Kim McGuinness) "
+     "赢得了东北市长选举,以近 60,000 票的优势击败了独立候选人、前泰恩河以北市长杰米·德里斯科尔 "
+     "(Jamie Driscoll)。这是该地区首次举行市长竞选 "
+     "(Kim McGuinness, elected on 2 May 2024 as the first Mayor of the North East; the body writes 东北市长选举, "
+     "without 区); the page gives no English name beside it and names the mayoral area (the combined authority's), "
+     "not the authority itself",
+     _HELM_URL),
+    ("E47000011", "泰恩河以北", _HELM, _HELM_TITLE,
+     "工党的金·麦吉尼斯 (Kim McGuinness) 赢得了东北市长选举,以近 60,000 票的优势击败了独立候选人、前泰恩河以北市长杰米·"
+     "德里斯科尔 (Jamie Driscoll) (Jamie Driscoll, Mayor of the North of Tyne 2019-2024, whose combined authority the "
+     "North East's replaced in May 2024); the page gives no English name beside it and names the mayoral area, not "
+     "the authority itself",
+     _HELM_URL),
     # The Chinese Wikipedia article on the 2017 local elections, whose lead lists the six areas electing the first
     # combined-authority mayors of May 2017 (Cambridgeshire and Peterborough, Greater Manchester, Liverpool City
     # Region, Tees Valley, West Midlands, West of England): the other five are named by their own places (劍橋郡,
