@@ -225,3 +225,30 @@ def test_batch_scores_equal_single_queries(matcher):
         f = 1 / (1 + matcher.reciprocity_ * np.log2(m))
         base = exact[i]
         np.testing.assert_allclose(served, np.where(base >= 0, base * f, base * (2 - f)), atol=1e-12)
+
+
+def test_reciprocity_reads_a_standing_the_same_in_either_countrys_list(matcher):
+    """A Chinese place's list of UK places is shorter than a UK place's list of Chinese places, so a mutual rank
+    is read relative to the shorter list: first is first and last is last in both, and a Chinese query's
+    candidates are discounted by the factor of their relative standing (it fails on plain ranks, which discount
+    them harder than a UK query's at the same standing)."""
+    n = {c: int(np.count_nonzero(matcher.live_[c])) for c in ("GB", "CN")}
+    short = min(n.values())
+    for country in ("GB", "CN"):
+        rel = matcher.relative_rank(np.array([1, n[country]]), country)
+        np.testing.assert_allclose(rel, [1.0, short])
+    longer = max(n, key=n.get)
+    if n["GB"] != n["CN"]:
+        # The same standing (the middle of the list) gets the same factor from either country's list.
+        mid = {c: 1 + (n[c] - 1) / 2 for c in ("GB", "CN")}
+        f = {c: matcher.reciprocity_factor(np.array([mid[c]]), c)[0] for c in ("GB", "CN")}
+        assert f["GB"] == pytest.approx(f["CN"])
+        assert matcher.reciprocity_factor(np.array([mid[longer]]), longer)[0] > \
+            matcher.reciprocity_factor(np.array([mid[longer]]), "GB" if longer == "CN" else "CN")[0]
+    # A Chinese query as served: base scores times the factor of each candidate's relative mutual rank.
+    q = next(iter(matcher.ids_["CN"]))
+    w = default_weights()
+    contrib, factor = matcher.answer_contributions(q, w)
+    expected = matcher.reciprocity_factor(matcher.mutual_all(q, w), "CN")
+    base = kernel.total(kernel.contributions(matcher.similarities(q)[0], w))
+    np.testing.assert_allclose(factor, np.where(base >= 0, expected, 2 - expected), atol=1e-12)

@@ -185,10 +185,10 @@ class Scorer:
         """(N, blocks) contributions of every candidate as served, and the reciprocity factor applied to them.
 
         A partnership needs both sides: each candidate's contributions are scaled by a factor that falls with
-        the query's place in the candidate's own list (mutual rank m): 1 / (1 + rho log2 m), so a place that is
-        the query's good fit but has many better fits of its own is offered less. Scaling every block by the
-        same factor keeps contributions adding up to the score (a negative total is scaled by 2 - factor, so a
-        worse mutual rank always lowers the score)."""
+        the query's place in the candidate's own list (mutual rank m, `relative_rank`): 1 / (1 + rho log2 m),
+        so a place that is the query's good fit but has many better fits of its own is offered less. Scaling
+        every block by the same factor keeps contributions adding up to the score (a negative total is scaled
+        by 2 - factor, so a worse mutual rank always lowers the score)."""
         w = check_weights(weights)
         sims, _ = self.similarities(query, sensitive)
         contrib = kernel.contributions(sims, w)
@@ -196,7 +196,7 @@ class Scorer:
         if rho <= 0:
             return contrib, np.ones(len(contrib))
         m = self.mutual_all(query, w, sensitive)
-        f = self.reciprocity_factor(m)
+        f = self.reciprocity_factor(m, self.country_of(query))
         f = np.where(kernel.total(contrib) >= 0, f, 2.0 - f)
         return contrib * f[:, None], f
 
@@ -220,7 +220,7 @@ class Scorer:
         for j in range(mine.shape[1]):
             col = np.sort(theirs[live, j])
             m[:, j] = len(col) - np.searchsorted(col, theirs[:, j] + TIE, side="right") + 1
-        f = self.reciprocity_factor(m)
+        f = self.reciprocity_factor(m, query_country)
         return np.where(mine >= 0, mine * f, mine * (2.0 - f))
 
     def query_masks(self) -> dict[str, np.ndarray]:
@@ -257,12 +257,25 @@ class Scorer:
         total = np.take_along_axis(base, top, axis=1)
         return float(carried_share(part, total).mean())
 
-    def reciprocity_factor(self, mutual: np.ndarray) -> np.ndarray:
-        """1 / (1 + rho log2 m) for a query at mutual rank m in the candidate's own list, times GATE beyond the
+    def relative_rank(self, mutual: np.ndarray, list_country: str) -> np.ndarray:
+        """A mutual rank in a list of `list_country`'s places, on the scale of the shorter country's list:
+        first stays first and last becomes the shorter list's last, linearly between. A UK place's list of
+        Chinese places is about twice as long as a Chinese place's list of UK places, so about 57th in the
+        first and 30th in the second are the same standing; read as plain ranks, a Chinese query's candidates
+        were gated and discounted about twice as hard as a UK query's, and Chinese queries' lists were scored
+        near zero. A UK query's ranks (in lists of UK places, the shorter) are unchanged."""
+        lengths = {c: int(np.count_nonzero(v)) for c, v in self.live_.items()}
+        short, mine = min(lengths.values()), lengths[list_country]
+        return 1.0 + (np.asarray(mutual, dtype=float) - 1.0) * ((short - 1) / max(mine - 1, 1))
+
+    def reciprocity_factor(self, mutual: np.ndarray, list_country: str) -> np.ndarray:
+        """1 / (1 + rho log2 m) for a query at mutual rank m in the candidate's own list (a list of
+        `list_country`'s places; m relative to the shorter list, `relative_rank`), times GATE beyond the
         candidate's `reciprocity_top` best places: a candidate is offered in full only to the places it fits
         best (reciprocal-recommender practice), so no place can top most lists, even among queries our data
         cannot tell apart."""
         rho = float(getattr(self, "reciprocity_", 0.0))
+        mutual = self.relative_rank(mutual, list_country)
         f = 1.0 / (1.0 + rho * np.log2(mutual))
         top = int(getattr(self, "reciprocity_top_", 0))
         return np.where(mutual <= top, f, f * GATE) if top > 0 else f
