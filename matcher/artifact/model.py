@@ -97,13 +97,22 @@ class Scorer:
         i = self.pos_[self.country_of(query)][query]
         if self.country_of(query) == "GB":
             rows = {b: cube[j, i, :] for j, b in enumerate(BLOCKS)}
-        else:
-            rows = {b: cube[j, :, i] for j, b in enumerate(BLOCKS)}
+        else:  # the cube's fit planes take the Chinese side's hub terms off: swap in the UK candidates'
+            hub_gb, hub_cn = self._hubs(sensitive)
+            rows = {b: cube[j, :, i] + (hub_cn[i, j] - hub_gb[:, j]) for j, b in enumerate(kernel.FIT_BLOCKS)}
             rows["prominence"] = prom_rev[:, i]
+            for v in rows.values():
+                v.flags.writeable = False
         return rows, self.sides_[self.other(query)].ids
 
+    def _hubs(self, sensitive: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(GB, FIT_BLOCKS) and (CN, FIT_BLOCKS) hub terms (kernel.Side.hub; zero under local scaling)."""
+        sides = self.sides_sensitive_ if sensitive else self.sides_
+        return sides["GB"].hub, sides["CN"].hub
+
     def _cube(self, sensitive: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(blocks, GB, CN) similarities of every pair, hub-corrected, for UK queries; and the prominence plane
+        """(blocks, GB, CN) similarities of every pair, hub-corrected, for UK queries (less the Chinese
+        candidates' hub terms, kernel.blocks); and the prominence plane
         for Chinese queries (UK candidates' prominence), (GB, CN). Built once per model (~20 MB): every
         answer, mutual rank and reciprocity reads it."""
         cache = self.__dict__.setdefault("_cube_cache", {})
@@ -137,6 +146,9 @@ class Scorer:
                 return np.einsum("b,bgc->gc", coef, cube)
             out = np.einsum("b,bgc->gc", coef[:-1], cube[:-1])  # prominence is the last plane: the other side's
             out += coef[-1] * prom_rev
+            hub_gb, hub_cn = self._hubs(sensitive)  # candidates are UK places: their hub terms, not the query's
+            out += (hub_cn @ coef[:-1])[None, :]
+            out -= (hub_gb @ coef[:-1])[:, None]
             return out
         return self._kept("_base_cache", (tuple(w.values()), query_country, sensitive), compute)
 

@@ -210,19 +210,22 @@ def fused(q: Side, c: Side, pairs: PairRows, w: dict[str, float], params: ScaleP
     if w["prominence"]:
         out += w["prominence"] * prominence(q, c)
     wh = np.array([w[b] for b in FIT_BLOCKS])
-    out -= (q.hub @ wh)[:, None] + (c.hub @ wh)[None, :]
+    out -= (c.hub @ wh)[None, :]  # the candidates' hub terms only: the query's own is left out (`blocks`)
     return out
 
 
 def blocks(q: Side, c: Side, pairs: PairRows, params: ScaleParams, query_is_gb: bool,
            corrected: bool = True) -> dict[str, np.ndarray]:
     """Per-block similarities (Q, N): what the explanations and contributions read. Raw, each is in [0, 1];
-    `corrected` (the default, what scores use) takes each side's hub term off every fit block."""
+    `corrected` (the default, what scores use) scales every fit block by both sides' hub factors and takes the
+    candidate's hub term off it. The query's own hub term is left out: it is the same for all of a query's
+    candidates, so it could never reorder them (nor a candidate's own list, in which the candidate is the query),
+    but taking it off pulled every score of a query close to many places below zero (half of the smart-city
+    preset's Chinese lists had a suggestion scored at or under 0)."""
     raw = raw_blocks(q, c, pairs, params, query_is_gb)
     if corrected:
         for j, b in enumerate(FIT_BLOCKS):
-            raw[b] = raw[b] * (q.hub_scale[:, j][:, None] * c.hub_scale[:, j][None, :]) \
-                - q.hub[:, j][:, None] - c.hub[:, j][None, :]
+            raw[b] = raw[b] * (q.hub_scale[:, j][:, None] * c.hub_scale[:, j][None, :]) - c.hub[:, j][None, :]
     return raw
 
 
@@ -261,7 +264,8 @@ def hub_terms(gb: Side, cn: Side, pairs: PairRows, params: ScaleParams, live_gb:
     tag held by a hundred places and one council); k = 0 takes the mean over every place of the other country.
 
     This is the cross-domain similarity local scaling (CSLS) of bilingual word retrieval, per block: a pair's
-    corrected similarity is s(g, c) - strength/2 (r(g) + r(c)) + constants, the same number from either side. A
+    corrected similarity is s(g, c) - strength/2 (r(g) + r(c)) + constants; the query's own term is the same for
+    all its candidates, so a query's scores leave it out (`blocks`) and rank exactly as CSLS would. A
     place that is close to everything (a large hub city, a place with every priority tag) is pulled down by how
     close it is to its own best matches, so it ranks high only for places it fits better than it fits most; a
     place ranked first for a query must be among that place's own better matches (reciprocity). Centring by the
