@@ -220,8 +220,8 @@ def blocks(q: Side, c: Side, pairs: PairRows, params: ScaleParams, query_is_gb: 
     `corrected` (the default, what scores use) scales every fit block by both sides' hub factors and takes the
     candidate's hub term off it. The query's own hub term is left out: it is the same for all of a query's
     candidates, so it could never reorder them (nor a candidate's own list, in which the candidate is the query),
-    but taking it off pulled every score of a query close to many places below zero (half of the smart-city
-    preset's Chinese lists had a suggestion scored at or under 0)."""
+    but taking it off pulled every score of a query close to many places below zero (under the smart-city
+    preset, 16% of UK and 36% of Chinese queries' top-10 suggestions scored at or under 0)."""
     raw = raw_blocks(q, c, pairs, params, query_is_gb)
     if corrected:
         for j, b in enumerate(FIT_BLOCKS):
