@@ -279,7 +279,11 @@ def write_model_card(tables: Tables, output: Path, k: int = 10, report: dict | N
         "sizes (one line each).",
         "- Reciprocity offers a candidate in full only to the places it fits best, so a small council's default "
         "list is often led, at low scores, by small and remote prefectures for which it is among the best UK "
-        "matches; read the scores and reasons, not the order alone.",
+        "matches; read the scores and reasons, not the order alone. The other way round, a place with little on "
+        "record ranks the other country's most prominent places first, so a big city's default list can hold "
+        "county-level cities it shares one minor sector with (Birmingham: six, at about 0.11, after Guangzhou, "
+        "Wuhan and Guangdong); reciprocity read without prominence cleared them but lost recall and size fit "
+        "elsewhere (README).",
         "- Education matches universities of a similar level: two places with few universities give each other a "
         "small edge on it (the reason does not call them peers below their groups' median).",
         "- Flights and partnership status change; each row carries the year it was reported (flights also their "
