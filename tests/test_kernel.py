@@ -252,3 +252,26 @@ def test_reciprocity_reads_a_standing_the_same_in_either_countrys_list(matcher):
     expected = matcher.reciprocity_factor(matcher.mutual_all(q, w), "CN")
     base = kernel.total(kernel.contributions(matcher.similarities(q)[0], w))
     np.testing.assert_allclose(factor, np.where(base >= 0, expected, 2 - expected), atol=1e-12)
+
+
+def test_mutual_ranks_read_in_float32_equal_the_float64_ones(matcher):
+    """Mutual ranks compare float32 base scores and decide the entries within EXACT_BAND of the query's own
+    again in float64: they equal ranks read from the float64 base scores directly (ties within TIE by id),
+    and the fixture has such entries besides the query itself, so the second reading is exercised."""
+    from matcher.artifact.model import EXACT_BAND, TIE
+
+    banded = 0
+    for w in (default_weights(), {**dict.fromkeys(block_names(), 0.0), "scale": 1.0},
+              {**default_weights(), "prominence": 0.0, "industry": 3.0}):
+        for query in [*matcher.ids_["GB"], *matcher.ids_["CN"]]:
+            qc = matcher.country_of(query)
+            i, live, ids = matcher.pos_[qc][query], matcher.live_[qc], matcher.sides_[qc].ids
+            theirs = matcher.base_scores(w, "CN" if qc == "GB" else "GB")
+            if qc == "CN":
+                theirs = theirs.T  # rows: places of the query's country; columns: the lists' owners
+            mine = theirs[i, :]
+            ahead = ((theirs > mine + TIE) & live[:, None]).sum(axis=0)
+            tied = ((np.abs(theirs - mine) <= TIE) & (live & (ids < query))[:, None]).sum(axis=0)
+            np.testing.assert_array_equal(matcher.mutual_all(query, w), ahead + tied + 1, err_msg=query)
+            banded += int(((np.abs(theirs - mine) <= EXACT_BAND) & live[:, None]).sum()) - theirs.shape[1] * live[i]
+    assert banded > 0

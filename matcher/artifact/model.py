@@ -43,6 +43,9 @@ BLOCKS = (*kernel.FIT_BLOCKS, "prominence")  # the cube's block axis: block_name
 # only to rounding, and a rounding difference must not move a place past its equal in a candidate's list.
 TIE = 1e-9
 GATE = 0.25     # what is left of a candidate's score beyond its own `reciprocity_top` best places
+# Float32 base scores within this of the query's own are compared again in float64 (mutual ranks): float32
+# sums of eight terms of size <= ~2 err by < 1e-6, so an order read outside the band is the float64 one.
+EXACT_BAND = 1e-5
 BASE_CACHE = 8  # weightings whose all-pairs base scores are kept (an analyst's last few slider positions)
 
 # Beyond this many candidates a query's top k is chosen by the fused float32 pass first (kernel.rank); up to
@@ -177,20 +180,77 @@ class Scorer:
                           lambda: self._mutual_all(query, w, sensitive))
 
     def _mutual_all(self, query: str, weights: dict[str, float], sensitive: bool) -> np.ndarray:
+        # Compared in float32 (half the memory traffic of the all-pairs pass every fresh weighting pays for);
+        # the entries within float32 rounding of the query's own score are decided again in float64, so the
+        # ranks are those of the float64 base scores (ties within TIE broken by id).
         qc = self.country_of(query)
         i = self.pos_[qc][query]
         live, ids = self.live_[qc], self.sides_[qc].ids
-        if qc == "GB":  # candidate c's own list ranks UK places by base_scores(..., "CN")[:, c]
-            theirs = self.base_scores(weights, "CN", sensitive)
-            mine = theirs[i, :]
-            ahead = ((theirs > mine[None, :] + TIE) & live[:, None]).sum(axis=0)
-            tied = ((np.abs(theirs - mine[None, :]) <= TIE) & (live & (ids < query))[:, None]).sum(axis=0)
-        else:
-            theirs = self.base_scores(weights, "GB", sensitive)
-            mine = theirs[:, i]
-            ahead = ((theirs > mine[:, None] + TIE) & live[None, :]).sum(axis=1)
-            tied = ((np.abs(theirs - mine[:, None]) <= TIE) & (live & (ids < query))[None, :]).sum(axis=1)
+        direction = other_country(qc)  # the candidates' own lists: base scores of queries of their country
+        theirs = self._base32(weights, direction, sensitive)
+        if qc == "GB":  # candidate c's own list ranks UK places by theirs[:, c]
+            diff = theirs - theirs[i, :][None, :]
+            keep = live[:, None]
+            ahead = np.count_nonzero((diff > EXACT_BAND) & keep, axis=0)
+            rows, cols = np.nonzero((np.abs(diff) <= EXACT_BAND) & keep)
+            rows, cols = rows[rows != i], cols[rows != i]
+            other, at = rows, cols
+            mine = self._base_at(weights, direction, np.full(len(cols), i), cols, sensitive)
+        else:  # candidate g's own list ranks Chinese places by theirs[g, :]
+            diff = theirs - theirs[:, i][:, None]
+            keep = live[None, :]
+            ahead = np.count_nonzero((diff > EXACT_BAND) & keep, axis=1)
+            rows, cols = np.nonzero((np.abs(diff) <= EXACT_BAND) & keep)
+            rows, cols = rows[cols != i], cols[cols != i]
+            other, at = cols, rows
+            mine = self._base_at(weights, direction, rows, np.full(len(rows), i), sensitive)
+        exact = self._base_at(weights, direction, rows, cols, sensitive)
+        n = len(ahead)
+        ahead = ahead + np.bincount(at[exact > mine + TIE], minlength=n)
+        tied = np.bincount(at[(np.abs(exact - mine) <= TIE) & (ids[other] < query)], minlength=n)
         return ahead + tied + 1
+
+    def _coef(self, weights: dict[str, float]) -> np.ndarray:
+        t = sum(weights.values())
+        return np.array([weights[b] / t for b in BLOCKS])
+
+    def _base_at(self, weights: dict[str, float], direction: str, g: np.ndarray, c: np.ndarray,
+                 sensitive: bool) -> np.ndarray:
+        """`base_scores(weights, direction)[g, c]` for index arrays g, c, in float64, without the full matrix."""
+        cube, prom_rev = self._cube(sensitive)
+        coef = self._coef(weights)
+        out = coef[:-1] @ cube[:-1, g, c]
+        if direction == "GB":
+            return out + coef[-1] * cube[-1, g, c]
+        hub_gb, hub_cn = self._hubs(sensitive)
+        return out + coef[-1] * prom_rev[g, c] + hub_cn[c] @ coef[:-1] - hub_gb[g] @ coef[:-1]
+
+    def _base32(self, weights: dict[str, float], direction: str, sensitive: bool) -> np.ndarray:
+        """`base_scores` in float32 (from a float32 copy of the cube, kept beside it): for mutual ranks only."""
+        w = check_weights(weights)
+
+        def compute() -> np.ndarray:
+            cube, prom_rev = self._cube32(sensitive)
+            coef = self._coef(w).astype(np.float32)
+            if direction == "GB":
+                return np.einsum("b,bgc->gc", coef, cube)
+            out = np.einsum("b,bgc->gc", coef[:-1], cube[:-1])
+            out += coef[-1] * prom_rev
+            hub_gb, hub_cn = self._hubs(sensitive)
+            out += (hub_cn @ coef[:-1]).astype(np.float32)[None, :]
+            out -= (hub_gb @ coef[:-1]).astype(np.float32)[:, None]
+            return out
+        return self._kept("_base32_cache", (tuple(w.values()), direction, sensitive), compute)
+
+    def _cube32(self, sensitive: bool) -> tuple[np.ndarray, np.ndarray]:
+        cache = self.__dict__.setdefault("_cube32_cache", {})
+        hit = cache.get(sensitive)
+        if hit is None:
+            cube, prom_rev = self._cube(sensitive)
+            hit = cache[sensitive] = (cube.astype(np.float32), prom_rev.astype(np.float32))
+            for a in hit:
+                a.flags.writeable = False
+        return hit
 
     def answer_contributions(self, query: str, weights: dict[str, float], sensitive: bool = False
                              ) -> tuple[np.ndarray, np.ndarray]:
