@@ -188,26 +188,19 @@ class Scorer:
         live, ids = self.live_[qc], self.sides_[qc].ids
         direction = other_country(qc)  # the candidates' own lists: base scores of queries of their country
         theirs = self._base32(weights, direction, sensitive)
-        if qc == "GB":  # candidate c's own list ranks UK places by theirs[:, c]
-            diff = theirs - theirs[i, :][None, :]
-            keep = live[:, None]
-            ahead = np.count_nonzero((diff > EXACT_BAND) & keep, axis=0)
-            rows, cols = np.nonzero((np.abs(diff) <= EXACT_BAND) & keep)
-            rows, cols = rows[rows != i], cols[rows != i]
-            other, at = rows, cols
-            mine = self._base_at(weights, direction, np.full(len(cols), i), cols, sensitive)
-        else:  # candidate g's own list ranks Chinese places by theirs[g, :]
-            diff = theirs - theirs[:, i][:, None]
-            keep = live[None, :]
-            ahead = np.count_nonzero((diff > EXACT_BAND) & keep, axis=1)
-            rows, cols = np.nonzero((np.abs(diff) <= EXACT_BAND) & keep)
-            rows, cols = rows[cols != i], cols[cols != i]
-            other, at = cols, rows
-            mine = self._base_at(weights, direction, rows, np.full(len(rows), i), sensitive)
-        exact = self._base_at(weights, direction, rows, cols, sensitive)
-        n = len(ahead)
-        ahead = ahead + np.bincount(at[exact > mine + TIE], minlength=n)
-        tied = np.bincount(at[(np.abs(exact - mine) <= TIE) & (ids[other] < query)], minlength=n)
+        # Rows: places of the query's country; columns: the candidates, each column its own list.
+        lists = theirs if qc == "GB" else theirs.T
+        diff = lists - lists[i][None, :]
+        keep = live[:, None]
+        ahead = np.count_nonzero((diff > EXACT_BAND) & keep, axis=0)
+        rows, cols = np.nonzero((np.abs(diff) <= EXACT_BAND) & keep)
+        rows, cols = rows[rows != i], cols[rows != i]
+        me = np.full(len(rows), i)
+        g, c, g_me, c_me = (rows, cols, me, cols) if qc == "GB" else (cols, rows, cols, me)
+        exact = self._base_at(weights, direction, g, c, sensitive)
+        mine = self._base_at(weights, direction, g_me, c_me, sensitive)
+        ahead = ahead + np.bincount(cols[exact > mine + TIE], minlength=lists.shape[1])
+        tied = np.bincount(cols[(np.abs(exact - mine) <= TIE) & (ids[rows] < query)], minlength=lists.shape[1])
         return ahead + tied + 1
 
     def _coef(self, weights: dict[str, float]) -> np.ndarray:
