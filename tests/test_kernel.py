@@ -275,3 +275,25 @@ def test_mutual_ranks_read_in_float32_equal_the_float64_ones(matcher):
             np.testing.assert_array_equal(matcher.mutual_all(query, w), ahead + tied + 1, err_msg=query)
             banded += int(((np.abs(theirs - mine) <= EXACT_BAND) & live[:, None]).sum()) - theirs.shape[1] * live[i]
     assert banded > 0
+
+
+def test_a_copy_with_other_hubs_never_reads_its_parents_cubes(matcher):
+    """Snapshots and validation trials are shallow copies whose hubs (and pair tables) differ from their
+    parent's: every cache built from them, float32 included, starts empty, so a copy's mutual ranks are read
+    from its own scores."""
+    import copy
+
+    from matcher.artifact.model import EXACT_BAND
+
+    w = default_weights()
+    for country in ("GB", "CN"):
+        matcher.base_scores(w, country)
+        matcher._base32(w, country, False)  # fills the parent's caches, float64 and float32
+    other = copy.copy(matcher)
+    other.set_params(hub_strength=matcher.hub_strength + 2.0)
+    other._apply_hubs()
+    assert any((other.sides_[c].hub != matcher.sides_[c].hub).any() for c in ("GB", "CN"))
+    for country in ("GB", "CN"):
+        fresh = other.base_scores(w, country)
+        assert np.abs(fresh - matcher.base_scores(w, country)).max() > EXACT_BAND  # the check can fail
+        assert np.abs(other._base32(w, country, False) - fresh).max() < EXACT_BAND

@@ -74,6 +74,12 @@ class Scorer:
     partnership_map_: dict[tuple[str, str], dict]
     priors_: dict[str, Prior | None]
     attributes: Callable[[str], np.ndarray]
+    # Computed from the above on first use (`_fresh_caches` empties them).
+    _cube_cache: dict
+    _cube32_cache: dict
+    _base_cache: OrderedDict
+    _base32_cache: OrderedDict
+    _mutual_cache: OrderedDict
 
     def country_of(self, locality_id: str) -> str:
         return self.records_[locality_id]["country"]
@@ -154,6 +160,13 @@ class Scorer:
             out -= (hub_gb @ coef[:-1])[:, None]
             return out
         return self._kept("_base_cache", (tuple(w.values()), query_country, sensitive), compute)
+
+    def _fresh_caches(self) -> None:
+        """New, empty caches of everything computed from the sides and pair tables (the cubes, base scores and
+        mutual ranks, float64 and float32): to call whenever those change. New dicts, never cleared in place: a
+        snapshot is a shallow copy and must not share its parent's."""
+        self._cube_cache, self._cube32_cache = {}, {}
+        self._base_cache, self._base32_cache, self._mutual_cache = OrderedDict(), OrderedDict(), OrderedDict()
 
     def _kept(self, name: str, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """`compute()`, kept read-only in the cache `name` for the last BASE_CACHE keys."""

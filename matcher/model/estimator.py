@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections import OrderedDict
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -94,9 +93,6 @@ class PartnerMatcher(BaseEstimator, Scorer):
     # Fitted state whose type its first assignment does not tell the type checker.
     partners_: dict[str, set[str]]
     _attr_cache: dict
-    _cube_cache: dict
-    _base_cache: OrderedDict
-    _mutual_cache: OrderedDict
     prominence_choice_: list[dict]
 
     def __init__(self, saturation_at: int = 3, prior_l2: float = 0.1, weights_l2: float = 0.1,
@@ -291,8 +287,7 @@ class PartnerMatcher(BaseEstimator, Scorer):
                          self.live_["GB"], self.live_["CN"], self.hub_strength, self.hub_k)
             field = "hub" if self.hub_form == "centre" else "hub_scale"
             setattr(self, name, {"GB": replace(raw["GB"], **{field: gb}), "CN": replace(raw["CN"], **{field: cn})})
-        # New dicts, never cleared in place: a snapshot is a shallow copy and must not share its parent's.
-        self._cube_cache, self._base_cache, self._mutual_cache = {}, OrderedDict(), OrderedDict()
+        self._fresh_caches()
         self.reciprocity_ = float(self.reciprocity)
         self.reciprocity_top_ = int(self.reciprocity_top)
 
