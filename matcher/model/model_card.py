@@ -281,8 +281,8 @@ def write_model_card(tables: Tables, output: Path, k: int = 10, report: dict | N
         "list is often led, at low scores, by small and remote prefectures for which it is among the best UK "
         "matches; read the scores and reasons, not the order alone. The other way round, a place with little on "
         "record ranks the other country's most prominent places first, so a big city's default list can hold "
-        "county-level cities it shares one minor sector with (Birmingham's, at 0.10-0.12, after Guangzhou, "
-        "Wuhan and Guangdong); reciprocity read without prominence cleared them but lost recall and size fit "
+        "county-level cities it shares one minor sector with (Birmingham's holds several, at about 0.1, below "
+        "Guangzhou and Wuhan); reciprocity read without prominence cleared them but lost recall and size fit "
         "elsewhere (README).",
         "- Education matches universities of a similar level: two places with few universities give each other a "
         "small edge on it (the reason does not call them peers below their groups' median).",
