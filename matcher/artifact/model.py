@@ -142,24 +142,28 @@ class Scorer:
         is the score of the pair in that direction: prominence is the candidate's). Kept per weighting."""
         w = check_weights(weights)
 
-        def compute() -> np.ndarray:
-            # One pass over the stacked planes (half the time of adding them plane by plane, which every
-            # fresh-weights answer pays for its mutual ranks). einsum, not a BLAS product: BLAS would run it on
-            # every core and leave its threads spinning, which under load cost the server more CPU than it saved.
-            # The sum's order differs from kernel.total's in the last bit; these scores only rank places against
-            # each other (mutual ranks, within TIE), never stand beside an answer's reported score.
-            cube, prom_rev = self._cube(sensitive)
-            t = sum(w.values())
-            coef = np.array([w[b] / t for b in BLOCKS])
-            if query_country == "GB":
-                return np.einsum("b,bgc->gc", coef, cube)
-            out = np.einsum("b,bgc->gc", coef[:-1], cube[:-1])  # prominence is the last plane: the other side's
-            out += coef[-1] * prom_rev
-            hub_gb, hub_cn = self._hubs(sensitive)  # candidates are UK places: their hub terms, not the query's
-            out += (hub_cn @ coef[:-1])[None, :]
-            out -= (hub_gb @ coef[:-1])[:, None]
-            return out
-        return self._kept("_base_cache", (tuple(w.values()), query_country, sensitive), compute)
+        return self._kept("_base_cache", (tuple(w.values()), query_country, sensitive),
+                          lambda: self._weighted(self._cube(sensitive), self._coef(w), query_country, sensitive))
+
+    def _weighted(self, cube_and_prom: tuple[np.ndarray, np.ndarray], coef: np.ndarray, query_country: str,
+                  sensitive: bool) -> np.ndarray:
+        """(GB, CN) base scores from the cube (float64 or its float32 copy, whose dtype the result keeps) and the
+        normalised weights `coef`, for queries of `query_country`."""
+        # One pass over the stacked planes (half the time of adding them plane by plane, which every
+        # fresh-weights answer pays for its mutual ranks). einsum, not a BLAS product: BLAS would run it on
+        # every core and leave its threads spinning, which under load cost the server more CPU than it saved.
+        # The sum's order differs from kernel.total's in the last bit; these scores only rank places against
+        # each other (mutual ranks, within TIE), never stand beside an answer's reported score.
+        cube, prom_rev = cube_and_prom
+        coef = coef.astype(cube.dtype)
+        if query_country == "GB":
+            return np.einsum("b,bgc->gc", coef, cube)
+        out = np.einsum("b,bgc->gc", coef[:-1], cube[:-1])  # prominence is the last plane: the other side's
+        out += coef[-1] * prom_rev
+        hub_gb, hub_cn = self._hubs(sensitive)  # candidates are UK places: their hub terms, not the query's
+        out += (hub_cn @ coef[:-1]).astype(cube.dtype)[None, :]
+        out -= (hub_gb @ coef[:-1]).astype(cube.dtype)[:, None]
+        return out
 
     def _fresh_caches(self) -> None:
         """New, empty caches of everything computed from the sides and pair tables (the cubes, base scores and
@@ -234,19 +238,8 @@ class Scorer:
     def _base32(self, weights: dict[str, float], direction: str, sensitive: bool) -> np.ndarray:
         """`base_scores` in float32 (from a float32 copy of the cube, kept beside it): for mutual ranks only."""
         w = check_weights(weights)
-
-        def compute() -> np.ndarray:
-            cube, prom_rev = self._cube32(sensitive)
-            coef = self._coef(w).astype(np.float32)
-            if direction == "GB":
-                return np.einsum("b,bgc->gc", coef, cube)
-            out = np.einsum("b,bgc->gc", coef[:-1], cube[:-1])
-            out += coef[-1] * prom_rev
-            hub_gb, hub_cn = self._hubs(sensitive)
-            out += (hub_cn @ coef[:-1]).astype(np.float32)[None, :]
-            out -= (hub_gb @ coef[:-1]).astype(np.float32)[:, None]
-            return out
-        return self._kept("_base32_cache", (tuple(w.values()), direction, sensitive), compute)
+        return self._kept("_base32_cache", (tuple(w.values()), direction, sensitive),
+                          lambda: self._weighted(self._cube32(sensitive), self._coef(w), direction, sensitive))
 
     def _cube32(self, sensitive: bool) -> tuple[np.ndarray, np.ndarray]:
         cache = self.__dict__.setdefault("_cube32_cache", {})
